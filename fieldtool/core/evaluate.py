@@ -1,0 +1,368 @@
+"""Provides the verdict engine: package classes, exact lot statistics and the verdict with its reasons.
+
+Every decision is exact: shortfalls are decimal differences of the recorded values, and the mean
+requirement q̄ ≥ Qn − λ·s is decided on rational numbers (squaring both sides), so a package or a
+lot that lies exactly on a limit is judged as the text says, not as a drifted float would.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal, localcontext
+from fractions import Fraction
+
+from fieldtool.core.quantity import Unit, decimals_of
+from fieldtool.core.rules import DefectiveRule, ResolvedPlan, RuleSet, resolve_plan, tne
+from fieldtool.errors import InputError
+
+
+class PackageClass(enum.StrEnum):
+    """The class of one package by its shortfall d = Qn − q."""
+
+    OK = "ok"
+    """d ≤ T (a package exactly T short is acceptable)."""
+    T1 = "T1"
+    """T < d ≤ 2T (a package exactly 2T short is a T1 package)."""
+    T2 = "T2"
+    """d > 2T."""
+
+
+def classify(net: Decimal, nominal: Decimal, t: Decimal) -> PackageClass:
+    """Classify a package by its shortfall, exactly.
+
+    With T = 0 (short lengths, small counts) any shortfall is beyond 2T, so the package is T2.
+    """
+    shortfall = nominal - net
+    if shortfall <= t:
+        return PackageClass.OK
+    if shortfall <= 2 * t:
+        return PackageClass.T1
+    return PackageClass.T2
+
+
+class Outcome(enum.StrEnum):
+    """The verdict on a lot."""
+
+    PASS = "pass"
+    FAIL = "fail"
+    SECOND_SAMPLE_NEEDED = "second-sample-needed"
+
+
+class Status(enum.StrEnum):
+    """The state of one criterion."""
+
+    PASS = "pass"
+    FAIL = "fail"
+    PENDING = "pending"
+    """Undecided until the second sample is judged (multi-stage plans)."""
+
+
+class CriterionCode(enum.StrEnum):
+    """The criteria a lot is judged on."""
+
+    DEFECTIVES = "defectives"
+    """The count of packages short by more than T (T1 packages, or all beyond T; see DefectiveRule)."""
+    T2 = "t2"
+    """The count of packages short by more than 2T."""
+    MEAN = "mean"
+    """The mean requirement q̄ ≥ Qn − λ·s."""
+
+
+@dataclass(frozen=True)
+class Criterion:
+    """One criterion of a verdict, with the numbers that decided it."""
+
+    code: CriterionCode
+    """Which criterion."""
+    status: Status
+    """Pass, fail or pending."""
+    observed: Decimal
+    """The count found, or the sample mean."""
+    limit: Decimal
+    """The allowed count (accept number) or the mean limit Qn − λ·s (rounded for display; the decision is exact)."""
+    excess: Decimal
+    """By how much the criterion failed (count over the allowed, or how far the mean is below its limit); 0 when it passed."""
+    stage: int = 1
+    """For the defectives criterion: the stage (1 or 2) at which it was judged."""
+    reject_at: int | None = None
+    """For a multi-stage defectives criterion: the count at or above which the lot is rejected at `stage`."""
+    sample_size: int = 0
+    """How many packages the criterion was judged on."""
+
+
+@dataclass(frozen=True)
+class PackageResult:
+    """One package of the sample, classified."""
+
+    index: int
+    """1-based position in the order the packages were weighed."""
+    net: Decimal
+    """Net quantity q, in the lot's unit."""
+    shortfall: Decimal
+    """d = Qn − q (negative when the package holds more than Qn)."""
+    cls: PackageClass
+    """The package's class."""
+
+
+@dataclass(frozen=True)
+class MeanStatistics:
+    """The statistics of the mean sample, exact and for display."""
+
+    n: int
+    """Size of the mean sample."""
+    mean_exact: Fraction
+    """q̄, exactly."""
+    variance_exact: Fraction | None
+    """s² with n − 1 in the denominator, exactly; None when n < 2."""
+    lam: Decimal
+    """λ from the plan row."""
+    places: int
+    """Decimal places used for the display values."""
+
+    def _q(self, value: Decimal) -> Decimal:
+        return value.quantize(Decimal(1).scaleb(-self.places))
+
+    @property
+    def mean(self) -> Decimal:
+        """q̄ rounded for display."""
+        return self._q(_to_decimal(self.mean_exact))
+
+    @property
+    def stdev(self) -> Decimal | None:
+        """s rounded for display, or None when n < 2."""
+        return None if self.variance_exact is None else self._q(_sqrt(self.variance_exact))
+
+    @property
+    def lam_s(self) -> Decimal:
+        """λ·s rounded for display (0 when λ = 0 or n < 2)."""
+        if self.variance_exact is None or self.lam == 0:
+            return self._q(Decimal(0))
+        return self._q(self.lam * _sqrt(self.variance_exact))
+
+    def limit(self, nominal: Decimal) -> Decimal:
+        """The mean limit Qn − λ·s, for display."""
+        return self._q(nominal - self._lam_s_precise())
+
+    def margin(self, nominal: Decimal) -> Decimal:
+        """q̄ − (Qn − λ·s), for display: negative when the mean requirement fails."""
+        return self._q(_to_decimal(self.mean_exact) - nominal + self._lam_s_precise())
+
+    def _lam_s_precise(self) -> Decimal:
+        if self.variance_exact is None or self.lam == 0:
+            return Decimal(0)
+        return self.lam * _sqrt(self.variance_exact)
+
+    def passes(self, nominal: Decimal) -> bool:
+        """Decide q̄ ≥ Qn − λ·s exactly: (Qn − q̄)² ≤ λ²·s² when q̄ < Qn."""
+        deficit = Fraction(nominal) - self.mean_exact
+        if deficit <= 0:
+            return True
+        if self.variance_exact is None or self.lam == 0:
+            return False
+        return deficit * deficit <= Fraction(self.lam) ** 2 * self.variance_exact
+
+
+def _to_decimal(value: Fraction) -> Decimal:
+    with localcontext() as ctx:
+        ctx.prec = 34
+        return Decimal(value.numerator) / Decimal(value.denominator)
+
+
+def _sqrt(value: Fraction) -> Decimal:
+    with localcontext() as ctx:
+        ctx.prec = 34
+        return (Decimal(value.numerator) / Decimal(value.denominator)).sqrt()
+
+
+def mean_statistics(values: Sequence[Decimal], lam: Decimal, places: int) -> MeanStatistics:
+    """Exact mean and sample variance (n − 1 in the denominator) of recorded values."""
+    exact = [Fraction(v) for v in values]
+    n = len(exact)
+    mean = sum(exact, Fraction(0)) / n
+    variance = sum(((x - mean) ** 2 for x in exact), Fraction(0)) / (n - 1) if n >= 2 else None
+    return MeanStatistics(n=n, mean_exact=mean, variance_exact=variance, lam=lam, places=places)
+
+
+@dataclass(frozen=True)
+class LotEvaluation:
+    """Everything the engine found about a lot: the inputs, each package, the statistics and the verdict."""
+
+    rules: RuleSet
+    """The rule set applied."""
+    variant: str
+    """The sampling plan variant applied (``standard``, ``destructive`` ...)."""
+    nominal: Decimal
+    """Qn in the lot's unit."""
+    unit: Unit
+    """The lot's unit; every quantity here is in it."""
+    plan: ResolvedPlan
+    """The plan row for the lot, with concrete sizes."""
+    tne: Decimal
+    """T in the lot's unit."""
+    packages: tuple[PackageResult, ...]
+    """Every package judged, in weighing order."""
+    stats: MeanStatistics | None
+    """Statistics of the mean sample; None when the plan has no mean test (JJF 1070, N ≤ 10)."""
+    criteria: tuple[Criterion, ...]
+    """Each criterion with its status."""
+    outcome: Outcome
+    """The verdict."""
+    stage: int
+    """How many stages of the plan the judged sample covers (1, or 2 after a second sample)."""
+
+    @property
+    def t1_count(self) -> int:
+        """Packages with T < d ≤ 2T."""
+        return sum(1 for p in self.packages if p.cls is PackageClass.T1)
+
+    @property
+    def t2_count(self) -> int:
+        """Packages with d > 2T."""
+        return sum(1 for p in self.packages if p.cls is PackageClass.T2)
+
+    @property
+    def reasons(self) -> tuple[Criterion, ...]:
+        """The criteria that decided a verdict other than pass: the failed ones, else the pending ones."""
+        failed = tuple(c for c in self.criteria if c.status is Status.FAIL)
+        return failed or tuple(c for c in self.criteria if c.status is Status.PENDING)
+
+    def criterion(self, code: CriterionCode) -> Criterion | None:
+        """The criterion with that code, if the plan has it."""
+        return next((c for c in self.criteria if c.code is code), None)
+
+
+def sample_size_message(rules: RuleSet, plan: ResolvedPlan, got: int) -> str:
+    """The one-line message for a sample of the wrong size, naming what the plan needs."""
+    if plan.multi_stage:
+        need = f"{plan.cumulative[0]} packages (first sample) or {plan.cumulative[1]} (with the second sample)"
+    else:
+        need = f"{plan.n} packages"
+    return f"{rules.id} needs {need} for a lot of {plan.lot_size}; got {got}"
+
+
+def evaluate_lot(
+    rules: RuleSet,
+    nominal: Decimal,
+    unit: Unit,
+    lot_size: int,
+    nets: Sequence[Decimal],
+    variant: str = "standard",
+) -> LotEvaluation:
+    """Judge a lot from the net quantities of its sample.
+
+    Args:
+        rules: the rule set.
+        nominal: Qn in `unit`.
+        unit: the unit of `nominal` and of every net quantity.
+        lot_size: N, the number of packages in the lot.
+        nets: net quantities in weighing order: the first sample, followed by the second sample
+            where a multi-stage plan asked for one.
+        variant: the sampling plan variant.
+
+    Returns:
+        The evaluation with its verdict and reasons.
+
+    Raises:
+        OutOfScopeError: the rule set does not cover this nominal quantity or lot size.
+        InputError: the sample size is not one the plan asks for, or Qn is not positive.
+    """
+    if nominal <= 0:
+        raise InputError(f"nominal quantity must be positive; got {nominal} {unit.symbol}")
+    plan = resolve_plan(rules, lot_size, variant)
+    t = tne(rules, nominal, unit)
+    if len(nets) not in plan.cumulative:
+        raise InputError(sample_size_message(rules, plan, len(nets)))
+    stage = plan.cumulative.index(len(nets)) + 1
+    packages = tuple(
+        PackageResult(index=i, net=q, shortfall=nominal - q, cls=classify(q, nominal, t)) for i, q in enumerate(nets, 1)
+    )
+    criteria: list[Criterion] = []
+    if plan.row.stages:
+        criteria.append(_defectives(rules, plan, packages, stage))
+    t2 = sum(1 for p in packages if p.cls is PackageClass.T2)
+    allowed_t2 = plan.row.t2_allowed
+    criteria.append(
+        Criterion(
+            code=CriterionCode.T2,
+            status=Status.PASS if t2 <= allowed_t2 else Status.FAIL,
+            observed=Decimal(t2),
+            limit=Decimal(allowed_t2),
+            excess=Decimal(max(0, t2 - allowed_t2)),
+            sample_size=len(packages),
+        )
+    )
+    stats = None
+    if plan.mean_n is not None and plan.row.lam is not None:
+        values = list(nets[: plan.mean_n])
+        places = max([decimals_of(v) for v in values] + [decimals_of(nominal)]) + 3
+        stats = mean_statistics(values, plan.row.lam, places)
+        ok = stats.passes(nominal)
+        criteria.append(
+            Criterion(
+                code=CriterionCode.MEAN,
+                status=Status.PASS if ok else Status.FAIL,
+                observed=stats.mean,
+                limit=stats.limit(nominal),
+                excess=Decimal(0) if ok else -stats.margin(nominal),
+                sample_size=stats.n,
+            )
+        )
+    statuses = {c.status for c in criteria}
+    if Status.FAIL in statuses:
+        outcome = Outcome.FAIL
+    elif Status.PENDING in statuses:
+        outcome = Outcome.SECOND_SAMPLE_NEEDED
+    else:
+        outcome = Outcome.PASS
+    return LotEvaluation(
+        rules=rules,
+        variant=variant,
+        nominal=nominal,
+        unit=unit,
+        plan=plan,
+        tne=t,
+        packages=packages,
+        stats=stats,
+        criteria=tuple(criteria),
+        outcome=outcome,
+        stage=stage,
+    )
+
+
+def _is_defective(cls: PackageClass, rule: DefectiveRule) -> bool:
+    if rule is DefectiveRule.T1_ONLY:
+        return cls is PackageClass.T1
+    return cls is not PackageClass.OK
+
+
+def _defectives(rules: RuleSet, plan: ResolvedPlan, packages: tuple[PackageResult, ...], stage: int) -> Criterion:
+    """Judge the defectives count stage by stage up to `stage` (cumulative counts, EU Annex II 2.2.1)."""
+    for i in range(stage):
+        size = plan.cumulative[i]
+        count = sum(1 for p in packages[:size] if _is_defective(p.cls, rules.defective_rule))
+        st = plan.row.stages[i]
+        if count <= st.accept:
+            status = Status.PASS
+        elif count >= st.reject:
+            status = Status.FAIL
+        else:
+            status = Status.PENDING
+        if status is not Status.PENDING and i + 1 < stage:
+            raise InputError(
+                f"{rules.id}: the first sample of {size} already decides the lot ({count} defective, "
+                f"accept ≤ {st.accept}, reject ≥ {st.reject}); give only those {size} packages"
+            )
+        if i + 1 == stage:
+            return Criterion(
+                code=CriterionCode.DEFECTIVES,
+                status=status,
+                observed=Decimal(count),
+                limit=Decimal(st.accept),
+                excess=Decimal(max(0, count - st.accept)) if status is Status.FAIL else Decimal(0),
+                stage=stage,
+                reject_at=st.reject if plan.multi_stage else None,
+                sample_size=size,
+            )
+    raise AssertionError("unreachable: stage is at least 1")
