@@ -1,0 +1,5 @@
+"""Provides `python -m fieldtool`."""
+
+from fieldtool.cli import main
+
+raise SystemExit(main())

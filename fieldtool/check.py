@@ -1,0 +1,174 @@
+"""Provides the check use-case: judge a lot from its net quantities, and the lot's JSON form.
+
+Shared by `fieldtool check`, the TUI and the reports. It imports no textual, reportlab or
+sqlite, so that `fieldtool check` starts fast.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterator
+from decimal import Decimal
+from typing import Any, TextIO
+
+from fieldtool.core.evaluate import Criterion, LotEvaluation, evaluate_lot
+from fieldtool.core.quantity import parse_decimal, unit
+from fieldtool.errors import FieldtoolError, InputError
+from fieldtool.explain import criterion_text, reason_text
+from fieldtool.plans.rules import load_rule_set
+
+EXIT_CODES = {"pass": 0, "fail": 1, "second-sample-needed": 3}
+"""Exit status of `fieldtool check` by verdict; 2 is bad input."""
+
+
+def check_lot(plan: str, nominal: str | Decimal, unit_symbol: str, lot_size: int, nets: list[Decimal], variant: str = "standard") -> LotEvaluation:
+    """Load the rule set and judge a lot.
+
+    Raises:
+        FieldtoolError: unknown rule set or unit, a lot or quantity the rule set does not cover,
+            a sample of the wrong size.
+    """
+    rules = load_rule_set(plan)
+    u = unit(unit_symbol)
+    qn = nominal if isinstance(nominal, Decimal) else parse_decimal(nominal, "--nominal")
+    return evaluate_lot(rules, qn, u, lot_size, nets, variant)
+
+
+def read_nets(stream: TextIO, name: str) -> list[Decimal]:
+    """Read net quantities: one a line (blank lines and # comments skipped), or a CSV with a `net` column.
+
+    Raises:
+        InputError: a value that is not a number, or a CSV without a `net` column; the message
+            names the file and the line.
+    """
+    lines = stream.read().splitlines()
+    content = [(i, line.strip()) for i, line in enumerate(lines, 1) if line.strip() and not line.strip().startswith("#")]
+    if not content:
+        return []
+    first = content[0][1]
+    if "," in first or ";" in first or first.lower().strip('"') == "net":
+        return _read_csv(lines, content[0][0], name)
+    return [parse_decimal(text, f"{name} line {i}") for i, text in content]
+
+
+def _read_csv(lines: list[str], header_line: int, name: str) -> list[Decimal]:
+    text = "\n".join(lines[header_line - 1 :])
+    dialect = csv.Sniffer().sniff(lines[header_line - 1], delimiters=",;\t") if "," in text or ";" in text else csv.excel
+    reader = csv.reader(io.StringIO(text), dialect)
+    header = [h.strip().lower() for h in next(reader)]
+    if "net" not in header:
+        raise InputError(f"{name} line {header_line}: a CSV needs a 'net' column; found {', '.join(header) or 'none'}")
+    col = header.index("net")
+    nets: list[Decimal] = []
+    for offset, row in enumerate(reader, header_line + 1):
+        if not row or not "".join(row).strip() or row[0].lstrip().startswith("#"):
+            continue
+        if col >= len(row) or not row[col].strip():
+            raise InputError(f"{name} line {offset}: no value in the 'net' column")
+        nets.append(parse_decimal(row[col], f"{name} line {offset}"))
+    return nets
+
+
+def _num(value: Decimal | None) -> str | None:
+    return None if value is None else str(value)
+
+
+def _criterion(ev: LotEvaluation, c: Criterion) -> dict[str, Any]:
+    return {
+        "criterion": c.code.value,
+        "status": c.status.value,
+        "observed": str(c.observed),
+        "limit": str(c.limit),
+        "excess": str(c.excess),
+        "stage": c.stage,
+        "reject_at": c.reject_at,
+        "sample_size": c.sample_size,
+        "text": criterion_text(ev, c),
+    }
+
+
+def evaluation_as_dict(ev: LotEvaluation) -> dict[str, Any]:
+    """The lot's result as JSON-able data; quantities are decimal strings in the lot's unit."""
+    stats = ev.stats
+    defectives = next((c for c in ev.criteria if c.code.value == "defectives"), None)
+    row = ev.plan.row
+    return {
+        "plan": ev.rules.id,
+        "variant": ev.variant,
+        "nominal": str(ev.nominal),
+        "unit": ev.unit.symbol,
+        "lot_size": ev.plan.lot_size,
+        "sample_size": len(ev.packages),
+        "stage": ev.stage,
+        "stages": list(ev.plan.cumulative),
+        "tne": str(ev.tne),
+        "qn_minus_t": str(ev.nominal - ev.tne),
+        "qn_minus_2t": str(ev.nominal - 2 * ev.tne),
+        "lambda": _num(row.lam) if stats else None,
+        "mean_sample_size": stats.n if stats else None,
+        "mean": _num(stats.mean) if stats else None,
+        "stdev": _num(stats.stdev) if stats else None,
+        "lambda_s": _num(stats.lam_s) if stats else None,
+        "mean_limit": _num(stats.limit(ev.nominal)) if stats else None,
+        "margin": _num(stats.margin(ev.nominal)) if stats else None,
+        "mean_ok": (ev.stats.passes(ev.nominal)) if stats else None,
+        "defective_rule": ev.rules.defective_rule.value,
+        "defectives": int(defectives.observed) if defectives else None,
+        "t1_count": ev.t1_count,
+        "t2_count": ev.t2_count,
+        "t1_allowed": int(defectives.limit) if defectives else None,
+        "t2_allowed": row.t2_allowed,
+        "verdict": ev.outcome.value,
+        "reasons": [{**_criterion(ev, c), "text": reason_text(ev, c)} for c in ev.reasons],
+        "criteria": [_criterion(ev, c) for c in ev.criteria],
+        "samples": [
+            {"index": p.index, "net": str(p.net), "shortfall": str(p.shortfall), "class": p.cls.value}
+            for p in ev.packages
+        ],
+    }
+
+
+def batch_lines(stream: TextIO, name: str) -> Iterator[tuple[int, dict[str, Any] | str]]:
+    """Judge each JSON line of a batch file; yield (line number, result dict) or (line number, error text)."""
+    for number, line in enumerate(stream, 1):
+        text = line.strip()
+        if not text or text.startswith("#"):
+            continue
+        try:
+            yield number, evaluation_as_dict(_batch_lot(text, f"{name} line {number}"))
+        except FieldtoolError as exc:
+            yield number, str(exc)
+
+
+_BATCH_KEYS = {"plan", "variant", "nominal", "unit", "lot_size", "net", "id"}
+
+
+def _batch_lot(text: str, where: str) -> LotEvaluation:
+    try:
+        lot = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"{where}: not valid JSON: {exc.msg} at column {exc.colno}") from None
+    if not isinstance(lot, dict):
+        raise InputError(f"{where}: each line must be a JSON object")
+    unknown = sorted(set(lot) - _BATCH_KEYS)
+    if unknown:
+        raise InputError(f"{where}: unknown key {unknown[0]!r}")
+    for key in ("plan", "nominal", "unit", "lot_size", "net"):
+        if key not in lot:
+            raise InputError(f"{where}: missing {key!r}")
+    if not isinstance(lot["plan"], str) or not isinstance(lot["unit"], str):
+        raise InputError(f"{where}: 'plan' and 'unit' must be strings")
+    size = lot["lot_size"]
+    if isinstance(size, bool) or not isinstance(size, int):
+        raise InputError(f"{where}: 'lot_size' must be an integer; got {size!r}")
+    if not isinstance(lot["net"], list):
+        raise InputError(f"{where}: 'net' must be an array of numbers")
+    nets = [parse_decimal(v, f"{where}: net[{i}]") for i, v in enumerate(lot["net"])]
+    nominal = parse_decimal(lot["nominal"], f"{where}: nominal")
+    variant = lot.get("variant", "standard")
+    try:
+        return check_lot(lot["plan"], nominal, lot["unit"], size, nets, variant)
+    except FieldtoolError as exc:
+        raise type(exc)(f"{where}: {exc}") from None

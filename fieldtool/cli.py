@@ -1,0 +1,214 @@
+"""Provides the `fieldtool` command line: a thin layer over the use-cases.
+
+Every user mistake ends as one line on stderr and exit status 2, never a traceback. Heavy
+modules (textual, reportlab, sqlite-utils) are imported only by the commands that need them, so
+that `fieldtool check` starts fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, NoReturn, TextIO
+
+from fieldtool import __version__
+from fieldtool.errors import FieldtoolError, InputError
+
+PROG = "fieldtool"
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line and exit 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: {message} (see {self.prog} --help)\n")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog=PROG, description="Offline net-content inspections of prepackaged goods.")
+    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    check = sub.add_parser("check", help="judge a lot from its net quantities", description=(
+        "Judge a lot from its net quantities. FILE has one net quantity a line in --unit "
+        "(blank lines and # comments skipped) or is a CSV with a 'net' column; '-' or no FILE reads stdin. "
+        "Exit status: 0 pass, 1 fail, 3 second sample needed, 2 bad input."
+    ))
+    check.add_argument("--plan", help="rule set id (see 'fieldtool plans list')")
+    check.add_argument("--variant", default="standard", help="sampling plan of the rule set (default: standard)")
+    check.add_argument("--nominal", help="nominal quantity Qn, in --unit")
+    check.add_argument("--unit", help="unit of Qn and of every value: g, kg, mL, L, m, cm, m2, count")
+    check.add_argument("--lot-size", type=int, help="number of packages in the lot (N)")
+    check.add_argument("--batch", metavar="LOTS.jsonl", help="judge many lots: one JSON object a line ('-' for stdin)")
+    check.add_argument("--json", action="store_true", help="print JSON instead of text")
+    check.add_argument("file", nargs="?", metavar="FILE", help="net quantities ('-' for stdin)")
+
+    plans = sub.add_parser("plans", help="list or show rule sets")
+    plans_sub = plans.add_subparsers(dest="plans_command", metavar="ACTION", parser_class=_Parser, required=True)
+    p_list = plans_sub.add_parser("list", help="list the rule sets")
+    p_list.add_argument("--json", action="store_true")
+    p_show = plans_sub.add_parser("show", help="print a rule set's tables")
+    p_show.add_argument("id")
+    p_show.add_argument("--json", action="store_true")
+
+    prog = sub.add_parser("programme", help="list or show inspection programmes")
+    prog_sub = prog.add_subparsers(dest="programme_command", metavar="ACTION", parser_class=_Parser, required=True)
+    g_list = prog_sub.add_parser("list", help="list the programmes")
+    g_list.add_argument("--json", action="store_true")
+    g_show = prog_sub.add_parser("show", help="print a programme: cities, products, quotas")
+    g_show.add_argument("id")
+    g_show.add_argument("--json", action="store_true")
+    g_show.add_argument("--lang", choices=["en", "zh"], default="en")
+
+    locate = sub.add_parser("locate", help="print where the database, config and rule files are")
+    locate.add_argument("--db", type=Path, help="database file (default: in the user data directory)")
+    locate.add_argument("--json", action="store_true")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit status."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "check":
+            return _check(args, parser)
+        if args.command == "plans":
+            return _plans(args)
+        if args.command == "programme":
+            return _programme(args)
+        if args.command == "locate":
+            return _locate(args)
+        parser.print_help()
+        return 0
+    except FieldtoolError as exc:
+        print(f"{PROG}: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except BrokenPipeError:
+        return 0
+    except KeyboardInterrupt:
+        return 130
+
+
+def _open_input(name: str) -> tuple[TextIO, str]:
+    if name == "-":
+        return sys.stdin, "stdin"
+    try:
+        return open(name, encoding="utf-8-sig"), name
+    except OSError as exc:
+        raise InputError(f"cannot read {name}: {exc.strerror}") from None
+
+
+def _check(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    from fieldtool.check import EXIT_CODES, batch_lines, check_lot, evaluation_as_dict, read_nets
+
+    if args.batch:
+        if any(v is not None for v in (args.plan, args.nominal, args.unit, args.lot_size, args.file)):
+            raise InputError("check --batch takes the lots from the file; leave out --plan, --nominal, --unit, --lot-size and FILE")
+        stream, name = _open_input(args.batch)
+        worst = 0
+        with stream if stream is not sys.stdin else contextlib.nullcontext(stream):
+            for number, result in batch_lines(stream, name):
+                if isinstance(result, str):
+                    code = 2
+                    print(json.dumps({"line": number, "error": result}, ensure_ascii=False) if args.json else f"{name} line {number}: error: {result}")
+                else:
+                    code = EXIT_CODES[result["verdict"]]
+                    print(json.dumps({"line": number, **result}, ensure_ascii=False) if args.json else _batch_summary(number, result))
+                sys.stdout.flush()
+                worst = max(worst, code, key=_severity)
+        return worst
+    missing = [opt for opt, v in (("--plan", args.plan), ("--nominal", args.nominal), ("--unit", args.unit), ("--lot-size", args.lot_size)) if v is None]
+    if missing:
+        raise InputError(f"check needs {', '.join(missing)} (or --batch FILE)")
+    stream, name = _open_input(args.file or "-")
+    if stream is sys.stdin and sys.stdin.isatty():
+        print("reading net quantities from the terminal; end with Ctrl-D", file=sys.stderr)
+    try:
+        nets = read_nets(stream, name)
+    finally:
+        if stream is not sys.stdin:
+            stream.close()
+    ev = check_lot(args.plan, args.nominal, args.unit, args.lot_size, nets, args.variant)
+    result = evaluation_as_dict(ev)
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False, indent=2))
+    else:
+        from fieldtool.textout import format_evaluation
+
+        print(format_evaluation(ev))
+    return EXIT_CODES[result["verdict"]]
+
+
+def _severity(code: int) -> int:
+    """Order exit codes for a batch: bad input > fail > second sample > pass."""
+    return {0: 0, 3: 1, 1: 2, 2: 3}[code]
+
+
+def _batch_summary(number: int, r: dict[str, Any]) -> str:
+    head = f"line {number}: {r['plan']} Qn {r['nominal']} {r['unit']}, N {r['lot_size']}, n {r['sample_size']}: {r['verdict'].upper()}"
+    if r["reasons"]:
+        head += " — " + "; ".join(reason["text"] for reason in r["reasons"])
+    return head
+
+
+def _plans(args: argparse.Namespace) -> int:
+    from fieldtool.plans.rules import all_rule_sets, load_rule_set
+    from fieldtool.textout import format_rule_set, rule_set_as_dict
+
+    if args.plans_command == "list":
+        rule_sets = all_rule_sets()
+        if args.json:
+            print(json.dumps([{"id": r.id, "name": r.name, "name_zh": r.name_zh, "jurisdiction": r.jurisdiction, "path": r.path} for r in rule_sets], ensure_ascii=False, indent=2))
+        else:
+            width = max(len(r.id) for r in rule_sets)
+            for r in rule_sets:
+                print(f"{r.id:<{width}}  {r.jurisdiction:<5} {r.name}")
+        return 0
+    rules = load_rule_set(args.id)
+    print(json.dumps(rule_set_as_dict(rules), ensure_ascii=False, indent=2) if args.json else format_rule_set(rules))
+    return 0
+
+
+def _programme(args: argparse.Namespace) -> int:
+    from fieldtool.plans.programme import all_programmes, format_programme, load_programme, programme_as_dict
+
+    if args.programme_command == "list":
+        programmes = all_programmes()
+        if args.json:
+            print(json.dumps([{"id": p.id, "name": p.name, "name_zh": p.name_zh, "rule_set": p.rule_set} for p in programmes], ensure_ascii=False, indent=2))
+        else:
+            for p in programmes:
+                print(f"{p.id}  {p.name}  ({p.rule_set})")
+        return 0
+    programme = load_programme(args.id)
+    if args.json:
+        print(json.dumps(programme_as_dict(programme), ensure_ascii=False, indent=2))
+    else:
+        print(format_programme(programme, lang=args.lang))
+    return 0
+
+
+def _locate(args: argparse.Namespace) -> int:
+    from fieldtool import paths
+    from fieldtool.plans.where import programmes_dirs, rules_dirs
+
+    places = {
+        "database": str(args.db or paths.default_db()),
+        "config": str(paths.config_file()),
+        "rules": [str(d) for d in rules_dirs()],
+        "user_rules": str(paths.user_rules_dir()),
+        "programmes": [str(d) for d in programmes_dirs()],
+        "user_programmes": str(paths.user_programmes_dir()),
+    }
+    if args.json:
+        print(json.dumps(places, indent=2))
+        return 0
+    for key, value in places.items():
+        shown = "\n  ".join(value) if isinstance(value, list) else value
+        print(f"{key}:\n  {shown}")
+    return 0
