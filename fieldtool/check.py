@@ -113,7 +113,7 @@ def evaluation_as_dict(ev: LotEvaluation) -> dict[str, Any]:
         "lambda_s": _num(stats.lam_s) if stats else None,
         "mean_limit": _num(stats.limit(ev.nominal)) if stats else None,
         "margin": _num(stats.margin(ev.nominal)) if stats else None,
-        "mean_ok": (ev.stats.passes(ev.nominal)) if stats else None,
+        "mean_ok": stats.passes(ev.nominal) if stats else None,
         "defective_rule": ev.rules.defective_rule.value,
         "defectives": int(defectives.observed) if defectives else None,
         "t1_count": ev.t1_count,

@@ -366,3 +366,98 @@ def _defectives(rules: RuleSet, plan: ResolvedPlan, packages: tuple[PackageResul
                 sample_size=size,
             )
     raise AssertionError("unreachable: stage is at least 1")
+
+
+@dataclass(frozen=True)
+class Progress:
+    """A lot being weighed: what is known so far, and the verdict once the sample is complete."""
+
+    plan: ResolvedPlan
+    """The plan row for the lot."""
+    tne: Decimal
+    """T in the lot's unit."""
+    packages: tuple[PackageResult, ...]
+    """The packages weighed so far, classified."""
+    needed: int
+    """How many packages the current stage needs in all (the second stage's cumulative size once asked for)."""
+    stats: MeanStatistics | None
+    """Statistics of the packages of the mean sample weighed so far (None before two, or with no mean test)."""
+    settled_failures: tuple[Criterion, ...]
+    """Criteria already failed whatever the remaining packages weigh (a T2 package, too many defectives)."""
+    evaluation: LotEvaluation | None
+    """The full evaluation when the weighed packages make a complete sample of a stage."""
+
+    @property
+    def t1_count(self) -> int:
+        """Packages with T < d ≤ 2T so far."""
+        return sum(1 for p in self.packages if p.cls is PackageClass.T1)
+
+    @property
+    def t2_count(self) -> int:
+        """Packages with d > 2T so far."""
+        return sum(1 for p in self.packages if p.cls is PackageClass.T2)
+
+    @property
+    def complete(self) -> bool:
+        """True when the verdict is known (pass, fail, or a second sample is needed)."""
+        return self.evaluation is not None
+
+
+def assess_progress(
+    rules: RuleSet,
+    nominal: Decimal,
+    unit: Unit,
+    lot_size: int,
+    nets: Sequence[Decimal],
+    variant: str = "standard",
+) -> Progress:
+    """Judge a lot while it is being weighed.
+
+    Before the sample is complete the mean cannot be judged, but a package beyond 2T or a
+    defectives count at the rejection number already settles the lot: those are reported in
+    `settled_failures`, so the screen can say "already failed" at once.
+
+    Raises:
+        OutOfScopeError: the rule set does not cover this nominal quantity or lot size.
+        InputError: more packages than the plan can use, or Qn is not positive.
+    """
+    if nominal <= 0:
+        raise InputError(f"nominal quantity must be positive; got {nominal} {unit.symbol}")
+    plan = resolve_plan(rules, lot_size, variant)
+    t = tne(rules, nominal, unit)
+    m = len(nets)
+    evaluation: LotEvaluation | None = None
+    needed = next((c for c in plan.cumulative if c >= m), None)
+    if needed is None:
+        raise InputError(sample_size_message(rules, plan, m))
+    if m == needed and m > 0:
+        evaluation = evaluate_lot(rules, nominal, unit, lot_size, nets, variant)
+        if evaluation.outcome is Outcome.SECOND_SAMPLE_NEEDED:
+            needed = plan.cumulative[evaluation.stage]
+    packages = tuple(
+        PackageResult(index=i, net=q, shortfall=nominal - q, cls=classify(q, nominal, t)) for i, q in enumerate(nets, 1)
+    )
+    settled: list[Criterion] = []
+    t2 = sum(1 for p in packages if p.cls is PackageClass.T2)
+    if t2 > plan.row.t2_allowed:
+        settled.append(
+            Criterion(CriterionCode.T2, Status.FAIL, Decimal(t2), Decimal(plan.row.t2_allowed),
+                      Decimal(t2 - plan.row.t2_allowed), sample_size=m)
+        )
+    if plan.row.stages:
+        stage_index = plan.cumulative.index(needed)
+        st = plan.row.stages[stage_index]
+        count = sum(1 for p in packages if _is_defective(p.cls, rules.defective_rule))
+        if count >= st.reject:
+            settled.append(
+                Criterion(CriterionCode.DEFECTIVES, Status.FAIL, Decimal(count), Decimal(st.accept),
+                          Decimal(count - st.accept), stage=stage_index + 1,
+                          reject_at=st.reject if plan.multi_stage else None, sample_size=m)
+            )
+    stats = None
+    if plan.mean_n is not None and plan.row.lam is not None and m >= 2:
+        values = list(nets[: plan.mean_n])
+        places = max([decimals_of(v) for v in values] + [decimals_of(nominal)]) + 3
+        stats = mean_statistics(values, plan.row.lam, places)
+    return Progress(plan=plan, tne=t, packages=packages, needed=needed, stats=stats,
+                    settled_failures=tuple(settled), evaluation=evaluation)

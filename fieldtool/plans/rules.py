@@ -37,20 +37,20 @@ def load_rule_set_file(path: Path) -> RuleSet:
         RuleFileError: the file does not follow the schema; the message names the file and key.
     """
     top = Table(load_toml(path), path)
-    schema = top.int("schema")
+    schema = top.integer("schema")
     if schema != SCHEMA_VERSION:
         raise top.error("schema", f"this fieldtool reads schema {SCHEMA_VERSION}; got {schema}")
-    rid = top.str("id")
+    rid = top.text("id")
     if rid != path.stem:
         raise top.error("id", f"must equal the file name {path.stem!r}; got {rid!r}")
-    name = top.str("name")
-    name_zh = top.str("name_zh", "")
-    jurisdiction = top.str("jurisdiction")
+    name = top.text("name")
+    name_zh = top.text("name_zh", "")
+    jurisdiction = top.text("jurisdiction")
     sources = tuple(top.strings("sources"))
     if not sources:
         raise top.error("sources", "must cite at least one source")
-    follows = top.str("follows")
-    notes = top.str("notes", "")
+    follows = top.text("follows")
+    notes = top.text("notes", "")
     defective_rule = top.choice("defective_rule", DefectiveRule)
 
     tables = tuple(_tne_table(t) for t in top.tables("tne"))
@@ -69,17 +69,15 @@ def load_rule_set_file(path: Path) -> RuleSet:
 
     tare_t = top.table("tare", default=None)
     tare = TareSettings(
-        min_sample=tare_t.int("min_sample", minimum=2),
-        max_stdev_fraction_of_tne=_positive(tare_t, "max_stdev_fraction_of_tne"),
-    ) if top.has("tare") else TareSettings(10, Decimal("0.25"))
-    if top.has("tare"):
-        tare_t.done()
+        min_sample=tare_t.integer("min_sample", 10, minimum=2),
+        max_stdev_fraction_of_tne=_positive(tare_t, "max_stdev_fraction_of_tne", Decimal("0.25")),
+    )
+    tare_t.done()
     inst_t = top.table("instrument", default=None)
     instrument = InstrumentSettings(
-        max_error_fraction_of_tne=_positive(inst_t, "max_error_fraction_of_tne")
-    ) if top.has("instrument") else InstrumentSettings(Decimal("0.2"))
-    if top.has("instrument"):
-        inst_t.done()
+        max_error_fraction_of_tne=_positive(inst_t, "max_error_fraction_of_tne", Decimal("0.2"))
+    )
+    inst_t.done()
     top.done()
     return RuleSet(
         id=rid,
@@ -98,8 +96,8 @@ def load_rule_set_file(path: Path) -> RuleSet:
     )
 
 
-def _positive(t: Table, key: str) -> Decimal:
-    value = t.decimal(key)
+def _positive(t: Table, key: str, default: Decimal) -> Decimal:
+    value = t.decimal(key, default)
     if value <= 0:
         raise t.error(key, f"must be positive; got {value}")
     return value
@@ -167,11 +165,11 @@ def _size(t: Table, key: str, default: object = ...) -> int | None:
 
 
 def _plan(t: Table, name: str) -> SamplingPlan:
-    description = t.str("description")
+    description = t.text("description")
     rows: list[PlanRow] = []
     for r in t.tables("rows"):
-        lot_min = r.int("lot_min", minimum=1)
-        lot_max = r.int("lot_max", None)
+        lot_min = r.integer("lot_min", minimum=1)
+        lot_max = r.integer("lot_max", None)
         if lot_max is not None and lot_max < lot_min:
             raise r.error("lot_max", f"must be at least lot_min {lot_min}; got {lot_max}")
         if rows:
@@ -189,8 +187,8 @@ def _plan(t: Table, name: str) -> SamplingPlan:
                 raise r.error("stages", "give either stages or n with t1_allowed, not both")
             for s in r.tables("stages"):
                 n = _size(s, "n")
-                accept = s.int("accept", minimum=0)
-                reject = s.int("reject", minimum=1)
+                accept = s.integer("accept", minimum=0)
+                reject = s.integer("reject", minimum=1)
                 if reject <= accept:
                     raise s.error("reject", f"must be above accept {accept}; got {reject}")
                 if stages and accept < stages[-1].accept:
@@ -203,9 +201,9 @@ def _plan(t: Table, name: str) -> SamplingPlan:
         else:
             n = _size(r, "n")
             if r.has("t1_allowed"):
-                accept = r.int("t1_allowed", minimum=0)
+                accept = r.integer("t1_allowed", minimum=0)
                 stages.append(Stage(n=n, accept=accept, reject=accept + 1))
-        t2_allowed = r.int("t2_allowed", minimum=0)
+        t2_allowed = r.integer("t2_allowed", minimum=0)
         lam = r.decimal("lambda", None)
         if lam is not None and lam < 0:
             raise r.error("lambda", f"must not be negative; got {lam}")

@@ -68,11 +68,11 @@ class Table:
             raise self.error(key, f"must be {_type_name(kind)}, not {_type_name(type(value))} {value!r}")
         return value
 
-    def str(self, key: str, default: object = _MISSING) -> str:
+    def text(self, key: str, default: object = _MISSING) -> str:
         """A string value."""
         return self.typed(key, str, default)
 
-    def int(self, key: str, default: object = _MISSING, minimum: int | None = None) -> int:
+    def integer(self, key: str, default: object = _MISSING, minimum: int | None = None) -> int:
         """An integer value, optionally at least `minimum`."""
         value = self.typed(key, int, default)
         if minimum is not None and value is not None and value < minimum:
