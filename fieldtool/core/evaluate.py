@@ -331,7 +331,8 @@ def evaluate_lot(
     )
 
 
-def _is_defective(cls: PackageClass, rule: DefectiveRule) -> bool:
+def is_defective(cls: PackageClass, rule: DefectiveRule) -> bool:
+    """Whether a package of class `cls` counts as defective under the rule set's defective rule."""
     if rule is DefectiveRule.T1_ONLY:
         return cls is PackageClass.T1
     return cls is not PackageClass.OK
@@ -341,7 +342,7 @@ def _defectives(rules: RuleSet, plan: ResolvedPlan, packages: tuple[PackageResul
     """Judge the defectives count stage by stage up to `stage` (cumulative counts, EU Annex II 2.2.1)."""
     for i in range(stage):
         size = plan.cumulative[i]
-        count = sum(1 for p in packages[:size] if _is_defective(p.cls, rules.defective_rule))
+        count = sum(1 for p in packages[:size] if is_defective(p.cls, rules.defective_rule))
         st = plan.row.stages[i]
         if count <= st.accept:
             status = Status.PASS
@@ -447,7 +448,7 @@ def assess_progress(
     if plan.row.stages:
         stage_index = plan.cumulative.index(needed)
         st = plan.row.stages[stage_index]
-        count = sum(1 for p in packages if _is_defective(p.cls, rules.defective_rule))
+        count = sum(1 for p in packages if is_defective(p.cls, rules.defective_rule))
         if count >= st.reject:
             settled.append(
                 Criterion(CriterionCode.DEFECTIVES, Status.FAIL, Decimal(count), Decimal(st.accept),

@@ -195,6 +195,9 @@ def _plan(t: Table, name: str) -> SamplingPlan:
                     raise s.error("accept", f"must not decrease (previous stage {stages[-1].accept}); got {accept}")
                 s.done()
                 stages.append(Stage(n=n, accept=accept, reject=reject))
+            sizes = [st.n for st in stages]
+            if len(stages) > 1 and (None in sizes or sum(sizes) > lot_min):  # type: ignore[arg-type]
+                raise r.error("stages", f"the stages together must fit in the smallest lot of the row ({lot_min})")
             if stages[-1].reject != stages[-1].accept + 1:
                 raise r.error("stages", f"the last stage must decide: reject must be accept + 1 = {stages[-1].accept + 1}")
             n = stages[0].n
