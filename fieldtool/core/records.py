@@ -1,0 +1,221 @@
+"""Provides records: the canonical encoding, the per-device hash chain and its verification.
+
+Every change fieldtool stores is a `Record` of one device: the device's next sequence number,
+the hash of that device's previous record, and its own hash, SHA-256 over the canonical JSON of
+its fields. Current state (inspections, measurements, verdicts ...) is derived from the records,
+so records from many laptops can be merged and checked later. A float never enters a record:
+its decimal digits are not the ones that were recorded (Decimals are encoded as their string).
+"""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+import json
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+GENESIS = "0" * 64
+"""The previous hash of a device's first record."""
+
+HASHED_FIELDS = ("id", "device_id", "seq", "kind", "inspection_id", "recorded_at", "body")
+"""The fields of a record that its hash covers, besides the previous hash."""
+
+_HEX64 = re.compile(r"[0-9a-f]{64}")
+
+
+class RecordKind(enum.StrEnum):
+    """What a record says happened."""
+
+    INSPECTOR_SAVED = "inspector-saved"
+    """The inspector profile of this device was saved."""
+    BALANCE_ADDED = "balance-added"
+    """A balance was added to the register."""
+    INSPECTION_CREATED = "inspection-created"
+    """An inspection was opened with its header; the record's id is the inspection's id."""
+    MEASUREMENT_RECORDED = "measurement-recorded"
+    """A package was measured."""
+    MEASUREMENT_CORRECTED = "measurement-corrected"
+    """A measurement was replaced by a new value, with a reason."""
+    MEASUREMENT_WITHDRAWN = "measurement-withdrawn"
+    """A measurement was withdrawn (undone), with a reason."""
+    TARE_RECORDED = "tare-recorded"
+    """A packaging was weighed for the tare."""
+    DENSITY_RECORDED = "density-recorded"
+    """A density at 20 °C was determined or typed."""
+    VERDICT_SAVED = "verdict-saved"
+    """A verdict was saved with the inputs that produced it."""
+    INSPECTION_FINALISED = "inspection-finalised"
+    """The inspection was closed; no record may refer to it afterwards."""
+
+
+def to_json_value(obj: object) -> Any:
+    """Turn a value into plain JSON values, exactly: Decimals become their string.
+
+    Args:
+        obj: dicts with string keys, lists, tuples, strings (string enums included), ints,
+            bools, None and finite Decimals.
+
+    Returns:
+        The same value made of dict, list, str, int, bool and None only.
+
+    Raises:
+        TypeError: a float, a non-finite Decimal, a non-string key or any other type.
+    """
+    if obj is None or isinstance(obj, bool):
+        return obj
+    if isinstance(obj, str):
+        # str.__str__ gives a plain str of the content, so a StrEnum is stored as its value.
+        return str.__str__(obj)
+    if isinstance(obj, int):
+        return int(obj)
+    if isinstance(obj, float):
+        raise TypeError(f"a float ({obj!r}) cannot enter a record; use Decimal or str so its digits stay exact")
+    if isinstance(obj, Decimal):
+        if not obj.is_finite():
+            raise TypeError(f"a non-finite Decimal ({obj}) cannot enter a record")
+        return str(obj)
+    if isinstance(obj, Mapping):
+        out: dict[str, Any] = {}
+        for key, value in obj.items():
+            if not isinstance(key, str):
+                raise TypeError(f"record keys must be strings; got {key!r}")
+            out[str(key)] = to_json_value(value)
+        return out
+    if isinstance(obj, (list, tuple)):
+        return [to_json_value(v) for v in obj]
+    raise TypeError(f"a {type(obj).__name__} ({obj!r}) cannot enter a record")
+
+
+def canonical_json(obj: object) -> bytes:
+    """The canonical encoding of a value: sorted keys, no spaces, UTF-8, Decimals as strings.
+
+    Two equal values always give the same bytes, so the encoding can be hashed and signed.
+
+    Raises:
+        TypeError: the value holds a float or a type JSON cannot represent exactly.
+    """
+    text = json.dumps(to_json_value(obj), sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    return text.encode("utf-8")
+
+
+def record_hash(prev_hash: str, fields: Mapping[str, Any]) -> str:
+    """The hash of a record: SHA-256 (hex) of the canonical JSON of its fields and the previous hash.
+
+    Args:
+        prev_hash: the hash of the device's previous record, or `GENESIS` for its first.
+        fields: exactly the `HASHED_FIELDS`.
+
+    Returns:
+        64 lowercase hex digits.
+
+    Raises:
+        ValueError: a field is missing or unknown.
+        TypeError: a field holds a value that cannot enter a record.
+    """
+    if set(fields) != set(HASHED_FIELDS):
+        raise ValueError(f"a record hash covers exactly {', '.join(HASHED_FIELDS)}; got {', '.join(sorted(fields))}")
+    return hashlib.sha256(canonical_json({"prev": prev_hash, **fields})).hexdigest()
+
+
+@dataclass(frozen=True)
+class Record:
+    """One entry of a device's hash chain."""
+
+    id: str
+    """A UUID, unique across every device."""
+    device_id: str
+    """The UUID of the device that wrote the record."""
+    seq: int
+    """The record's place in its device's chain: 1, 2, 3 … without gaps."""
+    kind: str
+    """What happened: a `RecordKind` value (kept as text so records of later versions can be read)."""
+    inspection_id: str | None
+    """The inspection the record belongs to; None for the register (inspector profile, balances)."""
+    recorded_at: str
+    """When it was recorded: ISO 8601 in UTC."""
+    body: Mapping[str, Any]
+    """The content, made of JSON values only (Decimals as strings)."""
+    prev_hash: str
+    """The hash of the device's previous record; `GENESIS` for the first."""
+    hash: str
+    """SHA-256 over the canonical JSON of the previous hash and the fields above."""
+
+    def fields(self) -> dict[str, Any]:
+        """The fields that the hash covers (besides the previous hash)."""
+        return {name: getattr(self, name) for name in HASHED_FIELDS}
+
+    def body_json(self) -> str:
+        """The body in its canonical JSON text, as stored."""
+        return canonical_json(self.body).decode("utf-8")
+
+
+def new_record(
+    *,
+    prev_hash: str,
+    id: str,
+    device_id: str,
+    seq: int,
+    kind: str,
+    inspection_id: str | None,
+    recorded_at: str,
+    body: Mapping[str, Any],
+) -> Record:
+    """Make the next record of a chain, with its body reduced to JSON values and its hash computed.
+
+    Raises:
+        TypeError: the body holds a float or another value that cannot enter a record.
+    """
+    plain = json.loads(canonical_json(body))
+    fields = {
+        "id": id,
+        "device_id": device_id,
+        "seq": seq,
+        "kind": str(kind),
+        "inspection_id": inspection_id,
+        "recorded_at": recorded_at,
+        "body": plain,
+    }
+    return Record(**fields, prev_hash=prev_hash, hash=record_hash(prev_hash, fields))
+
+
+def chain_problems(records: Iterable[Record]) -> list[str]:
+    """Check the hash chains of the records: links, hashes and sequence numbers, device by device.
+
+    Args:
+        records: records of one or more devices, in any order.
+
+    Returns:
+        One line per problem, naming the record; an empty list when every chain is intact.
+    """
+    by_device: dict[str, list[Record]] = {}
+    for record in records:
+        by_device.setdefault(record.device_id, []).append(record)
+    problems: list[str] = []
+    for device_id, chain in by_device.items():
+        chain.sort(key=lambda r: r.seq)
+        expected_seq, expected_prev, previous = 1, GENESIS, None
+        for record in chain:
+            where = f"record {record.id} (device {device_id}, seq {record.seq})"
+            if record.seq > expected_seq:
+                missing = str(expected_seq) if record.seq == expected_seq + 1 else f"{expected_seq}-{record.seq - 1}"
+                problems.append(f"{where}: seq {missing} missing before it")
+            elif record.seq < expected_seq:
+                problems.append(f"{where}: seq {record.seq} appears more than once")
+            if record.prev_hash != expected_prev:
+                after = f"record {previous.id}" if previous is not None else "the start of the chain"
+                problems.append(f"{where}: previous hash does not match {after}")
+            try:
+                intact = (
+                    _HEX64.fullmatch(record.hash) is not None
+                    and record_hash(record.prev_hash, record.fields()) == record.hash
+                )
+            except (TypeError, ValueError):
+                intact = False
+            if not intact:
+                problems.append(f"{where}: hash does not match its contents")
+            expected_seq, expected_prev, previous = record.seq + 1, record.hash, record
+    return problems

@@ -1,0 +1,41 @@
+"""Provides the local store: the only sqlite-utils user; it holds all SQL and returns domain objects.
+
+Modules: `schema` (pragmas and migrations), `chain` (the records table: append, read, verify),
+`projections` (records to query tables), `codec` (domain objects to stored text and back),
+`checks` (values refused before they are recorded), `models` (the domain objects) and `store`
+(`SqliteStore`, the use-cases).
+"""
+
+from fieldtool.storage.models import (
+    Balance,
+    DensityMethod,
+    DensityRecord,
+    Inspection,
+    InspectionHeader,
+    InspectorProfile,
+    Measurement,
+    MeasurementSource,
+    SamplingMethod,
+    SiteKind,
+    StoredVerdict,
+    TareWeighing,
+    VerdictInputs,
+)
+from fieldtool.storage.store import SqliteStore
+
+__all__ = [
+    "Balance",
+    "DensityMethod",
+    "DensityRecord",
+    "Inspection",
+    "InspectionHeader",
+    "InspectorProfile",
+    "Measurement",
+    "MeasurementSource",
+    "SamplingMethod",
+    "SiteKind",
+    "SqliteStore",
+    "StoredVerdict",
+    "TareWeighing",
+    "VerdictInputs",
+]

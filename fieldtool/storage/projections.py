@@ -1,0 +1,160 @@
+"""Provides the projections: how each record kind becomes rows of the query tables.
+
+A projection row is derived from one record alone (its fields and body), so the query tables
+can be rebuilt from `records` at any time, and records merged from other devices are applied
+the same way. The store calls `project` inside the transaction that inserts the record.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from sqlite_utils import Database
+
+from fieldtool.core.records import Record, RecordKind
+from fieldtool.errors import StoreError
+from fieldtool.storage.codec import json_text
+
+_BALANCE = (
+    "make",
+    "model",
+    "serial",
+    "unit",
+    "max_capacity",
+    "d",
+    "e",
+    "accuracy_class",
+    "mpe",
+    "certificate",
+    "calibration_due",
+    "connection",
+)
+_INSPECTION = (
+    "programme_id",
+    "city_id",
+    "site_name",
+    "site_address",
+    "site_kind",
+    "product_id",
+    "brand",
+    "batch",
+    "production_date",
+    "nominal",
+    "unit",
+    "lot_size",
+    "rule_set_id",
+    "variant",
+    "sampling_method",
+    "sampling_seed",
+    "inspectors",
+    "balance_id",
+    "tare_method",
+    "notes",
+)
+_MEASUREMENT = ("position", "gross", "tare", "net", "unit", "source", "raw", "supersedes", "reason", "withdrawn")
+_TARE = ("method", "position", "value", "source", "raw")
+_DENSITY = ("method", "flask_volume_ml", "filled_g", "empty_g", "density_g_per_ml", "temperature_c")
+
+
+def _pick(record: Record, keys: tuple[str, ...]) -> dict[str, Any]:
+    # Only known keys become columns: a body (perhaps from another device) never names a column.
+    try:
+        return {key: record.body[key] for key in keys}
+    except KeyError as missing:
+        raise StoreError(f"record {record.id} ({record.kind}) has no {missing.args[0]!r} in its body") from None
+
+
+def _insert(db: Database, table: str, row: Mapping[str, Any]) -> None:
+    # Plain INSERT: it fails on a missing table or column instead of creating one.
+    columns = ", ".join(f'"{c}"' for c in row)
+    marks = ", ".join("?" for _ in row)
+    db.execute(f'INSERT INTO "{table}" ({columns}) VALUES ({marks})', list(row.values()))
+
+
+def _inspector(db: Database, r: Record) -> None:
+    b = _pick(r, ("profile_id", "name", "inspector_no", "organisation"))
+    db.execute(
+        "INSERT INTO inspectors (id, name, inspector_no, organisation, updated_at) VALUES (?, ?, ?, ?, ?) "
+        "ON CONFLICT(id) DO UPDATE SET name = excluded.name, inspector_no = excluded.inspector_no, "
+        "organisation = excluded.organisation, updated_at = excluded.updated_at",
+        [b["profile_id"], b["name"], b["inspector_no"], b["organisation"], r.recorded_at],
+    )
+
+
+def _balance(db: Database, r: Record) -> None:
+    _insert(db, "balances", {"id": r.id, **_pick(r, _BALANCE), "added_at": r.recorded_at})
+
+
+def _inspection(db: Database, r: Record) -> None:
+    b = _pick(r, _INSPECTION)
+    b["inspectors"] = json_text(b["inspectors"])
+    b["sampling_seed"] = None if b["sampling_seed"] is None else str(b["sampling_seed"])
+    _insert(db, "inspections", {"id": r.id, **b, "device_id": r.device_id, "created_at": r.recorded_at})
+
+
+def _measurement(db: Database, r: Record) -> None:
+    b = _pick(r, _MEASUREMENT)
+    b["withdrawn"] = int(bool(b["withdrawn"]))
+    _insert(db, "measurements", {"id": r.id, "inspection_id": r.inspection_id, **b, "recorded_at": r.recorded_at})
+
+
+def _tare(db: Database, r: Record) -> None:
+    row = {"id": r.id, "inspection_id": r.inspection_id, **_pick(r, _TARE), "recorded_at": r.recorded_at}
+    _insert(db, "tare_weighings", row)
+
+
+def _density(db: Database, r: Record) -> None:
+    row = {"id": r.id, "inspection_id": r.inspection_id, **_pick(r, _DENSITY), "recorded_at": r.recorded_at}
+    _insert(db, "densities", row)
+
+
+def _verdict(db: Database, r: Record) -> None:
+    b = _pick(r, ("outcome", "inputs", "criteria", "engine_version"))
+    _insert(
+        db,
+        "verdicts",
+        {
+            "id": r.id,
+            "inspection_id": r.inspection_id,
+            "outcome": b["outcome"],
+            "inputs": json_text(b["inputs"]),
+            "criteria": json_text(b["criteria"]),
+            "evaluated_at": r.recorded_at,
+            "engine_version": b["engine_version"],
+        },
+    )
+
+
+def _finalisation(db: Database, r: Record) -> None:
+    by_name = _pick(r, ("by_name",))["by_name"]
+    _insert(
+        db, "finalisations", {"inspection_id": r.inspection_id, "id": r.id, "by_name": by_name, "at": r.recorded_at}
+    )
+
+
+_PROJECTIONS: dict[str, Callable[[Database, Record], None]] = {
+    RecordKind.INSPECTOR_SAVED: _inspector,
+    RecordKind.BALANCE_ADDED: _balance,
+    RecordKind.INSPECTION_CREATED: _inspection,
+    RecordKind.MEASUREMENT_RECORDED: _measurement,
+    RecordKind.MEASUREMENT_CORRECTED: _measurement,
+    RecordKind.MEASUREMENT_WITHDRAWN: _measurement,
+    RecordKind.TARE_RECORDED: _tare,
+    RecordKind.DENSITY_RECORDED: _density,
+    RecordKind.VERDICT_SAVED: _verdict,
+    RecordKind.INSPECTION_FINALISED: _finalisation,
+}
+
+
+def project(db: Database, record: Record) -> None:
+    """Write the rows that a record implies into the query tables (inside the caller's transaction).
+
+    Raises:
+        StoreError: the record's kind is unknown to this version of fieldtool.
+    """
+    try:
+        apply = _PROJECTIONS[record.kind]
+    except KeyError:
+        raise StoreError(f"record {record.id} has kind {record.kind!r}, unknown to this version of fieldtool") from None
+    apply(db, record)

@@ -1,0 +1,283 @@
+"""Provides the database schema: connection pragmas and the migrations that declare every table.
+
+`records` is the source of truth: an append-only, per-device hash chain. The other tables are
+projections of the records, written in the same transaction as the record they come from. Every
+decimal quantity is stored as TEXT (its exact digits), never as REAL. Triggers refuse UPDATE and
+DELETE on the append-only tables, so a correction can only ever be a new record.
+"""
+
+from __future__ import annotations
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+migrations = Migrations("fieldtool")
+"""The migration set of the fieldtool database, applied in order on every open."""
+
+PROJECTIONS = {
+    "inspectors": "id",
+    "balances": "id",
+    "inspections": "id",
+    "measurements": "id",
+    "tare_weighings": "id",
+    "densities": "id",
+    "verdicts": "id",
+    "finalisations": "inspection_id",
+}
+"""The tables derived from `records`, with their primary keys."""
+
+APPEND_ONLY_TABLES = (
+    "device",
+    "records",
+    "balances",
+    "inspections",
+    "measurements",
+    "tare_weighings",
+    "densities",
+    "verdicts",
+    "finalisations",
+)
+"""Tables whose rows, once written, can never change or go away (the inspector profile can)."""
+
+TABLES = (
+    "device",
+    "records",
+    "inspectors",
+    "balances",
+    "inspections",
+    "measurements",
+    "tare_weighings",
+    "densities",
+    "verdicts",
+    "finalisations",
+)
+"""Every table that migration 1 creates."""
+
+
+def apply_pragmas(db: Database) -> None:
+    """Set the connection's pragmas; call before anything else, outside any transaction.
+
+    WAL lets a report read while data entry writes; synchronous=FULL makes each COMMIT durable
+    (a weight reported saved survives a power cut or a killed process); foreign keys are
+    enforced per connection, so they are switched on for every one.
+    """
+    db.execute("PRAGMA foreign_keys = ON")
+    db.enable_wal()
+    db.execute("PRAGMA synchronous = FULL")
+
+
+def migrate(db: Database) -> None:
+    """Apply the pending migrations (none when the file is up to date)."""
+    migrations.apply(db)
+
+
+def _fk(column: str, table: str, other: str = "id") -> tuple[str, str, str]:
+    return (column, table, other)
+
+
+def _refuse_changes(db: Database, table: str) -> None:
+    for action in ("UPDATE", "DELETE"):
+        db.execute(
+            f"CREATE TRIGGER {table}_no_{action.lower()} BEFORE {action} ON {table} "
+            f"BEGIN SELECT RAISE(ABORT, '{table} is append-only: {action} refused'); END"
+        )
+
+
+@migrations(name="0001_initial")
+def _initial(db: Database) -> None:
+    """Create every table, index and trigger of the first schema."""
+    db.create_table("device", {"id": str, "created_at": str}, pk="id", not_null=["created_at"])
+    db.execute(
+        "CREATE TRIGGER device_single_row BEFORE INSERT ON device "
+        "WHEN (SELECT count(*) FROM device) > 0 "
+        "BEGIN SELECT RAISE(ABORT, 'device already has its id'); END"
+    )
+    db.create_table(
+        "records",
+        {
+            "id": str,
+            "device_id": str,
+            "seq": int,
+            "kind": str,
+            "inspection_id": str,
+            "recorded_at": str,
+            "body": str,
+            "prev_hash": str,
+            "hash": str,
+        },
+        pk="id",
+        not_null=["device_id", "seq", "kind", "recorded_at", "body", "prev_hash", "hash"],
+    )
+    db.table("records").create_index(["device_id", "seq"], unique=True)
+    db.table("records").create_index(["inspection_id"])
+
+    db.create_table(
+        "inspectors",
+        {"id": str, "name": str, "inspector_no": str, "organisation": str, "updated_at": str},
+        pk="id",
+        not_null=["name", "inspector_no", "organisation", "updated_at"],
+        foreign_keys=[_fk("id", "records")],
+    )
+    db.create_table(
+        "balances",
+        {
+            "id": str,
+            "make": str,
+            "model": str,
+            "serial": str,
+            "unit": str,
+            "max_capacity": str,
+            "d": str,
+            "e": str,
+            "accuracy_class": str,
+            "mpe": str,
+            "certificate": str,
+            "calibration_due": str,
+            "connection": str,
+            "added_at": str,
+        },
+        pk="id",
+        not_null=["make", "model", "serial", "unit", "max_capacity", "d", "accuracy_class", "certificate", "added_at"],
+        foreign_keys=[_fk("id", "records")],
+    )
+    db.create_table(
+        "inspections",
+        {
+            "id": str,
+            "programme_id": str,
+            "city_id": str,
+            "site_name": str,
+            "site_address": str,
+            "site_kind": str,
+            "product_id": str,
+            "brand": str,
+            "batch": str,
+            "production_date": str,
+            "nominal": str,
+            "unit": str,
+            "lot_size": int,
+            "rule_set_id": str,
+            "variant": str,
+            "sampling_method": str,
+            # TEXT: a seed from numpy's SeedSequence is 128 bits, beyond SQLite's INTEGER.
+            "sampling_seed": str,
+            "inspectors": str,
+            "balance_id": str,
+            "tare_method": str,
+            "notes": str,
+            "device_id": str,
+            "created_at": str,
+        },
+        pk="id",
+        not_null=[
+            "site_name",
+            "site_address",
+            "site_kind",
+            "brand",
+            "batch",
+            "nominal",
+            "unit",
+            "lot_size",
+            "rule_set_id",
+            "variant",
+            "sampling_method",
+            "inspectors",
+            "tare_method",
+            "notes",
+            "device_id",
+            "created_at",
+        ],
+        foreign_keys=[_fk("id", "records"), _fk("balance_id", "balances")],
+    )
+    db.table("inspections").create_index(["created_at"])
+    db.table("inspections").create_index(["programme_id", "city_id"])
+
+    db.create_table(
+        "measurements",
+        {
+            "id": str,
+            "inspection_id": str,
+            "position": int,
+            "gross": str,
+            "tare": str,
+            "net": str,
+            "unit": str,
+            "source": str,
+            "raw": str,
+            "supersedes": str,
+            "reason": str,
+            "withdrawn": int,
+            "recorded_at": str,
+        },
+        pk="id",
+        not_null=["inspection_id", "position", "net", "unit", "source", "withdrawn", "recorded_at"],
+        foreign_keys=[_fk("id", "records"), _fk("inspection_id", "inspections"), _fk("supersedes", "measurements")],
+    )
+    db.table("measurements").create_index(["inspection_id", "position"])
+    # A version can be superseded once only: the versions of a package form a line, never a tree.
+    db.table("measurements").create_index(["supersedes"], unique=True)
+
+    db.create_table(
+        "tare_weighings",
+        {
+            "id": str,
+            "inspection_id": str,
+            "method": str,
+            "position": int,
+            "value": str,
+            "source": str,
+            "raw": str,
+            "recorded_at": str,
+        },
+        pk="id",
+        not_null=["inspection_id", "method", "value", "source", "recorded_at"],
+        foreign_keys=[_fk("id", "records"), _fk("inspection_id", "inspections")],
+    )
+    db.table("tare_weighings").create_index(["inspection_id"])
+
+    db.create_table(
+        "densities",
+        {
+            "id": str,
+            "inspection_id": str,
+            "method": str,
+            "flask_volume_ml": str,
+            "filled_g": str,
+            "empty_g": str,
+            "density_g_per_ml": str,
+            "temperature_c": str,
+            "recorded_at": str,
+        },
+        pk="id",
+        not_null=["inspection_id", "method", "density_g_per_ml", "recorded_at"],
+        foreign_keys=[_fk("id", "records"), _fk("inspection_id", "inspections")],
+    )
+    db.table("densities").create_index(["inspection_id"])
+
+    db.create_table(
+        "verdicts",
+        {
+            "id": str,
+            "inspection_id": str,
+            "outcome": str,
+            "inputs": str,
+            "criteria": str,
+            "evaluated_at": str,
+            "engine_version": str,
+        },
+        pk="id",
+        not_null=["inspection_id", "outcome", "inputs", "criteria", "evaluated_at", "engine_version"],
+        foreign_keys=[_fk("id", "records"), _fk("inspection_id", "inspections")],
+    )
+    db.table("verdicts").create_index(["inspection_id", "evaluated_at"])
+
+    db.create_table(
+        "finalisations",
+        {"inspection_id": str, "id": str, "by_name": str, "at": str},
+        pk="inspection_id",
+        not_null=["id", "by_name", "at"],
+        foreign_keys=[_fk("inspection_id", "inspections"), _fk("id", "records")],
+    )
+
+    for table in APPEND_ONLY_TABLES:
+        _refuse_changes(db, table)
