@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 
 from fieldtool.errors import InputError
 
@@ -132,8 +132,16 @@ def volume_from_mass(mass_g: Decimal, density_g_per_ml: Decimal) -> Decimal:
     return mass_g / density_g_per_ml
 
 
+DENSITY_STEP = Decimal("0.00001")
+"""Densities from a flask are kept to this step, in g/mL."""
+
+
 def density_from_flask(filled_g: Decimal, empty_g: Decimal, flask_volume_ml: Decimal) -> Decimal:
-    """The density in g/mL from a calibrated flask: (filled − empty) / V.
+    """The density in g/mL from a calibrated flask: (filled − empty) / V, rounded half-even to 0.00001 g/mL.
+
+    Five decimals are finer than any flask weighing gives (a class A 100 mL flask is good to about
+    0.1 mL), so the rounding never shows in a volume, and the stored density does not depend on
+    the arithmetic context.
 
     Raises:
         InputError: the flask volume is not positive or the filled flask is not heavier than the empty one.
@@ -142,4 +150,4 @@ def density_from_flask(filled_g: Decimal, empty_g: Decimal, flask_volume_ml: Dec
         raise InputError(f"flask volume must be positive; got {flask_volume_ml} mL")
     if filled_g <= empty_g:
         raise InputError(f"filled flask ({filled_g} g) must weigh more than the empty flask ({empty_g} g)")
-    return (filled_g - empty_g) / flask_volume_ml
+    return ((filled_g - empty_g) / flask_volume_ml).quantize(DENSITY_STEP, rounding=ROUND_HALF_EVEN)

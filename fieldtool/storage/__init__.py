@@ -2,11 +2,11 @@
 
 Modules: `schema` (pragmas and migrations), `chain` (the records table: append, read, verify),
 `projections` (records to query tables), `codec` (domain objects to stored text and back),
-`checks` (values refused before they are recorded), `models` (the domain objects) and `store`
+`checks` (values refused before they are recorded), `store`
 (`SqliteStore`, the use-cases).
 """
 
-from fieldtool.storage.models import (
+from fieldtool.core.inspection import (
     Balance,
     DensityMethod,
     DensityRecord,

@@ -15,7 +15,7 @@ from typing import TypeVar
 from fieldtool.core.quantity import parse_decimal, unit
 from fieldtool.core.tare import TareMethod
 from fieldtool.errors import InputError
-from fieldtool.storage.models import InspectionHeader, SamplingMethod, SiteKind
+from fieldtool.core.inspection import InspectionHeader, SamplingMethod, SiteKind
 
 E = TypeVar("E", bound=enum.Enum)
 

@@ -15,7 +15,7 @@ from typing import Any
 from fieldtool.core.evaluate import Criterion, CriterionCode, LotEvaluation, Outcome, Status
 from fieldtool.core.records import canonical_json
 from fieldtool.core.tare import TareMethod
-from fieldtool.storage.models import (
+from fieldtool.core.inspection import (
     Balance,
     DensityMethod,
     DensityRecord,
@@ -167,6 +167,8 @@ def measurement_from_row(row: Row) -> Measurement:
         gross=dec(row["gross"]),
         tare=dec(row["tare"]),
         unit=row["unit"],
+        weighing_unit=row["weighing_unit"],
+        density=dec(row["density"]),
         source=MeasurementSource(row["source"]),
         raw=row["raw"],
         supersedes=row["supersedes"],
@@ -184,6 +186,7 @@ def tare_from_row(row: Row) -> TareWeighing:
         method=TareMethod(row["method"]),
         position=row["position"],
         value=Decimal(row["value"]),
+        unit=row["unit"],
         source=MeasurementSource(row["source"]),
         raw=row["raw"],
         recorded_at=utc(row["recorded_at"]),

@@ -52,8 +52,11 @@ _INSPECTION = (
     "tare_method",
     "notes",
 )
-_MEASUREMENT = ("position", "gross", "tare", "net", "unit", "source", "raw", "supersedes", "reason", "withdrawn")
-_TARE = ("method", "position", "value", "source", "raw")
+_MEASUREMENT = (
+    "position", "gross", "tare", "net", "unit", "weighing_unit", "density", "source", "raw", "supersedes", "reason",
+    "withdrawn",
+)
+_TARE = ("method", "position", "value", "unit", "source", "raw")
 _DENSITY = ("method", "flask_volume_ml", "filled_g", "empty_g", "density_g_per_ml", "temperature_c")
 
 

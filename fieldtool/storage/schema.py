@@ -202,6 +202,8 @@ def _initial(db: Database) -> None:
             "tare": str,
             "net": str,
             "unit": str,
+            "weighing_unit": str,
+            "density": str,
             "source": str,
             "raw": str,
             "supersedes": str,
@@ -225,12 +227,13 @@ def _initial(db: Database) -> None:
             "method": str,
             "position": int,
             "value": str,
+            "unit": str,
             "source": str,
             "raw": str,
             "recorded_at": str,
         },
         pk="id",
-        not_null=["inspection_id", "method", "value", "source", "recorded_at"],
+        not_null=["inspection_id", "method", "value", "unit", "source", "recorded_at"],
         foreign_keys=[_fk("id", "records"), _fk("inspection_id", "inspections")],
     )
     db.table("tare_weighings").create_index(["inspection_id"])

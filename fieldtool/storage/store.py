@@ -21,7 +21,7 @@ from sqlite_utils import Database
 
 import fieldtool
 from fieldtool.core.evaluate import LotEvaluation
-from fieldtool.core.quantity import Kind, density_from_flask
+from fieldtool.core.quantity import UNITS, Kind, density_from_flask
 from fieldtool.core.quantity import unit as lookup_unit
 from fieldtool.core.records import Record, RecordKind, new_record
 from fieldtool.core.tare import TareMethod
@@ -41,7 +41,7 @@ from fieldtool.storage.codec import (
     verdict_body,
     verdict_from_row,
 )
-from fieldtool.storage.models import (
+from fieldtool.core.inspection import (
     Balance,
     DensityMethod,
     DensityRecord,
@@ -470,6 +470,8 @@ class SqliteStore:
         tare: object = None,
         source: MeasurementSource | str = MeasurementSource.TYPED,
         raw: str | None = None,
+        weighing_unit: str | None = None,
+        density: object = None,
     ) -> Measurement:
         """Record the next package's measurement; it is committed when this returns.
 
@@ -489,7 +491,7 @@ class SqliteStore:
             NotFoundError: no such inspection.
             StoreError: the inspection is final.
         """
-        body = _measurement_values(net, gross, tare, source, raw)
+        body = _measurement_values(net, gross, tare, source, raw, weighing_unit, density)
         with self._writing():
             inspection = self._require_open(inspection_id)
             row = self._one(
@@ -517,6 +519,8 @@ class SqliteStore:
         tare: object = None,
         source: MeasurementSource | str = MeasurementSource.TYPED,
         raw: str | None = None,
+        weighing_unit: str | None = None,
+        density: object = None,
     ) -> Measurement:
         """Correct a measurement: a new version of the package that supersedes it, with the reason.
 
@@ -528,7 +532,7 @@ class SqliteStore:
             StoreError: the measurement was already corrected or withdrawn, or the inspection is final.
         """
         why = checks.reason(reason)
-        body = _measurement_values(net, gross, tare, source, raw)
+        body = _measurement_values(net, gross, tare, source, raw, weighing_unit, density)
         with self._writing():
             old = self._current_version(measurement_id)
             body |= {
@@ -555,7 +559,10 @@ class SqliteStore:
         why = checks.reason(reason)
         with self._writing():
             old = self._current_version(measurement_id)
-            body = {key: old[key] for key in ("position", "gross", "tare", "net", "unit", "source", "raw")}
+            body = {
+                key: old[key]
+                for key in ("position", "gross", "tare", "net", "unit", "weighing_unit", "density", "source", "raw")
+            }
             body |= {"supersedes": old["id"], "reason": why, "withdrawn": True}
             record = self._append(RecordKind.MEASUREMENT_WITHDRAWN, old["inspection_id"], body)
         return measurement_from_row(self._measurement_row(record.id))
@@ -606,16 +613,18 @@ class SqliteStore:
         position: int | None = None,
         source: MeasurementSource | str = MeasurementSource.TYPED,
         raw: str | None = None,
+        unit: str | None = None,
     ) -> TareWeighing:
         """Record the weighing of an empty packaging (net-content-rules.md §6).
 
         Args:
             inspection_id: the inspection.
-            value: the weight in the inspection's unit.
+            value: the weight, in `unit`.
             method: individual (give the package's `position`) or average (one of the tare sample).
             position: for an individual tare, the 1-based position of the package.
             source: typed or balance.
             raw: the balance's line as received.
+            unit: the unit of `value`; the inspection's unit when None.
 
         Raises:
             InputError: an invalid value, or a position that does not fit the method.
@@ -629,9 +638,12 @@ class SqliteStore:
             position = checks.integer(position, "package position of an individual tare", minimum=1)
         elif position is not None:
             raise InputError("an average-tare weighing belongs to the tare sample, not to a package position")
+        if unit is not None and unit not in UNITS:
+            raise InputError(f"unknown tare unit {unit!r}")
         body = {
             "method": how,
             "position": position,
+            "unit": unit if unit is not None else self._inspection_row(inspection_id)["unit"],
             "value": checks.quantity(value, "tare"),
             "source": checks.choice(source, MeasurementSource, "tare source"),
             "raw": _raw(raw),
@@ -810,8 +822,14 @@ def _raw(raw: object) -> str | None:
     return raw
 
 
-def _measurement_values(net: object, gross: object, tare: object, source: object, raw: object) -> dict[str, Any]:
+def _measurement_values(
+    net: object, gross: object, tare: object, source: object, raw: object, weighing_unit: object, density: object
+) -> dict[str, Any]:
+    if weighing_unit is not None and (not isinstance(weighing_unit, str) or weighing_unit not in UNITS):
+        raise InputError(f"unknown weighing unit {weighing_unit!r}")
     return {
+        "weighing_unit": weighing_unit,
+        "density": checks.optional_quantity(density, "density"),
         "net": checks.quantity(net, "net quantity"),
         "gross": checks.optional_quantity(gross, "gross weight"),
         "tare": checks.optional_quantity(tare, "tare"),

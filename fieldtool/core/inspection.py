@@ -1,4 +1,4 @@
-"""Provides the domain objects that the store takes and returns: inspections, measurements, verdicts …"""
+"""Provides the inspection domain: the header of an inspection, its measurements, tares, densities and verdicts as stored."""
 
 from __future__ import annotations
 
@@ -185,7 +185,11 @@ class Measurement:
     tare: Decimal | None
     """Tare subtracted, when there was one."""
     unit: str
-    """The unit of `net`, `gross` and `tare`: the inspection's unit."""
+    """The unit of `net`: the inspection's unit."""
+    weighing_unit: str | None
+    """The unit of `gross` and `tare` when it differs from `unit` (a liquid weighed in g, judged in mL)."""
+    density: Decimal | None
+    """ρ in g/mL at 20 °C used to turn the net mass into the net volume (V = m / ρ); None when not converted."""
     source: MeasurementSource
     """Typed or read from a balance."""
     raw: str | None
@@ -213,7 +217,9 @@ class TareWeighing:
     position: int | None
     """For an individual tare, the position of the package it belongs to; None for the tare sample."""
     value: Decimal
-    """The weight, exactly as recorded, in the inspection's unit."""
+    """The weight, exactly as recorded, in `unit`."""
+    unit: str
+    """The unit of `value` (the inspection's unit, or g / kg for a liquid judged by volume)."""
     source: MeasurementSource
     """Typed or read from a balance."""
     raw: str | None
