@@ -579,6 +579,14 @@ class SqliteStore:
             raise StoreError(f"measurement {measurement_id} withdraws package {old['position']}; it cannot be changed")
         return old
 
+    def measurement(self, measurement_id: str) -> Measurement:
+        """One measurement version by id.
+
+        Raises:
+            NotFoundError: no such measurement.
+        """
+        return measurement_from_row(self._measurement_row(measurement_id))
+
     def current_measurements(self, inspection_id: str) -> list[Measurement]:
         """The current version of each package that still counts, in weighing order.
 

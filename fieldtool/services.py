@@ -1,0 +1,545 @@
+"""Provides the use-cases of an inspection, shared by the TUI and the CLI.
+
+A `Services` object is built around an open `SqliteStore`; screens and commands call it and
+show what it returns. It turns what an inspector types into exact values, stores them first,
+and only then answers with the new state of the lot (so nothing is shown as saved that is not).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from decimal import ROUND_HALF_EVEN, Decimal
+
+from fieldtool.core.evaluate import LotEvaluation, Outcome, Progress, assess_progress
+from fieldtool.core.inspection import (
+    Balance,
+    DensityRecord,
+    Inspection,
+    InspectionHeader,
+    InspectorProfile,
+    Measurement,
+    StoredVerdict,
+    TareWeighing,
+)
+from fieldtool.core.instrument import Suitability, check_instrument
+from fieldtool.core.quantity import Kind, Unit, from_base, parse_decimal, to_base, unit
+from fieldtool.core.rules import ResolvedPlan, RuleSet, resolve_plan, tne
+from fieldtool.core.sampling import Draw, draw_sample
+from fieldtool.core.tare import AverageTareAssessment, TareMethod, assess_average_tare
+from fieldtool.errors import FieldtoolError, InputError, StoreError
+from fieldtool.plans.programme import Programme, all_programmes, load_programme
+from fieldtool.plans.rules import load_rule_set
+from fieldtool.storage import SqliteStore
+
+VOLUME_STEP = {"mL": Decimal("0.01"), "L": Decimal("0.00001")}
+"""A net volume computed from mass and density is rounded half-even to this step (0.01 mL)."""
+
+
+def weighing_unit(lot_unit: Unit) -> Unit:
+    """The unit the balance is read in for a lot: the lot's own unit, or g / kg for a liquid judged in mL / L."""
+    if lot_unit.kind is Kind.VOLUME:
+        return unit("g") if lot_unit.symbol == "mL" else unit("kg")
+    return lot_unit
+
+
+@dataclass(frozen=True)
+class LotPreview:
+    """What the plan asks of a lot, shown while the inspector fills in a new inspection."""
+
+    rules: RuleSet
+    """The rule set."""
+    plan: ResolvedPlan
+    """The plan row: n, λ, allowed counts."""
+    nominal: Decimal
+    """Qn, in `unit`."""
+    unit: Unit
+    """The lot's unit."""
+    tne: Decimal
+    """T, in `unit`."""
+    suitability: Suitability | None
+    """The balance against T/5, when a balance is chosen and its figures are known."""
+    calibration_due: date | None
+    """The balance's calibration due date, when known."""
+    today: date
+    """The day the preview was made (for the expiry check)."""
+
+    @property
+    def qn_minus_t(self) -> Decimal:
+        """Qn − T."""
+        return self.nominal - self.tne
+
+    @property
+    def qn_minus_2t(self) -> Decimal:
+        """Qn − 2T."""
+        return self.nominal - 2 * self.tne
+
+    @property
+    def calibration_expired(self) -> bool:
+        """True when the balance's calibration is past its due date."""
+        return self.calibration_due is not None and self.calibration_due < self.today
+
+
+@dataclass(frozen=True)
+class TareState:
+    """How net quantities are obtained for a lot, and whether the tare is ready."""
+
+    method: TareMethod
+    """Individual, average or net."""
+    weighings: tuple[TareWeighing, ...]
+    """Every tare weighing recorded."""
+    average: AverageTareAssessment | None
+    """For average tare: the assessment of the tare sample."""
+
+    @property
+    def ready(self) -> bool:
+        """Whether packages can be weighed: always, except an average tare not (yet) accepted."""
+        return self.method is not TareMethod.AVERAGE or (self.average is not None and self.average.accepted)
+
+
+@dataclass(frozen=True)
+class LotState:
+    """An inspection as it stands: its packages, tare, density and the verdict so far."""
+
+    inspection: Inspection
+    """The inspection."""
+    rules: RuleSet
+    """Its rule set."""
+    unit: Unit
+    """The lot's unit."""
+    weighing_unit: Unit
+    """The unit weights are typed or read in."""
+    measurements: tuple[Measurement, ...]
+    """The current measurement of each package, in weighing order."""
+    progress: Progress
+    """Counts, statistics and, once the sample is complete, the evaluation."""
+    tare: TareState
+    """Tare method and state."""
+    density: DensityRecord | None
+    """The latest density, for a liquid judged by volume."""
+    needs_density: bool
+    """True when the lot is judged by volume from weighed masses (a density is required)."""
+    verdict: StoredVerdict | None = None
+    """The saved verdict, once finalised."""
+    draw: Draw | None = field(default=None)
+    """The positions to pull, when the sample was drawn at random by fieldtool."""
+
+    @property
+    def complete(self) -> bool:
+        """True when the sample is complete and judged (pass or fail)."""
+        ev = self.progress.evaluation
+        return ev is not None and ev.outcome is not Outcome.SECOND_SAMPLE_NEEDED
+
+    @property
+    def evaluation(self) -> LotEvaluation | None:
+        """The evaluation of the complete sample (stage), if any."""
+        return self.progress.evaluation
+
+    @property
+    def entry(self) -> str:
+        """What the inspector types for each package: ``net``, ``gross`` or ``gross tare``."""
+        if self.tare.method is TareMethod.NET:
+            return "net"
+        if self.tare.method is TareMethod.AVERAGE:
+            return "gross"
+        return "gross tare"
+
+
+_SPLIT = re.compile(r"[\s,;/]+")
+
+
+class Services:
+    """The use-cases of fieldtool over one store.
+
+    Args:
+        store: the open store (its connection belongs to the calling thread).
+        clock: the current time, as an aware datetime (UTC by default); injected in tests.
+    """
+
+    def __init__(self, store: SqliteStore, clock: Callable[[], datetime] | None = None) -> None:
+        self.store = store
+        self._clock = clock or (lambda: datetime.now(UTC))
+        self._rules: dict[str, RuleSet] = {}
+        self._programmes: dict[str, Programme] = {}
+
+    # -- reference data ------------------------------------------------------------------------
+
+    def rule_set(self, rule_set_id: str) -> RuleSet:
+        """A rule set by id (read once, then kept)."""
+        if rule_set_id not in self._rules:
+            self._rules[rule_set_id] = load_rule_set(rule_set_id)
+        return self._rules[rule_set_id]
+
+    def programme(self, programme_id: str) -> Programme:
+        """A programme by id (read once, then kept)."""
+        if programme_id not in self._programmes:
+            self._programmes[programme_id] = load_programme(programme_id)
+        return self._programmes[programme_id]
+
+    def programmes(self) -> list[Programme]:
+        """Every programme found."""
+        found = all_programmes()
+        self._programmes.update({p.id: p for p in found})
+        return found
+
+    def today(self) -> date:
+        """Today, by the injected clock."""
+        return self._clock().date()
+
+    # -- profile and balances ------------------------------------------------------------------
+
+    def inspector(self) -> InspectorProfile | None:
+        """The inspector's profile, if set."""
+        return self.store.inspector()
+
+    def save_inspector(self, name: str, inspector_no: str = "", organisation: str = "") -> InspectorProfile:
+        """Save the inspector's profile."""
+        return self.store.save_inspector(name, inspector_no, organisation)
+
+    def balances(self) -> list[Balance]:
+        """The balance register."""
+        return self.store.balances()
+
+    # -- a new inspection ----------------------------------------------------------------------
+
+    def preview(
+        self,
+        rule_set_id: str,
+        nominal: str | Decimal,
+        unit_symbol: str,
+        lot_size: int,
+        variant: str = "standard",
+        balance_id: str | None = None,
+    ) -> LotPreview:
+        """What the plan asks of a lot, with T and the balance check.
+
+        Raises:
+            FieldtoolError: an unknown rule set or unit, Qn or N outside the rule set.
+        """
+        rules = self.rule_set(rule_set_id)
+        u = unit(unit_symbol)
+        qn = nominal if isinstance(nominal, Decimal) else parse_decimal(nominal, "nominal quantity")
+        if qn <= 0:
+            raise InputError(f"nominal quantity must be positive; got {qn}")
+        t = tne(rules, qn, u)
+        plan = resolve_plan(rules, lot_size, variant)
+        suitability = None
+        due = None
+        if balance_id:
+            b = self.store.balance(balance_id)
+            due = b.calibration_due
+            wu = weighing_unit(u)
+            t_mass = to_base(t, u) if u.kind is Kind.MASS else t if u.kind is Kind.VOLUME else None
+            if t_mass is not None:
+                # T in the balance's unit (for a liquid, 1 mL is taken as 1 g: densities are near 1 and T/5 is a rough bound).
+                t_bal = from_base(t_mass, unit(b.unit)) if wu.kind is Kind.MASS else t_mass
+                suitability = check_instrument(t_bal, rules.instrument, mpe=b.mpe, e=b.e, d=b.d)
+        return LotPreview(rules=rules, plan=plan, nominal=qn, unit=u, tne=t, suitability=suitability,
+                          calibration_due=due, today=self.today())
+
+    def start_inspection(self, header: InspectionHeader) -> Inspection:
+        """Open an inspection after checking that its rule set covers the lot.
+
+        Raises:
+            FieldtoolError: the rule set does not cover Qn or N, or a header value is invalid.
+        """
+        self.preview(header.rule_set_id, header.nominal, header.unit, header.lot_size, header.variant, header.balance_id)
+        return self.store.create_inspection(header)
+
+    def draw(self, inspection: Inspection) -> Draw | None:
+        """The positions to pull for an inspection whose sample fieldtool draws (seeded), else None."""
+        h = inspection.header
+        if h.sampling_seed is None or h.sampling_method.value not in ("simple-random", "systematic"):
+            return None
+        plan = resolve_plan(self.rule_set(h.rule_set_id), h.lot_size, h.variant)
+        return draw_sample(h.lot_size, plan.cumulative, h.sampling_seed, h.sampling_method.value)
+
+    # -- the state of a lot --------------------------------------------------------------------
+
+    def lot_state(self, inspection_id: str) -> LotState:
+        """The inspection as it stands.
+
+        Raises:
+            NotFoundError: no such inspection.
+        """
+        inspection = self.store.inspection(inspection_id)
+        h = inspection.header
+        rules = self.rule_set(h.rule_set_id)
+        u = unit(h.unit)
+        measurements = tuple(self.store.current_measurements(inspection_id))
+        progress = assess_progress(rules, h.nominal, u, h.lot_size, [m.net for m in measurements], h.variant)
+        densities = self.store.densities(inspection_id)
+        needs_density = u.kind is Kind.VOLUME and h.tare_method is not TareMethod.NET
+        return LotState(
+            inspection=inspection,
+            rules=rules,
+            unit=u,
+            weighing_unit=weighing_unit(u) if h.tare_method is not TareMethod.NET else u,
+            measurements=measurements,
+            progress=progress,
+            tare=self._tare_state(inspection, rules, progress.tne, densities[-1] if densities else None),
+            density=densities[-1] if densities else None,
+            needs_density=needs_density,
+            verdict=self.store.latest_verdict(inspection_id) if inspection.is_final else None,
+            draw=self.draw(inspection),
+        )
+
+    def _tare_state(self, inspection: Inspection, rules: RuleSet, t: Decimal, density: DensityRecord | None) -> TareState:
+        method = inspection.header.tare_method
+        weighings = tuple(self.store.tares(inspection.id))
+        average = None
+        if method is TareMethod.AVERAGE:
+            sample = [w.value for w in weighings if w.method is TareMethod.AVERAGE]
+            u = unit(inspection.header.unit)
+            # The tare sample is weighed in the weighing unit; T is compared in that unit too
+            # (for a liquid, T in mL times ρ in g/mL is T as a mass).
+            t_w = t
+            if u.kind is Kind.VOLUME:
+                rho = density.density_g_per_ml if density is not None else Decimal(1)
+                t_w = from_base(to_base(t, u) * rho, weighing_unit(u))
+            average = assess_average_tare(sample, t_w, rules.tare)
+        return TareState(method=method, weighings=weighings, average=average)
+
+    # -- tare and density ----------------------------------------------------------------------
+
+    def record_tare_sample(self, inspection_id: str, text: str, source: str = "typed", raw: str | None = None) -> LotState:
+        """Record one empty packaging of the average-tare sample.
+
+        Raises:
+            InputError: the text is not a positive weight, or the inspection does not use average tare.
+        """
+        state = self.lot_state(inspection_id)
+        if state.tare.method is not TareMethod.AVERAGE:
+            raise InputError("this inspection does not use average tare")
+        if state.measurements:
+            raise InputError("the tare sample must be complete before the first package is weighed")
+        value = _positive(text, "tare")
+        self.store.record_tare(inspection_id, value, TareMethod.AVERAGE, source=source, raw=raw, unit=state.weighing_unit.symbol)
+        return self.lot_state(inspection_id)
+
+    def record_density(
+        self,
+        inspection_id: str,
+        *,
+        density: str | None = None,
+        flask_volume_ml: str | None = None,
+        filled_g: str | None = None,
+        empty_g: str | None = None,
+        temperature_c: str | None = None,
+    ) -> LotState:
+        """Record the product's density at 20 °C: typed, or from a calibrated flask.
+
+        Raises:
+            InputError: values missing or not numbers; or packages already weighed with another density.
+        """
+        state = self.lot_state(inspection_id)
+        if state.measurements:
+            raise InputError("record the density before the first package: weighed packages were converted with the earlier one")
+        self.store.record_density(
+            inspection_id,
+            density_g_per_ml=None if not density else parse_decimal(density, "density"),
+            flask_volume_ml=None if not flask_volume_ml else parse_decimal(flask_volume_ml, "flask volume"),
+            filled_g=None if not filled_g else parse_decimal(filled_g, "filled flask"),
+            empty_g=None if not empty_g else parse_decimal(empty_g, "empty flask"),
+            temperature_c=None if not temperature_c else parse_decimal(temperature_c, "temperature"),
+        )
+        return self.lot_state(inspection_id)
+
+    # -- weighing ------------------------------------------------------------------------------
+
+    def parse_entry(self, state: LotState, text: str) -> dict[str, object]:
+        """Turn what was typed for one package into the values to store (net, gross, tare, density).
+
+        Raises:
+            InputError: the text does not fit the entry the tare method asks for, or the net is negative.
+        """
+        parts = [p for p in _SPLIT.split(text.strip()) if p]
+        wu = state.weighing_unit.symbol
+        if state.entry == "gross tare":
+            if len(parts) != 2:
+                raise InputError(f"type the gross weight and the emptied packaging's weight, e.g. '512.3 12.1' (in {wu})")
+            gross, tare = _positive(parts[0], "gross weight"), _nonnegative(parts[1], "tare")
+        elif len(parts) != 1:
+            raise InputError(f"type one {'net quantity' if state.entry == 'net' else 'gross weight'} in {wu}")
+        elif state.entry == "net":
+            net = _nonnegative(parts[0], "net quantity")
+            return {"net": net}
+        else:
+            if state.tare.average is None or not state.tare.average.accepted:
+                problem = state.tare.average.problem if state.tare.average else "no tare sample"
+                raise InputError(f"average tare is not ready: {problem}")
+            gross, tare = _positive(parts[0], "gross weight"), state.tare.average.mean
+        if tare >= gross:
+            raise InputError(f"the tare {tare} {wu} is not less than the gross weight {gross} {wu}")
+        mass = gross - tare
+        values: dict[str, object] = {"gross": gross, "tare": tare}
+        if state.needs_density:
+            if state.density is None:
+                raise InputError("record the product's density first (liquids are judged by volume: V = m / ρ)")
+            rho = state.density.density_g_per_ml
+            volume = from_base(to_base(mass, state.weighing_unit) / rho, state.unit)
+            values |= {
+                "net": volume.quantize(VOLUME_STEP[state.unit.symbol], rounding=ROUND_HALF_EVEN),
+                "density": rho,
+                "weighing_unit": wu,
+            }
+        else:
+            values["net"] = mass
+        return values
+
+    def record_weight(
+        self, inspection_id: str, text: str, source: str = "typed", raw: str | None = None
+    ) -> tuple[Measurement, LotState]:
+        """Record the next package from what was typed (or read from the balance).
+
+        Returns when the measurement is committed, with the lot's new state.
+
+        Raises:
+            InputError: the text does not fit, the sample is already complete, or the tare or
+                density is not ready.
+            StoreError: the inspection is final.
+        """
+        state = self.lot_state(inspection_id)
+        if state.inspection.is_final:
+            raise StoreError(f"inspection {inspection_id} is final; it can no longer change")
+        if len(state.measurements) >= state.progress.needed or state.complete:
+            raise InputError(
+                f"the sample is complete ({len(state.measurements)} packages); "
+                "correct an entry, or finalise the inspection"
+            )
+        values = self.parse_entry(state, text)
+        # With individual tare the measurement itself keeps the gross and the tare: one record, one commit.
+        measurement = self.store.record_measurement(inspection_id, source=source, raw=raw, **values)  # type: ignore[arg-type]
+        return measurement, self.lot_state(inspection_id)
+
+    def correct_weight(self, measurement_id: str, text: str, reason: str) -> tuple[Measurement, LotState]:
+        """Correct a package: a new version with the reason; the original stays in the record.
+
+        Raises:
+            InputError: the text does not fit, or the reason is empty.
+        """
+        old = self.store.measurement(measurement_id)
+        state = self.lot_state(old.inspection_id)
+        values = self.parse_entry(state, text)
+        if not reason.strip():
+            raise InputError("a correction needs a reason")
+        measurement = self.store.correct_measurement(measurement_id, reason=reason, **values)  # type: ignore[arg-type]
+        return measurement, self.lot_state(old.inspection_id)
+
+    def undo_last(self, inspection_id: str, reason: str) -> LotState:
+        """Withdraw the last package entered, with a reason; it stays in the record as withdrawn.
+
+        Raises:
+            InputError: nothing to undo, or the reason is empty.
+        """
+        state = self.lot_state(inspection_id)
+        if not state.measurements:
+            raise InputError("nothing to undo: no package weighed yet")
+        self.store.withdraw_measurement(state.measurements[-1].id, reason)
+        return self.lot_state(inspection_id)
+
+    # -- verdict -------------------------------------------------------------------------------
+
+    def finalise(self, inspection_id: str, by_name: str) -> LotState:
+        """Save the verdict and finalise: afterwards the inspection can no longer change.
+
+        Args:
+            inspection_id: the inspection.
+            by_name: the confirming inspector's name: one of the inspection's inspectors, or the
+                profile's name.
+
+        Raises:
+            InputError: the sample is not complete, or the name is not an inspector of the inspection.
+        """
+        state = self.lot_state(inspection_id)
+        if not state.complete:
+            missing = state.progress.needed - len(state.measurements)
+            raise InputError(f"the sample is not complete: {missing} more package{'s' if missing != 1 else ''} to weigh")
+        name = " ".join(by_name.split())
+        allowed = {" ".join(n.split()).casefold() for n in state.inspection.header.inspectors}
+        profile = self.store.inspector()
+        if profile is not None:
+            allowed.add(" ".join(profile.name.split()).casefold())
+        if not name or (allowed and name.casefold() not in allowed):
+            raise InputError(f"type the name of an inspector of this inspection to confirm ({', '.join(state.inspection.header.inspectors) or 'profile name'})")
+        evaluation = state.evaluation
+        assert evaluation is not None
+        self.store.save_verdict(inspection_id, evaluation)
+        self.store.finalise(inspection_id, name)
+        return self.lot_state(inspection_id)
+
+    # -- home ----------------------------------------------------------------------------------
+
+    def inspections(self, **filters: object) -> list[Inspection]:
+        """Inspections, newest first (filters as `SqliteStore.inspections`)."""
+        return self.store.inspections(**filters)  # type: ignore[arg-type]
+
+    def verdict(self, inspection_id: str) -> StoredVerdict | None:
+        """The saved verdict of a finalised inspection."""
+        return self.store.latest_verdict(inspection_id)
+
+    def progress_matrix(self, programme_id: str) -> dict[tuple[str, str], CellProgress]:
+        """Lots done against the quota for every city × product of a programme, with failures."""
+        programme = self.programme(programme_id)
+        cells = {
+            (c.id, p.id): CellProgress(quota=programme.quota(c.id, p.id))
+            for c in programme.cities
+            for p in programme.products
+        }
+        for inspection in self.store.inspections(programme_id=programme_id):
+            key = (inspection.header.city_id or "", inspection.header.product_id or "")
+            if key not in cells:
+                continue
+            cell = cells[key]
+            if not inspection.is_final:
+                cells[key] = CellProgress(cell.quota, cell.done, cell.failed, cell.open + 1)
+                continue
+            verdict = self.store.latest_verdict(inspection.id)
+            failed = verdict is not None and verdict.outcome is Outcome.FAIL
+            cells[key] = CellProgress(cell.quota, cell.done + 1, cell.failed + int(failed), cell.open)
+        return cells
+
+    def unsynced_count(self) -> int:
+        """Finalised inspections not yet acknowledged by a hub (sync comes with the hub; until then, all)."""
+        return len(self.store.inspections(final=True))
+
+
+@dataclass(frozen=True)
+class CellProgress:
+    """One cell of the programme matrix."""
+
+    quota: int
+    """Lots to inspect."""
+    done: int = 0
+    """Finalised inspections."""
+    failed: int = 0
+    """Finalised inspections whose lot failed."""
+    open: int = 0
+    """Inspections started, not finalised."""
+
+
+def _positive(text: str, what: str) -> Decimal:
+    value = parse_decimal(text, what)
+    if value <= 0:
+        raise InputError(f"{what} must be positive; got {value}")
+    return value
+
+
+def _nonnegative(text: str, what: str) -> Decimal:
+    value = parse_decimal(text, what)
+    if value < 0:
+        raise InputError(f"{what} must not be negative; got {value}")
+    return value
+
+
+__all__ = [
+    "CellProgress",
+    "FieldtoolError",
+    "LotPreview",
+    "LotState",
+    "Services",
+    "TareState",
+    "weighing_unit",
+]
