@@ -31,7 +31,19 @@ class _Parser(argparse.ArgumentParser):
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(prog=PROG, description="Offline net-content inspections of prepackaged goods.")
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    parser.add_argument("--db", type=Path, help="database file (default: in the user data directory; see 'fieldtool locate')")
+    parser.add_argument("--lang", choices=["en", "zh"], help="language of the TUI (default: from the system locale)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    tui = sub.add_parser("tui", help="open the inspector's terminal UI (the default command)")
+    tui.add_argument("--db", type=Path, dest="sub_db", help="database file")
+    tui.add_argument("--lang", choices=["en", "zh"], dest="sub_lang", help="language")
+
+    demo = sub.add_parser("demo", help="create a demo database: the 2012 programme with finished inspections")
+    demo.add_argument("--db", type=Path, dest="sub_db", help="database file to create (default: the default database)")
+    demo.add_argument("--seed", type=int, default=2012, help="seed of the simulated weights (default 2012)")
+    demo.add_argument("--open", action="store_true", help="open the TUI on the demo database afterwards")
+    demo.add_argument("--lang", choices=["en", "zh"], dest="sub_lang", help="language of the TUI with --open")
 
     check = sub.add_parser("check", help="judge a lot from its net quantities", description=(
         "Judge a lot from its net quantities. FILE has one net quantity a line in --unit "
@@ -65,7 +77,7 @@ def _parser() -> argparse.ArgumentParser:
     g_show.add_argument("--lang", choices=["en", "zh"], default="en")
 
     locate = sub.add_parser("locate", help="print where the database, config and rule files are")
-    locate.add_argument("--db", type=Path, help="database file (default: in the user data directory)")
+    locate.add_argument("--db", type=Path, dest="sub_db", help="database file (default: in the user data directory)")
     locate.add_argument("--json", action="store_true")
     return parser
 
@@ -83,8 +95,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _programme(args)
         if args.command == "locate":
             return _locate(args)
-        parser.print_help()
-        return 0
+        if args.command == "demo":
+            return _demo(args)
+        return _tui(args)
     except FieldtoolError as exc:
         print(f"{PROG}: {exc}", file=sys.stderr)
         return exc.exit_code
@@ -193,12 +206,58 @@ def _programme(args: argparse.Namespace) -> int:
     return 0
 
 
+def _db_path(args: argparse.Namespace) -> Path:
+    from fieldtool import paths
+
+    chosen = getattr(args, "sub_db", None) or args.db
+    return Path(chosen) if chosen else paths.default_db()
+
+
+def _tui(args: argparse.Namespace) -> int:
+    from fieldtool import paths
+    from fieldtool.config import load_settings
+    from fieldtool.services import Services
+    from fieldtool.storage import SqliteStore
+    from fieldtool.tui.i18n import system_lang
+    from fieldtool.tui.runner import ServiceRunner
+
+    db = _db_path(args)
+    lang = getattr(args, "sub_lang", None) or args.lang
+    settings = load_settings(paths.config_file(), lang=lang, db_path=str(db))
+    if lang is None and not paths.config_file().is_file():
+        settings = load_settings(paths.config_file(), lang=system_lang(), db_path=str(db))
+    if not sys.stdin.isatty() or not sys.stdout.isatty():
+        raise InputError("the TUI needs a terminal; for scripts use 'fieldtool check' (see fieldtool --help)")
+    runner = ServiceRunner(lambda: Services(SqliteStore.open(db)))
+    try:
+        from fieldtool.tui.app import FieldtoolApp
+
+        FieldtoolApp(runner, settings).run()
+    finally:
+        runner.close()
+    return 0
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from fieldtool.demo import build_demo
+    from fieldtool.services import Services
+    from fieldtool.storage import SqliteStore
+
+    db = _db_path(args)
+    with SqliteStore.open(db) as store:
+        summary = build_demo(Services(store), seed=args.seed)
+    print(f"demo database {db}: {summary}")
+    if args.open:
+        return _tui(args)
+    return 0
+
+
 def _locate(args: argparse.Namespace) -> int:
     from fieldtool import paths
     from fieldtool.plans.where import programmes_dirs, rules_dirs
 
     places = {
-        "database": str(args.db or paths.default_db()),
+        "database": str(_db_path(args)),
         "config": str(paths.config_file()),
         "rules": [str(d) for d in rules_dirs()],
         "user_rules": str(paths.user_rules_dir()),

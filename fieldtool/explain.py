@@ -7,9 +7,28 @@ reports all word them here, so an inspector reads the same sentence everywhere.
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Protocol
 
-from fieldtool.core.evaluate import Criterion, CriterionCode, LotEvaluation, Outcome, Status
-from fieldtool.core.rules import DefectiveRule
+from fieldtool.core.evaluate import Criterion, CriterionCode, MeanStatistics, Outcome, Status
+from fieldtool.core.quantity import Unit
+from fieldtool.core.rules import DefectiveRule, ResolvedPlan, RuleSet
+
+
+class LotContext(Protocol):
+    """What the words need to know of a lot: a finished `LotEvaluation` or a `Progress` both have it."""
+
+    @property
+    def rules(self) -> RuleSet: ...
+    @property
+    def nominal(self) -> Decimal: ...
+    @property
+    def unit(self) -> Unit: ...
+    @property
+    def plan(self) -> ResolvedPlan: ...
+    @property
+    def tne(self) -> Decimal: ...
+    @property
+    def stats(self) -> MeanStatistics | None: ...
 
 OUTCOME_WORDS = {
     "en": {Outcome.PASS: "PASS", Outcome.FAIL: "FAIL", Outcome.SECOND_SAMPLE_NEEDED: "SECOND SAMPLE NEEDED"},
@@ -27,14 +46,14 @@ def signed(value: Decimal) -> str:
     return f"+{value}" if value >= 0 else f"−{-value}"
 
 
-def defective_label(ev: LotEvaluation, lang: str = "en") -> str:
+def defective_label(ev: LotContext, lang: str = "en") -> str:
     """What the defectives count counts under the lot's rule set."""
     if ev.rules.defective_rule is DefectiveRule.T1_ONLY:
         return "T < d ≤ 2T" if lang == "en" else "T < 短缺量 ≤ 2T"
     return "d > T" if lang == "en" else "短缺量 > T"
 
 
-def criterion_text(ev: LotEvaluation, c: Criterion, lang: str = "en") -> str:
+def criterion_text(ev: LotContext, c: Criterion, lang: str = "en") -> str:
     """One line describing a criterion and its numbers, whatever its status."""
     u = ev.unit.symbol
     status = STATUS_WORDS[lang][c.status]
@@ -67,7 +86,7 @@ def criterion_text(ev: LotEvaluation, c: Criterion, lang: str = "en") -> str:
     return f"packages with {label}: {c.observed} (allowed {c.limit}, n = {c.sample_size}{stage}): {status}"
 
 
-def reason_text(ev: LotEvaluation, c: Criterion, lang: str = "en") -> str:
+def reason_text(ev: LotContext, c: Criterion, lang: str = "en") -> str:
     """Why a criterion decided the verdict: by how much it failed, or why a second sample is needed."""
     u = ev.unit.symbol
     if c.status is Status.PENDING:

@@ -373,6 +373,12 @@ def _defectives(rules: RuleSet, plan: ResolvedPlan, packages: tuple[PackageResul
 class Progress:
     """A lot being weighed: what is known so far, and the verdict once the sample is complete."""
 
+    rules: RuleSet
+    """The rule set applied."""
+    nominal: Decimal
+    """Qn in the lot's unit."""
+    unit: Unit
+    """The lot's unit."""
     plan: ResolvedPlan
     """The plan row for the lot."""
     tne: Decimal
@@ -460,5 +466,5 @@ def assess_progress(
         values = list(nets[: plan.mean_n])
         places = max([decimals_of(v) for v in values] + [decimals_of(nominal)]) + 3
         stats = mean_statistics(values, plan.row.lam, places)
-    return Progress(plan=plan, tne=t, packages=packages, needed=needed, stats=stats,
+    return Progress(rules=rules, nominal=nominal, unit=unit, plan=plan, tne=t, packages=packages, needed=needed, stats=stats,
                     settled_failures=tuple(settled), evaluation=evaluation)

@@ -1,0 +1,157 @@
+"""Provides `FieldtoolApp`: the inspector's terminal UI, its navigation and its global keys.
+
+The app is handed a `ServiceRunner` and `Settings` (it opens nothing itself), so tests build it
+around a temporary database. Screens ask the app to navigate (`open_inspection`, `go_home`,
+`new_inspection`); the app decides which screen an inspection needs next.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.screen import Screen
+
+from fieldtool.core.inspection import Inspection
+from fieldtool.core.tare import TareMethod
+from fieldtool.config import Settings
+from fieldtool.errors import FieldtoolError
+from fieldtool.services import LotState
+from fieldtool.tui.i18n import T
+from fieldtool.tui.runner import ServiceRunner
+
+TEXT_NEW = T("New inspection", "新建检验")
+TEXT_HOME = T("Home", "首页")
+TEXT_HELP = T("Help: every key of this screen", "帮助：本界面的所有按键")
+TEXT_LANG = T("中文界面 (switch language)", "English (切换语言)")
+TEXT_THEME = T("Light / dark theme", "浅色 / 深色主题")
+
+
+class FieldtoolApp(App[None]):
+    """The inspector's terminal UI."""
+
+    TITLE = "fieldtool"
+    ENABLE_COMMAND_PALETTE = True
+    BINDINGS = [
+        Binding("f1", "help", "Help", priority=True),
+        Binding("ctrl+q", "quit", "Quit", priority=True),
+        Binding("f2", "toggle_language", "中文/English"),
+    ]
+
+    def __init__(self, runner: ServiceRunner, settings: Settings) -> None:
+        super().__init__()
+        self.runner = runner
+        self.settings = settings
+        if settings.theme in self.available_themes:
+            self.theme = settings.theme
+
+    # -- start -----------------------------------------------------------------------------------
+
+    async def on_mount(self) -> None:
+        from fieldtool.tui.screens.home import HomeScreen
+        from fieldtool.tui.screens.profile import ProfileScreen
+
+        await self.push_screen(HomeScreen())
+        profile = await self.runner.call(lambda s: s.inspector())
+        if profile is None:
+            await self.push_screen(ProfileScreen())
+
+    # -- navigation --------------------------------------------------------------------------------
+
+    def show_error(self, message: str) -> None:
+        """Show a user error (one line) without losing anything on screen."""
+        self.notify(message, severity="error", timeout=8)
+
+    async def go_home(self) -> None:
+        """Back to Home, refreshed."""
+        from fieldtool.tui.screens.home import HomeScreen
+
+        while len(self.screen_stack) > 2 and not isinstance(self.screen, HomeScreen):
+            self.pop_screen()
+        if isinstance(self.screen, HomeScreen):
+            await self.screen.refresh_data()
+
+    async def new_inspection(self) -> None:
+        """Open the form for a new inspection."""
+        from fieldtool.tui.screens.new_inspection import NewInspectionScreen
+
+        await self.push_screen(NewInspectionScreen())
+
+    async def open_inspection(self, inspection_id: str, *, replace: bool = False) -> None:
+        """Open the screen an inspection needs next: density, tare, weighing, or its verdict.
+
+        Args:
+            inspection_id: the inspection.
+            replace: replace the current screen instead of pushing onto it.
+        """
+        try:
+            state: LotState = await self.runner.call(lambda s: s.lot_state(inspection_id))
+        except FieldtoolError as exc:
+            self.show_error(str(exc))
+            return
+        screen = self.screen_for(state)
+        if replace:
+            await self.switch_screen(screen)
+        else:
+            await self.push_screen(screen)
+
+    def screen_for(self, state: LotState) -> Screen[None]:
+        """The screen an inspection in this state needs next."""
+        from fieldtool.tui.screens.density import DensityScreen
+        from fieldtool.tui.screens.tare import TareScreen
+        from fieldtool.tui.screens.verdict import VerdictScreen
+        from fieldtool.tui.screens.weighing import WeighingScreen
+
+        iid = state.inspection.id
+        if state.inspection.is_final or state.complete:
+            return VerdictScreen(iid)
+        if state.needs_density and state.density is None:
+            return DensityScreen(iid)
+        if state.tare.method is TareMethod.AVERAGE and not state.tare.ready and not state.measurements:
+            return TareScreen(iid)
+        return WeighingScreen(iid)
+
+    async def product_names(self, inspection: Inspection) -> tuple[str, str] | None:
+        """The (English, Chinese) names of an inspection's product from its programme, if it has one."""
+        h = inspection.header
+        if not (h.programme_id and h.product_id):
+            return None
+        try:
+            product = await self.runner.call(lambda s: s.programme(h.programme_id or "").product(h.product_id or ""))
+        except FieldtoolError:
+            return None
+        return product.name_en, product.name_zh
+
+    # -- global actions ----------------------------------------------------------------------------
+
+    def action_help(self) -> None:
+        """Show every key binding of the current screen (F1)."""
+        from fieldtool.tui.screens.help import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(self.screen))
+
+    def action_toggle_language(self) -> None:
+        """Switch between English and Chinese; every screen re-renders its texts."""
+        from dataclasses import replace
+
+        self.settings = replace(self.settings, lang="en" if self.settings.lang == "zh" else "zh")
+        for screen in self.screen_stack:
+            relabel = getattr(screen, "relabel", None)
+            if callable(relabel):
+                relabel()
+        self.refresh_bindings()
+
+    def action_toggle_theme(self) -> None:
+        """Switch between the light and dark theme."""
+        self.theme = "textual-light" if self.theme != "textual-light" else "textual-dark"
+
+    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        lang = self.settings.lang
+        yield SystemCommand(TEXT_NEW.render(lang), TEXT_NEW.render(lang), self.new_inspection)
+        yield SystemCommand(TEXT_HOME.render(lang), TEXT_HOME.render(lang), self.go_home)
+        yield SystemCommand(TEXT_HELP.render(lang), TEXT_HELP.render(lang), self.action_help)
+        yield SystemCommand(TEXT_LANG.render(lang), TEXT_LANG.render(lang), self.action_toggle_language)
+        yield SystemCommand(TEXT_THEME.render(lang), TEXT_THEME.render(lang), self.action_toggle_theme)
+        yield from super().get_system_commands(screen)

@@ -1,0 +1,40 @@
+"""Provides bilingual texts: every string a screen shows, in English and Chinese.
+
+Each screen keeps its own texts as `T` constants next to the code that shows them; the app's
+language picks one. There is no global catalogue to keep in step with the screens.
+"""
+
+from __future__ import annotations
+
+import locale
+import os
+from typing import NamedTuple
+
+LANGS = ("en", "zh")
+
+
+class T(NamedTuple):
+    """A text in English and Chinese; `str.format` fields are filled in by `render`."""
+
+    en: str
+    """English."""
+    zh: str
+    """Chinese (simplified)."""
+
+    def render(self, lang: str, **fields: object) -> str:
+        """The text in `lang` with its fields filled in."""
+        text = self.zh if lang == "zh" else self.en
+        return text.format(**fields) if fields else text
+
+
+def system_lang() -> str:
+    """``zh`` when the system locale is Chinese, else ``en``."""
+    for var in ("LC_ALL", "LC_MESSAGES", "LANG", "LANGUAGE"):
+        value = os.environ.get(var, "")
+        if value:
+            return "zh" if value.lower().startswith("zh") else "en"
+    try:
+        code = locale.getlocale()[0] or ""
+    except ValueError:
+        code = ""
+    return "zh" if code.lower().startswith("zh") else "en"

@@ -1,0 +1,285 @@
+"""Provides `WeighingScreen`: the core of an inspection. Type a weight, Enter: it is stored, then shown.
+
+Keys: Enter commits the typed weight (it appears in the table only once it is in the
+database); Tab moves to the table, where Enter corrects the highlighted package (the original
+stays in the record, with the reason); Ctrl+Z withdraws the last package (with a reason); V opens
+the verdict once the sample is complete; P shows the positions to pull; Esc goes back to Home.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.widgets import DataTable, Footer, Header, Input, Label
+
+from fieldtool.core.evaluate import PackageClass
+from fieldtool.core.inspection import Measurement
+from fieldtool.services import LotState
+from fieldtool.tui.base import FieldtoolScreen
+from fieldtool.tui.i18n import T
+from fieldtool.tui.screens.modals import CorrectionModal, ReasonModal
+from fieldtool.tui.widgets.stats_panel import LiveStatsPanel
+
+TEXT = {
+    "title": T("Weighing", "称量"),
+    "col_no": T("#", "序号"),
+    "col_gross": T("Gross", "毛重"),
+    "col_tare": T("Tare", "皮重"),
+    "col_net": T("Net", "净含量"),
+    "col_d": T("Shortfall d", "短缺量 d"),
+    "col_class": T("Class", "类别"),
+    "col_src": T("By", "方式"),
+    "typed": T("typed", "键入"),
+    "balance": T("balance", "天平"),
+    "corrected": T("corrected", "已更正"),
+    "prompt_net": T("Net quantity of package {n} ({unit}), Enter to save", "第 {n} 件净含量（{unit}），Enter 保存"),
+    "prompt_gross": T("Gross weight of package {n} ({unit}), Enter to save", "第 {n} 件毛重（{unit}），Enter 保存"),
+    "prompt_gross_tare": T(
+        "Package {n}: gross and emptied packaging ({unit}), e.g. 512.3 12.1", "第 {n} 件：毛重 皮重（{unit}），如 512.3 12.1"
+    ),
+    "prompt_done": T("Sample complete: press V for the verdict", "样本已完成：按 V 查看判定"),
+    "pull": T("pull the package at position {pos} of the lot", "请抽取批中第 {pos} 号包装"),
+    "saved": T("✓ saved package {n}: {value} {unit}", "✓ 已保存第 {n} 件：{value} {unit}"),
+    "corrected_msg": T("✓ package {n} corrected ({reason})", "✓ 第 {n} 件已更正（{reason}）"),
+    "undone": T("✓ package {n} withdrawn ({reason})", "✓ 第 {n} 件已撤销（{reason}）"),
+    "undo_title": T("Withdraw package {n} ({value} {unit})?", "撤销第 {n} 件（{value} {unit}）？"),
+    "correct_title": T("Correct package {n} (now {value} {unit})", "更正第 {n} 件（当前 {value} {unit}）"),
+    "nothing": T("nothing to undo: no package weighed yet", "没有可撤销的记录"),
+    "not_complete": T("the sample is not complete: {more} more to weigh", "样本未完成：还需称 {more} 件"),
+    "head": T(
+        "{product}  Qn {nominal} {unit}  N {lot}  ·  {rules} ({variant})  ·  {site}",
+        "{product}  标称 {nominal} {unit}  批量 {lot}  ·  {rules}（{variant}）  ·  {site}",
+    ),
+    "b_verdict": T("Verdict", "判定"),
+    "b_undo": T("Undo last", "撤销上一件"),
+    "b_table": T("Table / input", "表格 / 输入"),
+    "b_positions": T("Positions", "抽样位置"),
+    "b_home": T("Home", "首页"),
+    "positions": T("Positions to pull (seed {seed}): {positions}", "抽样位置（种子 {seed}）：{positions}"),
+}
+
+_CLASS_STYLE = {PackageClass.OK: "", PackageClass.T1: "warning", PackageClass.T2: "error"}
+
+
+class WeighingScreen(FieldtoolScreen):
+    """Records every package of the sample and shows the statistics live."""
+
+    CSS_PATH = Path(__file__).with_name("weighing.tcss")
+    HELP_TITLE = TEXT["title"]
+    BINDINGS = [
+        Binding("escape", "home", "Home"),
+        Binding("ctrl+z", "undo", "Undo last", priority=True),
+        Binding("v", "verdict", "Verdict"),
+        Binding("f6", "toggle_focus", "Table / input"),
+        Binding("ctrl+p", "command_palette", show=False),
+        Binding("f7", "positions", "Positions"),
+    ]
+
+    def __init__(self, inspection_id: str) -> None:
+        super().__init__(classes="weighing-screen")
+        self.inspection_id = inspection_id
+        self.state: LotState | None = None
+        self._product_names: tuple[str, str] | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Label("", id="lot-head")
+        with Horizontal(id="weighing-body"):
+            yield DataTable(id="packages", cursor_type="row", zebra_stripes=True)
+            with Vertical(id="side"):
+                yield LiveStatsPanel(id="stats")
+        yield Label("", id="status")
+        yield Input(id="weight", placeholder="")
+        yield Footer()
+
+    async def on_mount(self) -> None:
+        self.title = "fieldtool"
+        state = await self.call(lambda s: s.lot_state(self.inspection_id))
+        if state is not None:
+            self._product_names = await self.fapp.product_names(state.inspection)
+            self.show(state)
+        self.query_one("#weight", Input).focus()
+
+    # -- rendering ---------------------------------------------------------------------------------
+
+    def relabel(self) -> None:
+        """Re-render every text in the current language."""
+        if self.state is not None:
+            self.show(self.state)
+
+    def show(self, state: LotState) -> None:
+        """Show the lot as stored: the table, the statistics and the prompt."""
+        self.state = state
+        h = state.inspection.header
+        self.sub_title = self.tr(TEXT["title"])
+        names = self._product_names
+        product = " ".join(x for x in ((names[1] if self.lang == "zh" else names[0]) if names else h.product_id or "", h.brand) if x)
+        self.query_one("#lot-head", Label).update(
+            self.tr(TEXT["head"], product=product, nominal=h.nominal, unit=h.unit, lot=h.lot_size,
+                    rules=h.rule_set_id, variant=h.variant, site=h.site_name)
+        )
+        self._fill_table(state)
+        self.query_one("#stats", LiveStatsPanel).show_state(state, self.lang)
+        self._prompt(state)
+        self.refresh_bindings()
+
+    def _fill_table(self, state: LotState) -> None:
+        table = self.query_one("#packages", DataTable)
+        cursor = table.cursor_row
+        table.clear(columns=True)
+        wu, u = state.weighing_unit.symbol, state.unit.symbol
+        for key, label in (("no", "col_no"), ("gross", "col_gross"), ("tare", "col_tare"), ("net", "col_net"),
+                           ("d", "col_d"), ("class", "col_class"), ("src", "col_src")):
+            unit = {"gross": wu, "tare": wu, "net": u, "d": u}.get(key)
+            table.add_column(self.tr(TEXT[label]) + (f" ({unit})" if unit else ""), key=key)
+        colours = self.app.theme_variables
+        for index, (m, p) in enumerate(zip(state.measurements, state.progress.packages, strict=True), 1):
+            style = colours.get(_CLASS_STYLE[p.cls], "") if _CLASS_STYLE[p.cls] else ""
+            source = self.tr(TEXT["balance"] if m.source.value == "balance" else TEXT["typed"])
+            if m.supersedes:
+                source += " · " + self.tr(TEXT["corrected"])
+            table.add_row(
+                str(index),
+                "" if m.gross is None else str(m.gross),
+                "" if m.tare is None else str(m.tare),
+                Text(str(m.net), style=f"bold {style}".strip()),
+                str(p.shortfall),
+                Text(p.cls.value, style=f"bold {style}".strip()),
+                source,
+                key=m.id,
+            )
+        if state.measurements:
+            table.move_cursor(row=min(max(cursor, 0), len(state.measurements) - 1) if self.focused is table else len(state.measurements) - 1)
+
+    def _prompt(self, state: LotState) -> None:
+        box = self.query_one("#weight", Input)
+        n = len(state.measurements) + 1
+        unit = state.weighing_unit.symbol
+        if state.complete or len(state.measurements) >= state.progress.needed:
+            box.placeholder = self.tr(TEXT["prompt_done"])
+        else:
+            key = {"net": "prompt_net", "gross": "prompt_gross", "gross tare": "prompt_gross_tare"}[state.entry]
+            box.placeholder = self.tr(TEXT[key], n=n, unit=unit)
+            if state.draw is not None and n <= len(state.draw.positions):
+                box.placeholder += "  ·  " + self.tr(TEXT["pull"], pos=state.draw.positions[n - 1])
+
+    def _status(self, text: str, error: bool = False) -> None:
+        label = self.query_one("#status", Label)
+        label.update(text)
+        label.set_class(error, "-error")
+
+    # -- entering weights --------------------------------------------------------------------------
+
+    async def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id != "weight":
+            return
+        text = event.value.strip()
+        if not text:
+            return
+        event.input.value = ""
+        try:
+            measurement, state = await self.fapp.runner.call(lambda s: s.record_weight(self.inspection_id, text))
+        except Exception as exc:  # a user error: keep what was typed, say what is wrong
+            from fieldtool.errors import FieldtoolError
+
+            if not isinstance(exc, FieldtoolError):
+                raise
+            if not event.input.value:
+                event.input.value = text
+            self._status(str(exc), error=True)
+            return
+        self.show(state)
+        self._saved(measurement, len(state.measurements))
+
+    def _saved(self, m: Measurement, index: int) -> None:
+        self._status(self.tr(TEXT["saved"], n=index, value=m.net, unit=m.unit))
+
+    async def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        """Enter on a row: correct that package."""
+        if self.state is None or event.row_key.value is None:
+            return
+        measurement_id = str(event.row_key.value)
+        index, m = next((i, m) for i, m in enumerate(self.state.measurements, 1) if m.id == measurement_id)
+        current = f"{m.gross} {m.tare}" if self.state.entry == "gross tare" else str(m.gross if self.state.entry == "gross" else m.net)
+        hint = self.query_one("#weight", Input).placeholder if self.state.entry != "gross tare" else f"gross tare ({self.state.weighing_unit.symbol})"
+        title = self.tr(TEXT["correct_title"], n=index, value=m.net, unit=m.unit)
+        self.app.push_screen(
+            CorrectionModal(title, hint.split("  ·  ")[0], current), callback=lambda a: self._correct(m.id, index, a)
+        )
+
+    def _correct(self, measurement_id: str, index: int, answer: tuple[str, str] | None) -> None:
+        if answer is None:
+            return
+        text, reason = answer
+
+        async def run() -> None:
+            result = await self.call(lambda s: s.correct_weight(measurement_id, text, reason))
+            if result is not None:
+                self.show(result[1])
+                self._status(self.tr(TEXT["corrected_msg"], n=index, reason=reason))
+
+        self.run_worker(run(), exclusive=False)
+
+    # -- actions -----------------------------------------------------------------------------------
+
+    def action_undo(self) -> None:
+        """Withdraw the last package, after asking for the reason."""
+        if self.state is None or not self.state.measurements:
+            self._status(self.tr(TEXT["nothing"]), error=True)
+            return
+        m = self.state.measurements[-1]
+        n = len(self.state.measurements)
+        title = self.tr(TEXT["undo_title"], n=n, value=m.net, unit=m.unit)
+
+        def done(reason: str | None) -> None:
+            if reason is None:
+                return
+
+            async def run() -> None:
+                state = await self.call(lambda s: s.undo_last(self.inspection_id, reason))
+                if state is not None:
+                    self.show(state)
+                    self._status(self.tr(TEXT["undone"], n=n, reason=reason))
+
+            self.run_worker(run())
+
+        self.app.push_screen(ReasonModal(title), callback=done)
+
+    async def action_verdict(self) -> None:
+        """Open the verdict once the sample is complete."""
+        if self.state is None:
+            return
+        if not self.state.complete:
+            more = self.state.progress.needed - len(self.state.measurements)
+            self._status(self.tr(TEXT["not_complete"], more=more), error=True)
+            return
+        await self.fapp.open_inspection(self.inspection_id, replace=True)
+
+    def action_toggle_focus(self) -> None:
+        """Move between the weight input and the table (to correct an entry)."""
+        table = self.query_one("#packages", DataTable)
+        if self.focused is table:
+            self.query_one("#weight", Input).focus()
+        else:
+            table.focus()
+
+    def action_positions(self) -> None:
+        """Show the positions to pull from the lot (when fieldtool drew the sample)."""
+        if self.state is None or self.state.draw is None:
+            return
+        d = self.state.draw
+        self._status(self.tr(TEXT["positions"], seed=d.seed, positions=", ".join(map(str, d.positions))))
+
+    async def action_home(self) -> None:
+        await self.fapp.go_home()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "verdict":
+            return bool(self.state and self.state.complete)
+        if action == "positions":
+            return bool(self.state and self.state.draw)
+        return True

@@ -1,0 +1,1 @@
+"""Provides fieldtool's own widgets."""

@@ -1,0 +1,75 @@
+"""Pilot tests of the weighing screen: what it shows as saved is in the database."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+from textual.widgets import DataTable, Input, Label
+
+from fieldtool.storage import SqliteStore
+from fieldtool.tui.runner import ServiceRunner
+from fieldtool.tui.screens.weighing import WeighingScreen
+from tests.tui.conftest import make_app, open_inspection
+
+
+async def type_weight(pilot, text: str) -> None:  # type: ignore[no-untyped-def]
+    screen = pilot.app.screen
+    box = screen.query_one("#weight", Input)
+    box.focus()
+    box.value = text
+    await pilot.press("enter")
+    await pilot.pause()
+
+
+async def test_weights_are_stored_before_they_are_shown(runner: ServiceRunner, with_profile: None, db_path: Path) -> None:
+    iid = open_inspection(runner)
+    app = make_app(runner)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await app.open_inspection(iid)
+        await pilot.pause()
+        assert isinstance(app.screen, WeighingScreen)
+        for value in ("500.2", "499.8", "480.0"):
+            await type_weight(pilot, value)
+        table = app.screen.query_one("#packages", DataTable)
+        assert table.row_count == 3
+        status = str(app.screen.query_one("#status", Label).render())
+        assert "saved package 3: 480.0 g" in status
+    with SqliteStore.open(db_path) as store:
+        assert [m.net for m in store.current_measurements(iid)] == [Decimal("500.2"), Decimal("499.8"), Decimal("480.0")]
+
+
+async def test_bad_weight_is_refused_and_kept_in_the_input(runner: ServiceRunner, with_profile: None, db_path: Path) -> None:
+    iid = open_inspection(runner)
+    app = make_app(runner)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await app.open_inspection(iid)
+        await pilot.pause()
+        await type_weight(pilot, "49x.2")
+        assert app.screen.query_one("#weight", Input).value == "49x.2"
+        assert "'49x.2' is not a number" in str(app.screen.query_one("#status", Label).render())
+    with SqliteStore.open(db_path) as store:
+        assert store.current_measurements(iid) == []
+
+
+async def test_undo_asks_a_reason_and_keeps_the_original(runner: ServiceRunner, with_profile: None, db_path: Path) -> None:
+    iid = open_inspection(runner)
+    app = make_app(runner)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await app.open_inspection(iid)
+        await pilot.pause()
+        await type_weight(pilot, "500.2")
+        await type_weight(pilot, "5002")
+        await pilot.press("ctrl+z")
+        await pilot.pause()
+        reason = app.screen.query_one("#reason", Input)
+        reason.value = "typed 5002 for 500.2"
+        await pilot.press("enter")
+        await pilot.pause()
+        await pilot.pause()
+        assert app.screen.query_one("#packages", DataTable).row_count == 1
+    with SqliteStore.open(db_path) as store:
+        history = store.measurement_history(iid)
+        assert [m.net for m in store.current_measurements(iid)] == [Decimal("500.2")]
+        assert any(m.withdrawn and m.reason == "typed 5002 for 500.2" for m in history)
+        assert any(m.net == Decimal("5002") and not m.withdrawn for m in history)
