@@ -30,8 +30,10 @@ def format_evaluation(ev: LotEvaluation) -> str:
         + (f", λ = {row.lam}" if row.lam is not None else ", no mean test")
         + f", T2 allowed {row.t2_allowed}",
         f"TNE          T = {ev.tne} {u}   Qn − T = {ev.nominal - ev.tne} {u}   Qn − 2T = {ev.nominal - 2 * ev.tne} {u}",
-        f"Sample       {len(ev.packages)} packages judged (stage {ev.stage}); "
-        f"T1 (T < d ≤ 2T): {ev.t1_count}, T2 (d > 2T): {ev.t2_count}",
+        (
+            f"Sample       {len(ev.packages)} packages judged (stage {ev.stage}); "
+            f"T1 (T < d ≤ 2T): {ev.t1_count}, T2 (d > 2T): {ev.t2_count}"
+        ),
     ]
     if ev.stats is not None:
         s = ev.stats

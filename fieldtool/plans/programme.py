@@ -405,11 +405,11 @@ def _nominal_quantities(t: Table, kind: Kind) -> tuple[NominalQuantity, ...]:
 
 def _quota_overrides(t: Table, city_ids: Sequence[str], product_ids: Sequence[str]) -> dict[tuple[str, str], int]:
     overrides: dict[tuple[str, str], int] = {}
-    for city_id in t.keys():
+    for city_id in t.names():
         if city_id not in city_ids:
             raise t.error(city_id, f"unknown city {city_id!r}{_close(city_id, city_ids)}")
         row = t.table(city_id)
-        for product_id in row.keys():
+        for product_id in row.names():
             if product_id not in product_ids:
                 raise row.error(product_id, f"unknown product {product_id!r}{_close(product_id, product_ids)}")
             overrides[(city_id, product_id)] = row.integer(product_id, minimum=0)

@@ -62,7 +62,7 @@ def load_rule_set_file(path: Path) -> RuleSet:
             seen[kind] = f"tne[{i}]"
 
     plans_table = top.table("plans")
-    plans = {key: _plan(plans_table.table(key), key) for key in plans_table.keys()}
+    plans = {key: _plan(plans_table.table(key), key) for key in plans_table.names()}
     plans_table.done()
     if "standard" not in plans:
         raise top.error("plans", "must have a 'standard' plan")

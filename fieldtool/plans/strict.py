@@ -132,7 +132,7 @@ class Table:
             raise self.error(key, "must be an array of strings")
         return value
 
-    def keys(self) -> list[str]:
+    def names(self) -> list[str]:
         """The keys of this table (for tables keyed by id)."""
         return list(self._data)
 

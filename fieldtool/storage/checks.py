@@ -12,10 +12,10 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import TypeVar
 
+from fieldtool.core.inspection import InspectionHeader, SamplingMethod, SiteKind
 from fieldtool.core.quantity import parse_decimal, unit
 from fieldtool.core.tare import TareMethod
 from fieldtool.errors import InputError
-from fieldtool.core.inspection import InspectionHeader, SamplingMethod, SiteKind
 
 E = TypeVar("E", bound=enum.Enum)
 

@@ -13,8 +13,6 @@ from decimal import Decimal
 from typing import Any
 
 from fieldtool.core.evaluate import Criterion, CriterionCode, LotEvaluation, Outcome, Status
-from fieldtool.core.records import canonical_json
-from fieldtool.core.tare import TareMethod
 from fieldtool.core.inspection import (
     Balance,
     DensityMethod,
@@ -30,6 +28,8 @@ from fieldtool.core.inspection import (
     TareWeighing,
     VerdictInputs,
 )
+from fieldtool.core.records import canonical_json
+from fieldtool.core.tare import TareMethod
 
 Row = Mapping[str, Any]
 """A table row as sqlite-utils returns it."""

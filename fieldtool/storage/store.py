@@ -21,6 +21,19 @@ from sqlite_utils import Database
 
 import fieldtool
 from fieldtool.core.evaluate import LotEvaluation
+from fieldtool.core.inspection import (
+    Balance,
+    DensityMethod,
+    DensityRecord,
+    Inspection,
+    InspectionHeader,
+    InspectorProfile,
+    Measurement,
+    MeasurementSource,
+    SiteKind,
+    StoredVerdict,
+    TareWeighing,
+)
 from fieldtool.core.quantity import UNITS, Kind, density_from_flask
 from fieldtool.core.quantity import unit as lookup_unit
 from fieldtool.core.records import Record, RecordKind, new_record
@@ -40,19 +53,6 @@ from fieldtool.storage.codec import (
     utc_text,
     verdict_body,
     verdict_from_row,
-)
-from fieldtool.core.inspection import (
-    Balance,
-    DensityMethod,
-    DensityRecord,
-    Inspection,
-    InspectionHeader,
-    InspectorProfile,
-    Measurement,
-    MeasurementSource,
-    SiteKind,
-    StoredVerdict,
-    TareWeighing,
 )
 from fieldtool.storage.projections import project
 from fieldtool.storage.schema import apply_pragmas, migrate
