@@ -33,6 +33,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
     parser.add_argument("--db", type=Path, help="database file (default: in the user data directory; see 'fieldtool locate')")
     parser.add_argument("--lang", choices=["en", "zh"], help="language of the TUI (default: from the system locale)")
+    parser.add_argument("--inspection", metavar="ID", help="open this inspection in the TUI at once (resume it)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     tui = sub.add_parser("tui", help="open the inspector's terminal UI (the default command)")
@@ -232,7 +233,7 @@ def _tui(args: argparse.Namespace) -> int:
     try:
         from fieldtool.tui.app import FieldtoolApp
 
-        FieldtoolApp(runner, settings).run()
+        FieldtoolApp(runner, settings, inspection_id=args.inspection).run()
     finally:
         runner.close()
     return 0

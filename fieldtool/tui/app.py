@@ -39,10 +39,11 @@ class FieldtoolApp(App[None]):
         Binding("f2", "toggle_language", "中文/English"),
     ]
 
-    def __init__(self, runner: ServiceRunner, settings: Settings) -> None:
+    def __init__(self, runner: ServiceRunner, settings: Settings, inspection_id: str | None = None) -> None:
         super().__init__()
         self.runner = runner
         self.settings = settings
+        self._initial_inspection = inspection_id
         if settings.theme in self.available_themes:
             self.theme = settings.theme
 
@@ -56,6 +57,8 @@ class FieldtoolApp(App[None]):
         profile = await self.runner.call(lambda s: s.inspector())
         if profile is None:
             await self.push_screen(ProfileScreen())
+        elif self._initial_inspection:
+            await self.open_inspection(self._initial_inspection)
 
     # -- navigation --------------------------------------------------------------------------------
 

@@ -14,15 +14,17 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.widgets import DataTable, Footer, Header, Input, Label
+from textual.widgets import DataTable, Footer, Header, Label
 
 from fieldtool.core.evaluate import PackageClass
 from fieldtool.core.inspection import Measurement
+from fieldtool.errors import FieldtoolError
 from fieldtool.services import LotState
 from fieldtool.tui.base import FieldtoolScreen
 from fieldtool.tui.i18n import T
 from fieldtool.tui.screens.modals import CorrectionModal, ReasonModal
 from fieldtool.tui.widgets.stats_panel import LiveStatsPanel
+from fieldtool.tui.widgets.weight_input import WeightInput
 
 TEXT = {
     "title": T("Weighing", "称量"),
@@ -93,16 +95,20 @@ class WeighingScreen(FieldtoolScreen):
             with Vertical(id="side"):
                 yield LiveStatsPanel(id="stats")
         yield Label("", id="status")
-        yield Input(id="weight", placeholder="")
+        yield WeightInput(id="weight", placeholder="")
         yield Footer()
+
+    AUTO_FOCUS = "#weight"
 
     async def on_mount(self) -> None:
         self.title = "fieldtool"
+        # Focus first: the prompt appears only with the state, and an inspector starts typing
+        # the moment it does.
+        self.query_one("#weight", WeightInput).focus()
         state = await self.call(lambda s: s.lot_state(self.inspection_id))
         if state is not None:
             self._product_names = await self.fapp.product_names(state.inspection)
             self.show(state)
-        self.query_one("#weight", Input).focus()
 
     # -- rendering ---------------------------------------------------------------------------------
 
@@ -156,7 +162,7 @@ class WeighingScreen(FieldtoolScreen):
             table.move_cursor(row=min(max(cursor, 0), len(state.measurements) - 1) if self.focused is table else len(state.measurements) - 1)
 
     def _prompt(self, state: LotState) -> None:
-        box = self.query_one("#weight", Input)
+        box = self.query_one("#weight", WeightInput)
         n = len(state.measurements) + 1
         unit = state.weighing_unit.symbol
         if state.complete or len(state.measurements) >= state.progress.needed:
@@ -174,22 +180,12 @@ class WeighingScreen(FieldtoolScreen):
 
     # -- entering weights --------------------------------------------------------------------------
 
-    async def on_input_submitted(self, event: Input.Submitted) -> None:
-        if event.input.id != "weight":
-            return
-        text = event.value.strip()
-        if not text:
-            return
-        event.input.value = ""
+    async def on_weight_input_entered(self, event: WeightInput.Entered) -> None:
+        text = event.text
         try:
             measurement, state = await self.fapp.runner.call(lambda s: s.record_weight(self.inspection_id, text))
-        except Exception as exc:  # a user error: keep what was typed, say what is wrong
-            from fieldtool.errors import FieldtoolError
-
-            if not isinstance(exc, FieldtoolError):
-                raise
-            if not event.input.value:
-                event.input.value = text
+        except FieldtoolError as exc:  # a user error: keep what was typed, say what is wrong
+            event.input.restore(text)
             self._status(str(exc), error=True)
             return
         self.show(state)
@@ -205,7 +201,7 @@ class WeighingScreen(FieldtoolScreen):
         measurement_id = str(event.row_key.value)
         index, m = next((i, m) for i, m in enumerate(self.state.measurements, 1) if m.id == measurement_id)
         current = f"{m.gross} {m.tare}" if self.state.entry == "gross tare" else str(m.gross if self.state.entry == "gross" else m.net)
-        hint = self.query_one("#weight", Input).placeholder if self.state.entry != "gross tare" else f"gross tare ({self.state.weighing_unit.symbol})"
+        hint = self.query_one("#weight", WeightInput).placeholder if self.state.entry != "gross tare" else f"gross tare ({self.state.weighing_unit.symbol})"
         title = self.tr(TEXT["correct_title"], n=index, value=m.net, unit=m.unit)
         self.app.push_screen(
             CorrectionModal(title, hint.split("  ·  ")[0], current), callback=lambda a: self._correct(m.id, index, a)
@@ -263,7 +259,7 @@ class WeighingScreen(FieldtoolScreen):
         """Move between the weight input and the table (to correct an entry)."""
         table = self.query_one("#packages", DataTable)
         if self.focused is table:
-            self.query_one("#weight", Input).focus()
+            self.query_one("#weight", WeightInput).focus()
         else:
             table.focus()
 

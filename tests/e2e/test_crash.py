@@ -1,0 +1,118 @@
+"""The crash test: kill the running TUI (SIGKILL, in a real terminal) while weighing; nothing acknowledged is lost.
+
+The TUI runs under tmux, as an inspector's terminal would; the test types weights like a
+person, reads the screen for the "saved package k" acknowledgement, kills the process at a
+random moment, restarts it on the same database, and checks after every kill that each
+acknowledged weight is in the database, in order, exactly once.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import re
+import shutil
+import signal
+import subprocess
+import time
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from fieldtool.core.inspection import InspectionHeader, SamplingMethod, SiteKind
+from fieldtool.core.tare import TareMethod
+from fieldtool.services import Services
+from fieldtool.storage import SqliteStore
+from tests.conftest import PYTHON, run_cli_env
+
+pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed (CI installs it)")
+
+SAVED = re.compile(r"saved package (\d+)")
+
+
+class Terminal:
+    """A tmux session on its own server socket, running one command."""
+
+    def __init__(self, name: str, command: str, env: dict[str, str]) -> None:
+        self.socket = name
+        self.env = env
+        self._tmux("new-session", "-d", "-s", name, "-x", "100", "-y", "30", command)
+
+    def _tmux(self, *args: str) -> str:
+        result = subprocess.run(["tmux", "-L", self.socket, *args], capture_output=True, text=True, env=self.env, timeout=20)
+        return result.stdout
+
+    def screen(self) -> str:
+        return self._tmux("capture-pane", "-p", "-t", self.socket)
+
+    def type(self, text: str) -> None:
+        self._tmux("send-keys", "-t", self.socket, "-l", text)
+
+    def enter(self) -> None:
+        self._tmux("send-keys", "-t", self.socket, "Enter")
+
+    def pid(self) -> int:
+        return int(self._tmux("list-panes", "-t", self.socket, "-F", "#{pane_pid}").split()[0])
+
+    def wait_for(self, pattern: str, timeout: float = 60) -> str:
+        deadline = time.monotonic() + timeout
+        screen = ""
+        while time.monotonic() < deadline:
+            screen = self.screen()
+            if re.search(pattern, screen):
+                return screen
+            time.sleep(0.05)
+        raise AssertionError(f"{pattern!r} did not appear on the screen:\n{screen}")
+
+    def close(self) -> None:
+        subprocess.run(["tmux", "-L", self.socket, "kill-server"], capture_output=True, env=self.env, timeout=20)
+
+
+def acknowledged(screen: str) -> int:
+    found = [int(n) for n in SAVED.findall(screen)]
+    return max(found) if found else 0
+
+
+def test_sigkill_mid_weighing_loses_no_acknowledged_weight(tmp_path: Path) -> None:
+    db = tmp_path / "crash.db"
+    with SqliteStore.open(db) as store:
+        services = Services(store)
+        services.save_inspector("Wang Li")
+        inspection = services.start_inspection(
+            InspectionHeader(
+                site_name="Crash Test Mart", site_kind=SiteKind.RETAILER, nominal=Decimal(500), unit="g",
+                lot_size=300, rule_set_id="jjf1070-2005", sampling_method=SamplingMethod.STRATIFIED,
+                inspectors=("Wang Li",), tare_method=TareMethod.NET,
+            )
+        )
+    env = run_cli_env() | {"TERM": "xterm-256color", "LANG": "C.UTF-8"}
+    sent = [f"{500 + i / 10:.1f}" for i in range(1, 51)]  # distinct, so order and duplicates show
+    rng = random.Random(20261128)
+    command = f"exec {PYTHON} -m fieldtool --db {db} --lang en --inspection {inspection.id}"
+    kills = 0
+    next_index = 0
+    while next_index < len(sent) and kills < 8:
+        term = Terminal(f"fieldtool-crash-{os.getpid()}-{kills}", command, env)
+        try:
+            term.wait_for(rf"Net quantity of package {next_index + 1}\b")
+            burst = rng.randint(1, 9)
+            for value in sent[next_index : next_index + burst]:
+                term.type(value)
+                term.enter()
+                time.sleep(rng.uniform(0, 0.08))
+            if rng.random() < 0.5:
+                term.type(sent[min(next_index + burst, len(sent) - 1)][:3])  # killed while typing the next one
+            acked = acknowledged(term.screen())
+            os.kill(term.pid(), signal.SIGKILL)
+            kills += 1
+        finally:
+            term.close()
+        with SqliteStore.open(db) as store:
+            stored = [str(m.net) for m in store.current_measurements(inspection.id)]
+            assert store.verify_chain() == [] and store.verify_projections() == []
+        assert len(stored) >= acked, f"the screen acknowledged {acked} weights; the database holds {len(stored)}"
+        assert stored == sent[: len(stored)], "stored weights must be what was typed, in order, each once"
+        next_index = len(stored)
+    assert kills >= 3, "the test must kill the TUI several times"
+    assert next_index > 0, "some weights must have been saved"
