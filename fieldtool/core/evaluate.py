@@ -177,11 +177,20 @@ def _sqrt(value: Fraction) -> Decimal:
 
 
 def mean_statistics(values: Sequence[Decimal], lam: Decimal, places: int) -> MeanStatistics:
-    """Exact mean and sample variance (n − 1 in the denominator) of recorded values."""
-    exact = [Fraction(v) for v in values]
-    n = len(exact)
-    mean = sum(exact, Fraction(0)) / n
-    variance = sum(((x - mean) ** 2 for x in exact), Fraction(0)) / (n - 1) if n >= 2 else None
+    """Exact mean and sample variance (n − 1 in the denominator) of recorded values.
+
+    The values are scaled to integers m = x·10ᵏ (k: the most decimals recorded), so the sums
+    are exact integer sums: q̄ = Σm / (n·10ᵏ) and s² = (n·Σm² − (Σm)²) / (n(n − 1)·10²ᵏ).
+    """
+    n = len(values)
+    k = max(decimals_of(v) for v in values)
+    scaled = [int(v.scaleb(k)) for v in values]
+    total = sum(scaled)
+    mean = Fraction(total, n * 10**k)
+    variance = None
+    if n >= 2:
+        squares = sum(m * m for m in scaled)
+        variance = Fraction(n * squares - total * total, n * (n - 1) * 10 ** (2 * k))
     return MeanStatistics(n=n, mean_exact=mean, variance_exact=variance, lam=lam, places=places)
 
 
