@@ -129,10 +129,12 @@ class FieldtoolApp(App[None]):
     # -- global actions ----------------------------------------------------------------------------
 
     def action_help(self) -> None:
-        """Show every key binding of the current screen (F1)."""
+        """Show every key binding of the current screen (F1); F1 again closes it."""
         from fieldtool.tui.screens.help import HelpScreen
 
-        if not isinstance(self.screen, HelpScreen):
+        if isinstance(self.screen, HelpScreen):
+            self.screen.dismiss()
+        else:
             self.push_screen(HelpScreen(self.screen))
 
     def action_toggle_language(self) -> None:

@@ -1,43 +1,476 @@
-"""Provides `HomeScreen` (first cut: the list of inspections; the programme matrix comes next)."""
+"""Provides `HomeScreen`: the programme's progress (city × product), the inspections, and what is unsynced.
+
+Keys: N starts a new inspection; / jumps to the search (site, brand, batch); F cycles the list
+between all, open, final, passed and failed inspections; Esc clears every filter; Tab moves
+between the matrix, the search and the list; Enter on a matrix cell lists that city's lots of
+that product, Enter on a row opens the inspection (an open one resumes where it stopped); P edits
+the inspector's profile.
+"""
 
 from __future__ import annotations
 
-from textual.app import ComposeResult
-from textual.binding import Binding
-from textual.widgets import DataTable, Footer, Header
+import re
+from pathlib import Path
+from typing import Any, ClassVar
 
+from rich.cells import cell_len
+from rich.text import Text
+from textual import events, work
+from textual.app import ComposeResult
+from textual.binding import ActiveBinding, Binding, BindingType
+from textual.coordinate import Coordinate
+from textual.widgets import DataTable, Footer, Header, Input, Label
+
+from fieldtool.core.evaluate import Outcome
+from fieldtool.core.inspection import InspectorProfile
+from fieldtool.explain import OUTCOME_WORDS
+from fieldtool.plans.programme import Programme
+from fieldtool.services import CellProgress, InspectionRow
 from fieldtool.tui.base import FieldtoolScreen
 from fieldtool.tui.i18n import T
+from fieldtool.tui.screens.help import translated_bindings
 
-TEXT = {"title": T("Home", "首页")}
+TEXT = {
+    "title": T("Home", "首页"),
+    "inspector": T("Inspector: {name}", "检验员：{name}"),
+    "no_profile": T("No inspector profile yet: press P", "尚未填写检验员信息：按 P"),
+    "no_programme": T("No programme: inspections outside a campaign", "未选检查方案：方案外检验"),
+    "missing_programme": T(
+        "Programme {id} not found: `fieldtool programme list` shows those installed",
+        "未找到检查方案 {id}：`fieldtool programme list` 列出已安装的方案",
+    ),
+    "cell": T("{city} · {product}: {done} of {quota} lots done", "{city} · {product}：已完成 {done}/{quota} 批"),
+    "city_cell": T("{city}: {done} of {quota} lots done", "{city}：已完成 {done}/{quota} 批"),
+    "cell_failed": T(", {n} failed", "，不合格 {n} 批"),
+    "cell_open": T(", {n} open", "，进行中 {n} 批"),
+    "cell_enter": T("  ·  Enter: list them", "  ·  Enter：列出"),
+    "count": T("{n} inspections", "共 {n} 项检验"),
+    "count_none": T("No inspection yet: press N to start one", "尚无检验：按 N 新建"),
+    "count_nomatch": T("None matches: Esc clears the filters", "无匹配的检验：按 Esc 清除筛选"),
+    "showing": T("  ·  showing {what}", "  ·  显示{what}"),
+    "show_all": T("all", "全部"),
+    "show_open": T("open", "进行中"),
+    "show_final": T("final", "已完成"),
+    "show_pass": T("passed", "合格"),
+    "show_fail": T("failed", "不合格"),
+    "search": T("Search site, brand or batch (/)", "搜索受检单位、品牌或批号（/）"),
+    "searching": T("  ·  “{words}”", "  ·  “{words}”"),
+    "col_date": T("Opened", "日期"),
+    "col_city": T("City", "城市"),
+    "col_site": T("Site", "受检单位"),
+    "col_product": T("Product", "商品"),
+    "col_status": T("Status", "状态"),
+    "status_open": T("open {done}/{needed}", "进行中 {done}/{needed}"),
+    "summary": T(
+        "Programme: {done} of {total} lots done · {failed} failed · {open} open",
+        "方案进度：已完成 {done}/{total} 批 · 不合格 {failed} · 进行中 {open}",
+    ),
+    "unsynced": T("Not yet synced: {n}", "未同步：{n}"),
+    "b_new": T("New", "新建"),
+    "b_search": T("Search", "搜索"),
+    "b_filter": T("Filter", "筛选"),
+    "b_clear": T("Clear", "清除"),
+    "b_profile": T("Profile", "检验员"),
+    "t_new": T("start a new inspection", "新建一项检验"),
+    "t_search": T("type part of a site, brand or batch", "输入受检单位、品牌或批号的一部分"),
+    "t_filter": T("show all, open, final, passed or failed inspections", "依次显示全部、进行中、已完成、合格、不合格的检验"),
+    "t_clear": T("clear the filters and the search", "清除筛选和搜索"),
+    "t_profile": T("edit the inspector's profile", "修改检验员信息"),
+    "help": T(
+        "Home: the matrix shows, for each city (rows) and product (columns) of the programme, the lots "
+        "finalised out of the quota; ✗n marks n failed lots. The line under it names the highlighted cell; "
+        "Enter on a cell lists its lots below, on a city name all of that city's (Enter again lists all). The list shows every inspection, "
+        "newest first: Enter opens one, and an open one resumes where you stopped. / searches the site, "
+        "brand and batch; F shows all, open, final, passed or failed inspections; Esc clears the filters.",
+        "首页：矩阵按方案的城市（行）和商品（列）显示已完成批数/配额；✗n 表示 n 批不合格。矩阵下方一行显示光标所在"
+        "格的全称；在某格上按 Enter 即在下方列出该格的检验，在城市名上按 Enter 列出该城市的全部检验（再按一次恢复全部）。列表按时间倒序列出所有检验：按 Enter "
+        "打开，未完成的检验从中断处继续。/ 搜索受检单位、品牌和批号；F 依次显示全部、进行中、已完成、合格、不合格；"
+        "Esc 清除筛选。",
+    ),
+}
+
+SHOW_CYCLE = ("all", "open", "final", "pass", "fail")
+"""What the list shows, in the order F cycles through it."""
+
+_SHOW_FILTERS: dict[str, dict[str, object]] = {
+    "all": {},
+    "open": {"final": False},
+    "final": {"final": True},
+    "pass": {"outcome": Outcome.PASS},
+    "fail": {"outcome": Outcome.FAIL},
+}
+
+_OUTCOME_STYLE = {Outcome.PASS: "success", Outcome.FAIL: "error", Outcome.SECOND_SAMPLE_NEEDED: "warning"}
+
+
+def fit(text: str, width: int) -> str:
+    """`text` cut to `width` terminal columns (CJK counts two), with an ellipsis when cut."""
+    if cell_len(text) <= width:
+        return text
+    while text and cell_len(text) + 1 > width:
+        text = text[:-1]
+    return text.rstrip() + "…"
+
+
+def short_label(name: str, width: int, lang: str) -> str:
+    """A product name for a narrow matrix column.
+
+    An English name that does not fit is shortened to its last word (the head noun: "Wheat
+    flour" → "Flour"); a Chinese one is cut from the end, as Chinese abbreviations keep the start.
+    """
+    name = re.sub(r"\s*[(（].*?[)）]", "", name).strip() or name
+    if cell_len(name) <= width:
+        return name
+    if lang != "zh" and " " in name:
+        head = name.split()[-1]
+        name = head[:1].upper() + head[1:]
+    return fit(name, width)
 
 
 class HomeScreen(FieldtoolScreen):
-    """The list of inspections."""
+    """Where every inspection starts and resumes: the programme's matrix and the list of inspections."""
 
+    CSS_PATH = Path(__file__).with_name("home.tcss")
     HELP_TITLE = TEXT["title"]
-    BINDINGS = [Binding("n", "new", "New inspection")]
+    HELP_TEXT = TEXT["help"]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        # Descriptions and tooltips are the English of TEXT entries: the Footer and Help translate them.
+        Binding("n", "new", TEXT["b_new"].en, tooltip=TEXT["t_new"].en),
+        Binding("slash", "focus_search", TEXT["b_search"].en, tooltip=TEXT["t_search"].en),
+        Binding("f", "filter", TEXT["b_filter"].en, tooltip=TEXT["t_filter"].en),
+        Binding("escape", "clear", TEXT["b_clear"].en, tooltip=TEXT["t_clear"].en),
+        Binding("p", "profile", TEXT["b_profile"].en, tooltip=TEXT["t_profile"].en),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__(classes="home-screen")
+        self._profile: InspectorProfile | None = None
+        self._unsynced = 0
+        self._programme: Programme | None = None
+        self._cells: dict[tuple[str, str], CellProgress] = {}
+        self._rows: list[InspectionRow] = []
+        self._show = "all"
+        self._cell_filter: tuple[str, str | None] | None = None
+        """The matrix cell the list is narrowed to: (city, product), or (city, None) for a whole city."""
+        self._loaded = False
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield DataTable(id="inspections", cursor_type="row")
+        yield Label("", id="home-head")
+        yield DataTable(id="matrix", cursor_type="cell", cell_padding=0, fixed_columns=1)
+        yield Label("", id="cell-info")
+        yield Label("", id="list-info")
+        yield Input(id="search", compact=True)
+        yield DataTable(id="inspections", cursor_type="row", zebra_stripes=True)
+        yield Label("", id="summary")
         yield Footer()
 
     async def on_mount(self) -> None:
+        self.title = "fieldtool"
+        self.relabel()
+        self.query_one("#inspections", DataTable).focus()
         await self.refresh_data()
 
+    @property
+    def active_bindings(self) -> dict[str, ActiveBinding]:
+        return translated_bindings(super().active_bindings, self.lang)
+
+    # -- data --------------------------------------------------------------------------------------
+
     async def refresh_data(self) -> None:
-        """Reload the inspections."""
-        rows = await self.call(lambda s: s.inspections())
-        table = self.query_one(DataTable)
+        """Reload everything: profile, programme matrix, the list and the unsynced count."""
+        programme_id = self.fapp.settings.programme_id
+        basics = await self.call(lambda s: (s.inspector(), s.unsynced_count()))
+        if basics is not None:
+            self._profile, self._unsynced = basics
+        self._programme, self._cells = None, {}
+        if programme_id:
+            found = await self.call(lambda s: (s.programme(programme_id), s.progress_matrix(programme_id)))
+            if found is not None:
+                self._programme, self._cells = found
+        self._loaded = True
+        rows = await self._fetch_rows()
+        if rows is not None:
+            self._rows = rows
+        self.relabel()
+
+    async def _fetch_rows(self) -> list[InspectionRow] | None:
+        """The inspections the filters, the matrix cell and the search select."""
+        filters: dict[str, Any] = dict(_SHOW_FILTERS[self._show])
+        if self._cell_filter is not None and self._programme is not None:
+            city_id, product_id = self._cell_filter
+            filters |= {"programme_id": self._programme.id, "city_id": city_id}
+            if product_id is not None:
+                filters["product_id"] = product_id
+        search = self.query_one("#search", Input).value.strip()
+        if search:
+            filters["search"] = search
+        return await self.call(lambda s: s.inspection_rows(**filters))
+
+    async def _load_list(self) -> None:
+        rows = await self._fetch_rows()
+        if rows is not None:
+            self._rows = rows
+            self._fill_list()
+            self._show_list_info()
+
+    @work(exclusive=True, group="inspections")
+    async def _reload_list(self) -> None:
+        """Reload the list in the background; a newer reload replaces one still running."""
+        await self._load_list()
+
+    # -- names -------------------------------------------------------------------------------------
+
+    def _city_name(self, programme_id: str | None, city_id: str | None) -> str:
+        p = self._programme
+        if p is not None and programme_id == p.id and city_id:
+            for city in p.cities:
+                if city.id == city_id:
+                    return city.name_zh if self.lang == "zh" else city.name_en
+        return city_id or ""
+
+    def _product_name(self, programme_id: str | None, product_id: str | None) -> str:
+        p = self._programme
+        if p is not None and programme_id == p.id and product_id:
+            for product in p.products:
+                if product.id == product_id:
+                    return product.name_zh if self.lang == "zh" else product.name_en
+        return product_id or ""
+
+    # -- rendering ---------------------------------------------------------------------------------
+
+    def relabel(self) -> None:
+        """Re-render every text in the current language."""
+        self.sub_title = self.tr(TEXT["title"])
+        self.query_one("#search", Input).placeholder = self.tr(TEXT["search"])
+        if not self._loaded:
+            return
+        self._show_head()
+        self._fill_matrix()
+        self._fill_list()
+        self._show_list_info()
+        self._show_summary()
+
+    def _show_head(self) -> None:
+        if self._profile is None:
+            who = self.tr(TEXT["no_profile"])
+        else:
+            extra = ", ".join(x for x in (self._profile.inspector_no, self._profile.organisation) if x)
+            who = self.tr(TEXT["inspector"], name=self._profile.name) + (f" ({extra})" if extra else "")
+        p = self._programme
+        programme_id = self.fapp.settings.programme_id
+        if p is None:
+            what = self.tr(TEXT["missing_programme"], id=programme_id) if programme_id else self.tr(TEXT["no_programme"])
+        else:
+            what = f"{(p.name_zh or p.name) if self.lang == 'zh' else p.name} ({p.year})"
+        self.query_one("#home-head", Label).update(Text(f"{who}  ·  {what}"))
+
+    def _fill_matrix(self) -> None:
+        table = self.query_one("#matrix", DataTable)
+        p = self._programme
+        table.display = p is not None
+        self.query_one("#cell-info", Label).display = p is not None
+        if p is None:
+            return
+        zh = self.lang == "zh"
+        cursor = table.cursor_coordinate
         table.clear(columns=True)
-        table.add_columns("site", "product", "Qn", "N")
-        for i in rows or []:
-            table.add_row(i.header.site_name, i.header.product_id or "", f"{i.header.nominal} {i.header.unit}", str(i.header.lot_size), key=i.id)
+        names = [c.name_zh if zh else c.name_en for c in p.cities]
+        label_width = max(cell_len(n) for n in names) + 1
+        # Room left for the products once the city names and the scrollbar are drawn.
+        width = max(5, min(14, (self.size.width - label_width - 3) // max(1, len(p.products))))
+        # Cities are a (fixed) column rather than row labels: Enter on a city lists all its lots.
+        table.add_column(Text(fit(self.tr(TEXT["col_city"]), label_width)), width=label_width, key="city")
+        for product in p.products:
+            label = short_label(product.name_zh if zh else product.name_en, width - 1, self.lang)
+            table.add_column(Text(" " + label), width=width, key=product.id)
+        colours = self.app.theme_variables
+        for city, name in zip(p.cities, names, strict=True):
+            cells = []
+            for product in p.products:
+                cell = self._cells.get((city.id, product.id), CellProgress(quota=0))
+                cells.append(self._cell_text(cell, colours))
+            table.add_row(Text(name, style="bold"), *cells, key=city.id)
+        if p.cities:
+            row, column = min(cursor.row, len(p.cities) - 1), min(max(cursor.column, 0), len(p.products))
+            table.move_cursor(row=row, column=column)
+        self._show_cell_info(table.cursor_coordinate)
+
+    @staticmethod
+    def _cell_text(cell: CellProgress, colours: dict[str, str]) -> Text:
+        if cell.quota == 0 and cell.done == 0:
+            return Text(" —", style="dim")
+        text = f" {cell.done}/{cell.quota}" + (f"✗{cell.failed}" if cell.failed else "")
+        if cell.failed:
+            return Text(text, style=f"bold {colours.get('error', '')}".strip())
+        if cell.done >= cell.quota:
+            return Text(text, style=colours.get("success", ""))
+        if cell.done == 0 and cell.open == 0:
+            return Text(text, style="dim")
+        return Text(text)
+
+    def _show_cell_info(self, at: Coordinate) -> None:
+        p = self._programme
+        label = self.query_one("#cell-info", Label)
+        if p is None or not (0 <= at.row < len(p.cities) and 0 <= at.column <= len(p.products)):
+            label.update("")
+            return
+        city = p.cities[at.row]
+        city_name = city.name_zh if self.lang == "zh" else city.name_en
+        if at.column == 0:
+            row = [self._cells.get((city.id, pr.id), CellProgress(quota=0)) for pr in p.products]
+            cell = CellProgress(
+                sum(c.quota for c in row), sum(c.done for c in row), sum(c.failed for c in row), sum(c.open for c in row)
+            )
+            text = self.tr(TEXT["city_cell"], city=city_name, done=cell.done, quota=cell.quota)
+        else:
+            product = p.products[at.column - 1]
+            cell = self._cells.get((city.id, product.id), CellProgress(quota=0))
+            product_name = product.name_zh if self.lang == "zh" else product.name_en
+            text = self.tr(TEXT["cell"], city=city_name, product=product_name, done=cell.done, quota=cell.quota)
+        if cell.failed:
+            text += self.tr(TEXT["cell_failed"], n=cell.failed)
+        if cell.open:
+            text += self.tr(TEXT["cell_open"], n=cell.open)
+        label.update(Text(text + self.tr(TEXT["cell_enter"])))
+
+    def _fill_list(self) -> None:
+        table = self.query_one("#inspections", DataTable)
+        selected = self._selected_id()
+        table.clear(columns=True)
+        # Opened, city and status keep their width; site and product share what is left.
+        fixed = {"date": 10, "city": 8, "status": 12}
+        spare = max(20, self.size.width - sum(fixed.values()) - 5 * 2 - 6)  # cell padding, scrollbar, margin
+        widths = fixed | {"site": spare * 2 // 5, "product": spare - spare * 2 // 5}
+        for key in ("date", "city", "site", "product", "status"):
+            table.add_column(self.tr(TEXT[f"col_{key}"]), width=widths[key], key=key)
+        colours = self.app.theme_variables
+        for row in self._rows:
+            i = row.inspection
+            h = i.header
+            parts = (self._product_name(h.programme_id, h.product_id), h.brand, f"{h.nominal} {h.unit}")
+            product = " ".join(x for x in parts if x)
+            if i.is_final and row.outcome is not None:
+                style = f"bold {colours.get(_OUTCOME_STYLE[row.outcome], '')}".strip()
+                status = Text(OUTCOME_WORDS[self.lang][row.outcome], style=style)
+            elif i.is_final:
+                status = Text(self.tr(TEXT["show_final"]))
+            else:
+                status = Text(self.tr(TEXT["status_open"], done=row.weighed, needed=row.needed))
+            table.add_row(
+                i.created_at.astimezone().strftime("%Y-%m-%d"),
+                fit(self._city_name(h.programme_id, h.city_id), widths["city"]),
+                fit(h.site_name, widths["site"]),
+                fit(product, widths["product"]),
+                status,
+                key=i.id,
+            )
+        ids = [r.inspection.id for r in self._rows]
+        if selected in ids:
+            table.move_cursor(row=ids.index(selected))
+
+    def _selected_id(self) -> str | None:
+        table = self.query_one("#inspections", DataTable)
+        if table.row_count == 0:
+            return None
+        key = table.coordinate_to_cell_key(Coordinate(table.cursor_row, 0)).row_key.value
+        return None if key is None else str(key)
+
+    def _show_list_info(self) -> None:
+        search = self.query_one("#search", Input).value.strip()
+        filtered = self._show != "all" or self._cell_filter is not None or bool(search)
+        if self._rows:
+            text = self.tr(TEXT["count"], n=len(self._rows))
+        else:
+            text = self.tr(TEXT["count_nomatch"] if filtered else TEXT["count_none"])
+        text += self.tr(TEXT["showing"], what=self.tr(TEXT[f"show_{self._show}"]))
+        if self._cell_filter is not None and self._programme is not None:
+            pid = self._programme.id
+            city_id, product_id = self._cell_filter
+            text += f"  ·  {self._city_name(pid, city_id)}"
+            if product_id is not None:
+                text += f" × {self._product_name(pid, product_id)}"
+        if search:
+            text += self.tr(TEXT["searching"], words=search)
+        self.query_one("#list-info", Label).update(Text(text))
+
+    def _show_summary(self) -> None:
+        text = ""
+        p = self._programme
+        if p is not None:
+            cells = self._cells.values()
+            text = self.tr(
+                TEXT["summary"],
+                done=sum(c.done for c in cells),
+                total=sum(c.quota for c in cells),
+                failed=sum(c.failed for c in cells),
+                open=sum(c.open for c in cells),
+            ) + "  ·  "
+        summary = self.query_one("#summary", Label)
+        summary.update(Text(text + self.tr(TEXT["unsynced"], n=self._unsynced)))
+        summary.set_class(self._unsynced > 0, "-unsynced")
+
+    # -- events ------------------------------------------------------------------------------------
+
+    def on_resize(self, event: events.Resize) -> None:
+        if self._loaded:
+            self._fill_matrix()
+            self._fill_list()
+
+    def on_data_table_cell_highlighted(self, event: DataTable.CellHighlighted) -> None:
+        if event.data_table.id == "matrix":
+            self._show_cell_info(event.coordinate)
+
+    def on_data_table_cell_selected(self, event: DataTable.CellSelected) -> None:
+        """Enter on a matrix cell: list that city's lots of that product, or all its lots on its name (again: all)."""
+        if event.data_table.id != "matrix":
+            return
+        city, column = event.cell_key.row_key.value, event.cell_key.column_key.value
+        if city is None or column is None:
+            return
+        wanted = (city, None if column == "city" else column)
+        self._cell_filter = None if self._cell_filter == wanted else wanted
+        self._reload_list()
+        self.query_one("#inspections", DataTable).focus()
 
     async def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
-        if event.row_key.value is not None:
+        """Enter on an inspection: open it where it stands (an open one resumes)."""
+        if event.data_table.id == "inspections" and event.row_key.value is not None:
             await self.fapp.open_inspection(str(event.row_key.value))
 
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id == "search":
+            self._reload_list()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id == "search":
+            self.query_one("#inspections", DataTable).focus()
+
+    # -- actions -----------------------------------------------------------------------------------
+
     async def action_new(self) -> None:
+        """Start a new inspection."""
         await self.fapp.new_inspection()
+
+    def action_focus_search(self) -> None:
+        """Jump to the search box."""
+        self.query_one("#search", Input).focus()
+
+    def action_filter(self) -> None:
+        """Show the next of: all, open, final, passed, failed inspections."""
+        self._show = SHOW_CYCLE[(SHOW_CYCLE.index(self._show) + 1) % len(SHOW_CYCLE)]
+        self._reload_list()
+
+    def action_clear(self) -> None:
+        """Clear the search, the matrix cell and the status filter, and go to the list."""
+        self._show = "all"
+        self._cell_filter = None
+        self.query_one("#search", Input).value = ""
+        self._reload_list()
+        self.query_one("#inspections", DataTable).focus()
+
+    async def action_profile(self) -> None:
+        """Edit the inspector's profile."""
+        from fieldtool.tui.screens.profile import ProfileScreen
+
+        await self.app.push_screen(ProfileScreen())

@@ -1,0 +1,234 @@
+"""Pilot tests of Home, the first-run profile and the help screen, at 80×24 as in the field."""
+
+from __future__ import annotations
+
+import html
+import re
+from pathlib import Path
+
+import pytest
+from textual.pilot import Pilot
+from textual.widgets import DataTable, Input, Label
+
+from fieldtool.services import Services
+from fieldtool.storage import SqliteStore
+from fieldtool.tui.app import FieldtoolApp
+from fieldtool.tui.runner import ServiceRunner
+from fieldtool.tui.screens.help import HelpScreen
+from fieldtool.tui.screens.home import HomeScreen
+from fieldtool.tui.screens.profile import ProfileScreen
+from fieldtool.tui.screens.weighing import WeighingScreen
+from tests.tui.conftest import header, make_app
+
+SIZE = (80, 24)
+
+
+def visible_text(app: FieldtoolApp) -> str:
+    """What the terminal shows, as plain text (from the app's own screenshot)."""
+    svg = app.export_screenshot()
+    return html.unescape(re.sub(r"<[^>]+>", "", svg)).replace("\xa0", " ")
+
+
+def label_text(app: FieldtoolApp, selector: str) -> str:
+    return str(app.screen.query_one(selector, Label).render())
+
+
+async def settle(pilot: Pilot[None]) -> None:
+    """Let background reloads finish and the screen catch up."""
+    await pilot.pause()
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+def finalised(s: Services, *, fail: bool, **overrides: object) -> str:
+    """An inspection weighed to the end and finalised: 50 packages of 500.5 g (to fail, the first is 400 g: d > 2T)."""
+    inspection = s.start_inspection(header(**overrides))
+    for k in range(s.lot_state(inspection.id).progress.needed):
+        s.record_weight(inspection.id, "400" if fail and k == 0 else "500.5")
+    s.finalise(inspection.id, "Wang Li")
+    return inspection.id
+
+
+@pytest.fixture
+def lots(runner: ServiceRunner, with_profile: None) -> dict[str, str]:
+    """Nanjing rice: one passed, one failed, one open; Beijing wheat flour: one passed."""
+    return {
+        "passed": runner.call_sync(lambda s: finalised(s, fail=False)),
+        "failed": runner.call_sync(lambda s: finalised(s, fail=True, site_name="Walmart Xinjiekou", batch="W-03")),
+        "flour": runner.call_sync(
+            lambda s: finalised(s, fail=False, city_id="beijing", product_id="wheat-flour", site_name="Wumart")
+        ),
+        "open": runner.call_sync(lambda s: s.start_inspection(header(site_name="RT-Mart", brand="Fortune")).id),
+    }
+
+
+def list_ids(app: FieldtoolApp) -> list[str]:
+    table = app.screen.query_one("#inspections", DataTable)
+    return [str(key.value) for key in table.rows]
+
+
+# -- first run -------------------------------------------------------------------------------------
+
+
+async def test_first_run_asks_for_the_profile_and_saving_stores_it(runner: ServiceRunner, db_path: Path) -> None:
+    app = make_app(runner)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, ProfileScreen)
+        assert "Welcome to fieldtool" in visible_text(app)
+        assert "30 cities × 10 products" in visible_text(app)
+        for field, value in (("#name", "Wang Li"), ("#inspector-no", "N-001"), ("#organisation", "Nanjing QTSB")):
+            assert app.screen.focused is app.screen.query_one(field, Input)  # Enter walks the form
+            app.screen.query_one(field, Input).value = value
+            await pilot.press("enter")
+            await pilot.pause()
+        await settle(pilot)
+        assert isinstance(app.screen, HomeScreen)
+        assert "Inspector: Wang Li (N-001, Nanjing QTSB)" in label_text(app, "#home-head")
+    with SqliteStore.open(db_path) as store:
+        profile = store.inspector()
+        assert profile is not None
+        assert (profile.name, profile.inspector_no, profile.organisation) == ("Wang Li", "N-001", "Nanjing QTSB")
+
+
+async def test_an_empty_name_is_refused_with_what_to_type_in_both_languages(
+    runner: ServiceRunner, db_path: Path
+) -> None:
+    app = make_app(runner)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.screen.query_one("#organisation", Input).value = "Nanjing QTSB"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, ProfileScreen)
+        assert "Type your full name" in label_text(app, "#name-error")
+        assert app.screen.focused is app.screen.query_one("#name", Input)
+        await pilot.press("f2")
+        await pilot.pause()
+        assert "请输入您的姓名" in label_text(app, "#name-error")
+        await pilot.press(*"Li")  # the message goes as soon as the field is filled in
+        await pilot.pause()
+        assert label_text(app, "#name-error") == ""
+    with SqliteStore.open(db_path) as store:
+        assert store.inspector() is None
+
+
+# -- matrix and list ---------------------------------------------------------------------------------
+
+
+async def test_matrix_shows_lots_done_of_quota_and_marks_failures(runner: ServiceRunner, lots: dict[str, str]) -> None:
+    app = make_app(runner)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        matrix = app.screen.query_one("#matrix", DataTable)
+        nanjing_rice = matrix.get_cell("nanjing", "rice")
+        assert nanjing_rice.plain.strip() == "2/3✗1"
+        assert app.theme_variables["error"].lower() in str(nanjing_rice.style).lower()
+        assert matrix.get_cell("beijing", "wheat-flour").plain.strip() == "1/3"
+        assert matrix.get_cell("nanjing", "wheat-flour").plain.strip() == "0/3"
+        assert matrix.get_cell("beijing", "rice").plain.strip() == "0/3"
+        shown = visible_text(app)
+        assert "Beijing" in shown and " 1/3 " in shown  # Beijing is the first row on screen
+        assert "Programme: 3 of 900 lots done · 1 failed · 1 open" in shown
+        assert "Not yet synced: 3" in shown
+        assert matrix.max_scroll_x == 0  # all 10 products fit in 80 columns
+
+
+async def test_typing_a_search_filters_the_list(runner: ServiceRunner, lots: dict[str, str]) -> None:
+    app = make_app(runner)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert len(list_ids(app)) == 4
+        await pilot.press("slash")
+        assert app.screen.focused is app.screen.query_one("#search", Input)
+        await pilot.press(*"walm")
+        await settle(pilot)
+        assert list_ids(app) == [lots["failed"]]
+        assert "Walmart" in visible_text(app) and "Suguo" not in visible_text(app)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert len(list_ids(app)) == 4
+        assert app.screen.query_one("#search", Input).value == ""
+
+
+async def test_a_matrix_cell_and_the_status_filter_narrow_the_list(runner: ServiceRunner, lots: dict[str, str]) -> None:
+    app = make_app(runner)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("shift+tab", "shift+tab")  # list → search → matrix
+        matrix = app.screen.query_one("#matrix", DataTable)
+        assert app.screen.focused is matrix
+        await pilot.press(*["down"] * 10, "right")  # Nanjing is the 11th city, rice the first product
+        await pilot.pause()
+        assert "Nanjing · Rice: 2 of 3 lots done, 1 failed, 1 open" in label_text(app, "#cell-info")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert sorted(list_ids(app)) == sorted([lots["passed"], lots["failed"], lots["open"]])
+        assert app.screen.focused is app.screen.query_one("#inspections", DataTable)
+        await pilot.press("f", "f", "f", "f")  # all → open → final → passed → failed
+        await settle(pilot)
+        assert list_ids(app) == [lots["failed"]]
+        assert "showing failed  ·  Nanjing × Rice" in label_text(app, "#list-info")
+
+
+async def test_enter_on_an_open_inspection_resumes_its_weighing(runner: ServiceRunner, lots: dict[str, str]) -> None:
+    app = make_app(runner)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        table = app.screen.query_one("#inspections", DataTable)
+        assert app.screen.focused is table
+        assert list_ids(app)[table.cursor_row] == lots["open"]  # newest first
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, WeighingScreen)
+        assert app.screen.inspection_id == lots["open"]
+        app.screen.query_one("#weight", Input).value = "500.2"
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("escape")  # back Home: refreshed
+        await settle(pilot)
+        assert isinstance(app.screen, HomeScreen)
+        assert "open 1/50" in visible_text(app)
+
+
+# -- help and language -------------------------------------------------------------------------------
+
+
+async def test_f1_lists_the_keys_of_the_weighing_screen(runner: ServiceRunner, lots: dict[str, str]) -> None:
+    app = make_app(runner)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await app.open_inspection(lots["open"])
+        await settle(pilot)
+        await pilot.press("f1")
+        await settle(pilot)
+        assert isinstance(app.screen, HelpScreen)
+        shown = visible_text(app)
+        assert "Keys of the screen “Weighing”" in shown
+        for key, what in (("Ctrl+Z", "Undo last"), ("F7", "Positions"), ("F6", "Table / input"), ("Esc", "Home")):
+            assert re.search(rf"{re.escape(key)} +{re.escape(what)}", shown), (key, what)
+        assert "Verdict (not available right now)" in shown
+        await pilot.press("f2")
+        await settle(pilot)
+        assert re.search(r"Ctrl\+Z +撤销上一件", visible_text(app))
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, WeighingScreen)
+
+
+async def test_f2_switches_home_to_chinese_and_back(runner: ServiceRunner, lots: dict[str, str]) -> None:
+    app = make_app(runner)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert "南京" not in visible_text(app)
+        await pilot.press("f2")
+        await settle(pilot)
+        shown = visible_text(app)
+        assert "南京" in shown and "北京" in shown and "Beijing" not in shown
+        assert "共 4 项检验" in shown and "方案进度：已完成 3/900 批" in shown and "不合格" in shown
+        assert "新建" in shown  # the footer too
+        matrix = app.screen.query_one("#matrix", DataTable)
+        assert matrix.get_cell("nanjing", "city").plain == "南京"
+        await pilot.press("f2")
+        await settle(pilot)
+        assert "Beijing" in visible_text(app) and "北京" not in visible_text(app)
