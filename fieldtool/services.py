@@ -505,6 +505,137 @@ class Services:
         """Finalised inspections not yet acknowledged by a hub (sync comes with the hub; until then, all)."""
         return len(self.store.inspections(final=True))
 
+    # -- home screen ---------------------------------------------------------------------------
+    # Read-only use-cases of the Home screen (added with it; nothing above depends on them).
+
+    def inspection_rows(self, *, outcome: Outcome | None = None, **filters: object) -> list[InspectionRow]:
+        """Inspections for a list, newest first: each with its saved outcome, or how far its weighing got.
+
+        Args:
+            outcome: only finalised inspections whose saved verdict has this outcome.
+            **filters: as `SqliteStore.inspections` (``final``, ``city_id``, ``search`` ...).
+
+        Raises:
+            InputError: an invalid filter value.
+        """
+        if outcome is not None:
+            filters["final"] = True
+        rows: list[InspectionRow] = []
+        for inspection in self.store.inspections(**filters):  # type: ignore[arg-type]
+            if inspection.is_final:
+                verdict = self.store.latest_verdict(inspection.id)
+                found = verdict.outcome if verdict is not None else None
+                if outcome is None or found is outcome:
+                    rows.append(InspectionRow(inspection, outcome=found))
+                continue
+            state = self.lot_state(inspection.id)
+            rows.append(InspectionRow(inspection, weighed=len(state.measurements), needed=state.progress.needed))
+        return rows
+
+    # -- new inspection, tare and density screens ----------------------------------------------
+
+    def rule_sets(self) -> list[RuleSet]:
+        """Every rule set found, sorted by id (read once, then kept).
+
+        Raises:
+            RuleFileError: a rule file is invalid.
+        """
+        from fieldtool.plans.rules import rule_set_paths
+
+        return [self.rule_set(rule_id) for rule_id in sorted(rule_set_paths())]
+
+    def check_lot(
+        self,
+        rule_set_id: str,
+        nominal: Decimal,
+        unit_symbol: str,
+        lot_size: int,
+        variant: str = "standard",
+        balance_id: str | None = None,
+    ) -> LotCheck:
+        """Check Qn and N against a rule set separately, and preview the lot when both are covered.
+
+        Unlike `preview`, a Qn or N outside the rule set is not an error: each refusal comes back
+        with the range the rule set does cover, so a form can say which field is wrong and why.
+
+        Raises:
+            FieldtoolError: an unknown rule set, unit, variant or balance.
+        """
+        from fieldtool.core.quantity import BASE_UNIT
+        from fieldtool.errors import OutOfScopeError
+
+        rules = self.rule_set(rule_set_id)
+        rules.plan(variant)
+        u = unit(unit_symbol)
+        nominal_range: NominalRange | None = None
+        lot_range: LotRange | None = None
+        try:
+            tne(rules, nominal, u)
+        except OutOfScopeError:
+            try:
+                table = rules.table_for(u.kind)
+            except OutOfScopeError:
+                nominal_range = NominalRange(kind=u.kind.value, covered=False, low=None, low_inclusive=False, high=None,
+                                             base_unit=BASE_UNIT[u.kind])
+            else:
+                inclusive = table.nominal_min is not None
+                low = table.nominal_min if inclusive else table.bands[0].above
+                nominal_range = NominalRange(kind=u.kind.value, covered=True, low=low, low_inclusive=inclusive,
+                                             high=table.bands[-1].upto, base_unit=BASE_UNIT[u.kind])
+        try:
+            resolve_plan(rules, lot_size, variant)
+        except OutOfScopeError:
+            rows = rules.plan(variant).rows
+            lot_range = LotRange(low=rows[0].lot_min, high=rows[-1].lot_max)
+        preview = None
+        if nominal_range is None and lot_range is None:
+            preview = self.preview(rule_set_id, nominal, unit_symbol, lot_size, variant, balance_id)
+        return LotCheck(preview=preview, nominal_range=nominal_range, lot_range=lot_range)
+
+    def new_sampling_seed(self) -> int:
+        """A fresh seed for a random draw: six digits, easy to copy onto the sampling form."""
+        import secrets
+
+        return 100_000 + secrets.randbelow(900_000)
+
+    def latest_header(self) -> InspectionHeader | None:
+        """The header of the newest inspection on this device (a new one starts from its city, balance ...)."""
+        latest = self.store.inspections(limit=1)
+        return latest[0].header if latest else None
+
+    def add_balance(
+        self,
+        *,
+        make: str,
+        model: str,
+        serial: str,
+        max_capacity: str,
+        d: str,
+        unit_symbol: str = "g",
+        e: str = "",
+        accuracy_class: str = "",
+        mpe: str = "",
+        certificate: str = "",
+        calibration_due: date | None = None,
+    ) -> Balance:
+        """Add a balance to the register from what was typed (empty optional figures stay unknown).
+
+        Raises:
+            InputError: a value is missing, not a number, or not positive.
+        """
+        def number(text: str, what: str) -> Decimal | None:
+            return _positive(text, what) if text.strip() else None
+
+        max_value = number(max_capacity, "balance Max")
+        d_value = number(d, "balance d")
+        if max_value is None or d_value is None:
+            raise InputError("a balance needs its Max and its scale interval d")
+        return self.store.add_balance(
+            make=make, model=model, serial=serial, max_capacity=max_value, d=d_value, unit=unit_symbol,
+            e=number(e, "balance e"), accuracy_class=accuracy_class, mpe=number(mpe, "balance MPE"),
+            certificate=certificate, calibration_due=calibration_due,
+        )
+
 
 @dataclass(frozen=True)
 class CellProgress:
@@ -518,6 +649,66 @@ class CellProgress:
     """Finalised inspections whose lot failed."""
     open: int = 0
     """Inspections started, not finalised."""
+
+
+# -- new inspection, tare and density screens ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NominalRange:
+    """The nominal quantities a rule set covers for one kind of quantity (when a Qn falls outside)."""
+
+    kind: str
+    """The kind of quantity (mass, volume ...)."""
+    covered: bool
+    """False when the rule set has no TNE table for this kind at all."""
+    low: Decimal | None
+    """The lowest Qn covered, in `base_unit`."""
+    low_inclusive: bool
+    """True when `low` itself is covered (EU: from 5 g); False when only quantities above it are."""
+    high: Decimal | None
+    """The highest Qn covered, inclusive, in `base_unit`; None when open."""
+    base_unit: str
+    """The unit of `low` and `high` (g, mL, m, m2, count)."""
+
+
+@dataclass(frozen=True)
+class LotRange:
+    """The lot sizes a rule set's plan covers (when an N falls outside)."""
+
+    low: int
+    """The smallest lot covered."""
+    high: int | None
+    """The largest lot covered; None when open."""
+
+
+@dataclass(frozen=True)
+class LotCheck:
+    """Qn and N checked against a rule set: the preview, or which of them is outside and the range covered."""
+
+    preview: LotPreview | None
+    """The plan, T and balance check; None when Qn or N is outside the rule set."""
+    nominal_range: NominalRange | None
+    """Set when Qn is outside the rule set: what it covers."""
+    lot_range: LotRange | None
+    """Set when N is outside the rule set's plan: what it covers."""
+
+
+# -- home screen -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class InspectionRow:
+    """One inspection as a list shows it."""
+
+    inspection: Inspection
+    """The inspection."""
+    outcome: Outcome | None = None
+    """The saved verdict's outcome, once finalised."""
+    weighed: int = 0
+    """While open: packages recorded so far."""
+    needed: int = 0
+    """While open: packages the current stage needs."""
 
 
 def _positive(text: str, what: str) -> Decimal:
@@ -536,6 +727,9 @@ def _nonnegative(text: str, what: str) -> Decimal:
 
 __all__ = [
     "CellProgress",
+    "LotCheck",
+    "LotRange",
+    "NominalRange",
     "FieldtoolError",
     "LotPreview",
     "LotState",

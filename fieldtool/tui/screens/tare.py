@@ -1,18 +1,274 @@
-"""Provides `TareScreen` (being built; replaced in this change)."""
+"""Provides `TareScreen`: the average-tare sample, weighed one empty packaging at a time, with its acceptance check live.
+
+Keys: type an empty packaging's weight, Enter: it is stored, then shown; once the sample is
+accepted (n ≥ the rule set's minimum and s ≤ fraction × T), Enter on an empty line or Ctrl+N goes
+on to weighing the packages. When it is refused, Ctrl+R starts the same lot again with individual
+tare (an inspection's header cannot change: its records are append-only). Esc goes back to Home.
+"""
 
 from __future__ import annotations
 
-from textual.widgets import Label
+import dataclasses
+from decimal import Decimal
+from pathlib import Path
+from typing import ClassVar
 
+from textual.app import ComposeResult
+from textual.binding import ActiveBinding, Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.widgets import DataTable, Footer, Header, Input, Label
+
+from fieldtool.core.tare import AverageTareAssessment, TareMethod
+from fieldtool.errors import FieldtoolError
+from fieldtool.services import LotState
 from fieldtool.tui.base import FieldtoolScreen
+from fieldtool.tui.i18n import T
+from fieldtool.tui.screens.help import translated_bindings
+from fieldtool.tui.screens.modals import ConfirmModal
+from fieldtool.tui.screens.new_inspection import parse_positive
+
+TEXT = {
+    "title": T("Average tare", "平均皮重"),
+    "head": T(
+        "{product}  Qn {nominal} {unit}  N {lot}  ·  {rules}  ·  {site}",
+        "{product}  标称 {nominal} {unit}  批量 {lot}  ·  {rules}  ·  {site}",
+    ),
+    "col_no": T("#", "序号"),
+    "col_tare": T("Empty packaging ({unit})", "空包装（{unit}）"),
+    "n": T("n = {n} (at least {min})", "n = {n}（至少 {min}）"),
+    "mean": T("mean tare = {mean} {unit}", "平均皮重 = {mean} {unit}"),
+    "s": T("s = {s} {unit} · limit {frac} T = {limit} {unit}", "s = {s} {unit} · 限值 {frac} T = {limit} {unit}"),
+    "pending": T("{more} more empty packaging(s) to weigh", "还需称 {more} 个空包装"),
+    "accepted": T(
+        "✓ average tare accepted: s = {s} {unit} ≤ {frac} T = {limit} {unit}; the mean {mean} {unit} is taken from every gross weight",
+        "✓ 平均皮重适用：s = {s} {unit} ≤ {frac} T = {limit} {unit}；每件毛重减去平均皮重 {mean} {unit}",
+    ),
+    "refused": T(
+        "✗ average tare refused: s = {s} {unit} > {frac} T = {limit} {unit}; start the inspection again with individual tare (Ctrl+R)",
+        "✗ 平均皮重不适用：s = {s} {unit} > {frac} T = {limit} {unit}；请以逐个去皮方式重新开始检验（Ctrl+R）",
+    ),
+    "prompt": T("Empty packaging {n} ({unit}), Enter to save", "第 {n} 个空包装（{unit}），Enter 保存"),
+    "prompt_accepted": T(
+        "Enter on an empty line (or Ctrl+N): weigh the packages · or type empty packaging {n} ({unit})",
+        "空行按 Enter（或 Ctrl+N）：开始称量 · 或输入第 {n} 个空包装（{unit}）",
+    ),
+    "prompt_refused": T("Refused: Ctrl+R starts again with individual tare · Esc: Home", "不适用：Ctrl+R 改用逐个去皮重新开始 · Esc：首页"),
+    "saved": T("✓ saved empty packaging {n}: {value} {unit}", "✓ 已保存第 {n} 个空包装：{value} {unit}"),
+    "bad": T("type the empty packaging's weight, a number such as 12.4 ({unit})", "请输入空包装质量，如 12.4（{unit}）"),
+    "far": T(
+        "Empty packaging {value} {unit} is far from the mean {mean} {unit} of the others. Save it?",
+        "空包装 {value} {unit} 与其余的平均值 {mean} {unit} 相差很大。仍要保存吗？",
+    ),
+    "not_saved": T("not saved: retype the weight", "未保存：请重新输入"),
+    "k_continue": T("Weigh packages", "开始称量"),
+    "k_restart": T("Restart, individual tare", "改用逐个去皮"),
+    "k_home": T("Home", "首页"),
+}
+
+
+def plain(value: Decimal) -> str:
+    """A decimal without trailing zeros (a limit computed through ρ has many), never in exponent form."""
+    return format(value.normalize(), "f")
 
 
 class TareScreen(FieldtoolScreen):
-    """Placeholder until the screen lands."""
+    """Weighs the tare sample of empty packagings and decides whether the average tare may be used."""
 
-    def __init__(self, inspection_id: str = "") -> None:
-        super().__init__()
+    CSS_PATH = Path(__file__).with_name("tare.tcss")
+    HELP_TITLE = TEXT["title"]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+n", "continue", TEXT["k_continue"].en, priority=True),
+        Binding("ctrl+r", "restart", TEXT["k_restart"].en, priority=True),
+        Binding("escape", "home", TEXT["k_home"].en),
+    ]
+
+    def __init__(self, inspection_id: str) -> None:
+        super().__init__(classes="tare-screen")
         self.inspection_id = inspection_id
+        self.state: LotState | None = None
+        self._product_names: tuple[str, str] | None = None
+        self._last_saved: tuple[int, Decimal] | None = None
 
-    def compose(self):  # type: ignore[no-untyped-def]
-        yield Label("TareScreen")
+    @property
+    def active_bindings(self) -> dict[str, ActiveBinding]:
+        return translated_bindings(super().active_bindings, self.lang)
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Label("", id="lot-head")
+        with Horizontal(id="tare-body"):
+            yield DataTable(id="tares", cursor_type="row", zebra_stripes=True)
+            with Vertical(id="check"):
+                yield Label("", id="check-n")
+                yield Label("", id="check-mean")
+                yield Label("", id="check-s")
+                yield Label("", id="verdict")
+        yield Label("", id="status")
+        yield Input(id="tare-weight")
+        yield Footer()
+
+    async def on_mount(self) -> None:
+        self.title = "fieldtool"
+        state = await self.call(lambda s: s.lot_state(self.inspection_id))
+        if state is not None:
+            self._product_names = await self.fapp.product_names(state.inspection)
+            self.show(state)
+        self.query_one("#tare-weight", Input).focus()
+
+    # -- rendering ---------------------------------------------------------------------------------
+
+    @property
+    def assessment(self) -> AverageTareAssessment | None:
+        """The tare sample's assessment, as stored."""
+        return self.state.tare.average if self.state else None
+
+    @property
+    def refused(self) -> bool:
+        """True once the minimum sample is weighed and its s is too large."""
+        a = self.assessment
+        return a is not None and not a.accepted and a.n >= a.min_sample
+
+    @property
+    def accepted(self) -> bool:
+        """True when the average tare may be used."""
+        a = self.assessment
+        return a is not None and a.accepted
+
+    def relabel(self) -> None:
+        """Re-render every text in the current language."""
+        if self.state is not None:
+            self.show(self.state)
+
+    def show(self, state: LotState) -> None:
+        """Show the tare sample as stored and its check."""
+        self.state = state
+        h = state.inspection.header
+        unit = state.weighing_unit.symbol
+        self.sub_title = self.tr(TEXT["title"])
+        names = self._product_names
+        product = " ".join(x for x in ((names[1] if self.lang == "zh" else names[0]) if names else h.product_id or "", h.brand) if x)
+        self.query_one("#lot-head", Label).update(
+            self.tr(TEXT["head"], product=product, nominal=h.nominal, unit=h.unit, lot=h.lot_size, rules=h.rule_set_id, site=h.site_name)
+        )
+        table = self.query_one("#tares", DataTable)
+        table.clear(columns=True)
+        table.add_column(self.tr(TEXT["col_no"]), key="no")
+        table.add_column(self.tr(TEXT["col_tare"], unit=unit), key="tare")
+        sample = [w for w in state.tare.weighings if w.method is TareMethod.AVERAGE]
+        for i, w in enumerate(sample, 1):
+            table.add_row(str(i), str(w.value), key=w.id)
+        if sample:
+            table.move_cursor(row=len(sample) - 1)
+        self._show_check(unit)
+        self._prompt(len(sample) + 1, unit)
+        if self._last_saved is not None:
+            n, value = self._last_saved
+            self._status(self.tr(TEXT["saved"], n=n, value=value, unit=unit))
+        self.refresh_bindings()
+
+    def _show_check(self, unit: str) -> None:
+        a = self.assessment
+        verdict = self.query_one("#verdict", Label)
+        verdict.remove_class("-accepted", "-refused")
+        if a is None or self.state is None:
+            return
+        frac = self.state.rules.tare.max_stdev_fraction_of_tne
+        s = "—" if a.stdev is None else a.stdev
+        self.query_one("#check-n", Label).update(self.tr(TEXT["n"], n=a.n, min=a.min_sample))
+        self.query_one("#check-mean", Label).update(self.tr(TEXT["mean"], mean=a.mean, unit=unit) if a.n else "")
+        limit = plain(a.limit)
+        self.query_one("#check-s", Label).update(self.tr(TEXT["s"], s=s, unit=unit, frac=frac, limit=limit))
+        if a.accepted:
+            verdict.update(self.tr(TEXT["accepted"], s=s, frac=frac, limit=limit, unit=unit, mean=a.mean))
+            verdict.add_class("-accepted")
+        elif a.n >= a.min_sample:
+            verdict.update(self.tr(TEXT["refused"], s=s, frac=frac, limit=limit, unit=unit))
+            verdict.add_class("-refused")
+        else:
+            verdict.update(self.tr(TEXT["pending"], more=a.min_sample - a.n))
+
+    def _prompt(self, n: int, unit: str) -> None:
+        box = self.query_one("#tare-weight", Input)
+        if self.refused:
+            box.placeholder = self.tr(TEXT["prompt_refused"])
+            box.disabled = True
+        elif self.accepted:
+            box.placeholder = self.tr(TEXT["prompt_accepted"], n=n, unit=unit)
+        else:
+            box.placeholder = self.tr(TEXT["prompt"], n=n, unit=unit)
+
+    def _status(self, text: str, error: bool = False) -> None:
+        label = self.query_one("#status", Label)
+        label.update(text)
+        label.set_class(error, "-error")
+
+    # -- entering tares ----------------------------------------------------------------------------
+
+    async def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id != "tare-weight" or self.state is None:
+            return
+        text = event.value.strip()
+        unit = self.state.weighing_unit.symbol
+        if not text:
+            if self.accepted:
+                # Navigation runs on the app's message loop: a screen cannot await its own removal in its handlers.
+                self.app.call_later(self.action_continue)
+            return
+        value = parse_positive(text)
+        if value is None:
+            self._status(self.tr(TEXT["bad"], unit=unit), error=True)
+            return
+        a = self.assessment
+        if a is not None and a.n >= 2 and (value > 2 * a.mean or 2 * value < a.mean):
+            # A slipped decimal point would refuse the whole sample, and a tare cannot be withdrawn.
+            question = self.tr(TEXT["far"], value=value, mean=a.mean, unit=unit)
+
+            def answered(yes: bool | None) -> None:
+                if yes:
+                    self.run_worker(self._record(text))
+                else:
+                    self._status(self.tr(TEXT["not_saved"]), error=True)
+                    self.query_one("#tare-weight", Input).focus()
+
+            self.app.push_screen(ConfirmModal(question), callback=answered)
+            return
+        await self._record(text)
+
+    async def _record(self, text: str) -> None:
+        box = self.query_one("#tare-weight", Input)
+        try:
+            state = await self.fapp.runner.call(lambda s: s.record_tare_sample(self.inspection_id, text))
+        except FieldtoolError as exc:
+            self._status(str(exc), error=True)
+            return
+        box.value = ""
+        sample = [w for w in state.tare.weighings if w.method is TareMethod.AVERAGE]
+        self._last_saved = (len(sample), sample[-1].value)
+        self.show(state)
+        box.focus()
+
+    # -- actions -----------------------------------------------------------------------------------
+
+    async def action_continue(self) -> None:
+        """On to weighing, once the average tare is accepted."""
+        if self.accepted:
+            await self.fapp.open_inspection(self.inspection_id, replace=True)
+
+    async def action_restart(self) -> None:
+        """The same lot again as a new inspection with individual tare (the refused one stays in the record)."""
+        if self.state is None or not self.refused:
+            return
+        from fieldtool.tui.screens.new_inspection import NewInspectionScreen
+
+        template = dataclasses.replace(self.state.inspection.header, tare_method=TareMethod.INDIVIDUAL)
+        await self.app.switch_screen(NewInspectionScreen(template=template))
+
+    async def action_home(self) -> None:
+        await self.fapp.go_home()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "continue":
+            return self.accepted
+        if action == "restart":
+            return self.refused
+        return True

@@ -1,0 +1,132 @@
+"""Provides `SampleScreen`: the package positions to pull from the lot, stage by stage, with the seed.
+
+The positions come from `Services.draw` (the seed is stored with the inspection, so the same
+positions can be shown again later). Keys: Enter goes on to the lot (density, tare or weighing);
+Esc goes back to Home (the inspection stays open there).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import ActiveBinding, Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.widgets import Footer, Header, Label, Static
+
+from fieldtool.core.sampling import Draw
+from fieldtool.services import LotState
+from fieldtool.tui.base import FieldtoolScreen
+from fieldtool.tui.i18n import T
+from fieldtool.tui.screens.help import translated_bindings
+
+TEXT = {
+    "title": T("Sample to pull", "抽样位置"),
+    "head": T(
+        "{product}  Qn {nominal} {unit}  N {lot}  ·  {method}, seed {seed}",
+        "{product}  标称 {nominal} {unit}  批量 {lot}  ·  {method}，随机种子 {seed}",
+    ),
+    "explain": T(
+        "Number the lot's packages 1 … {lot} in a fixed order (layer by layer, left to right), then pull these:",
+        "将该批包装按固定顺序（逐层、从左到右）编号 1 … {lot}，然后抽取以下编号：",
+    ),
+    "stage_one": T("{count} packages", "共 {count} 件"),
+    "stage": T("Stage {k}: {count} packages", "第 {k} 次抽样：{count} 件"),
+    "later": T("Stage {k}: {count} packages, only if the first sample does not decide", "第 {k} 次抽样：{count} 件（仅当第一次不能判定时抽取）"),
+    "none": T("fieldtool did not draw this sample ({method}): pull it by hand.", "本样本未由 fieldtool 抽取（{method}）：请人工抽样。"),
+    "go": T("Enter: go on to the lot", "Enter：开始检验该批"),
+    "simple-random": T("simple random", "简单随机抽样"),
+    "systematic": T("systematic", "等距抽样"),
+    "stratified": T("stratified", "分层抽样"),
+    "k_continue": T("Continue", "继续"),
+    "k_home": T("Home", "首页"),
+}
+
+GRID_WIDTH = 76
+"""Columns the grid may take: fits an 80-column terminal with the screen's padding."""
+
+
+def position_grid(positions: tuple[int, ...], lot_size: int, width: int = GRID_WIDTH) -> str:
+    """Positions as right-aligned columns, ten to a row when they fit (easy to tick off while counting)."""
+    cell = len(str(lot_size)) + 2
+    per_row = max(1, min(10, width // cell))
+    rows = [positions[i:i + per_row] for i in range(0, len(positions), per_row)]
+    return "\n".join("".join(str(p).rjust(cell) for p in row) for row in rows)
+
+
+class SampleScreen(FieldtoolScreen):
+    """Shows which packages to pull from a lot whose sample fieldtool drew."""
+
+    CSS_PATH = Path(__file__).with_name("sampling.tcss")
+    HELP_TITLE = TEXT["title"]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "continue", TEXT["k_continue"].en, priority=True),
+        Binding("escape", "home", TEXT["k_home"].en),
+    ]
+
+    def __init__(self, inspection_id: str) -> None:
+        super().__init__(classes="sample-screen")
+        self.inspection_id = inspection_id
+        self.state: LotState | None = None
+        self._product_names: tuple[str, str] | None = None
+
+    @property
+    def active_bindings(self) -> dict[str, ActiveBinding]:
+        return translated_bindings(super().active_bindings, self.lang)
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Label("", id="lot-head")
+        yield Label("", id="explain")
+        yield VerticalScroll(id="stages")
+        yield Label("", id="go")
+        yield Footer()
+
+    async def on_mount(self) -> None:
+        self.title = "fieldtool"
+        state = await self.call(lambda s: s.lot_state(self.inspection_id))
+        if state is None:
+            return
+        self.state = state
+        self._product_names = await self.fapp.product_names(state.inspection)
+        stages = self.query_one("#stages", VerticalScroll)
+        if state.draw is not None:
+            for k, positions in enumerate(state.draw.stages, 1):
+                await stages.mount(Label("", id=f"stage-{k}-title", classes="stage-title"))
+                await stages.mount(Static(position_grid(positions, state.draw.lot_size), id=f"stage-{k}", classes="grid"))
+        self.relabel()
+
+    def relabel(self) -> None:
+        """Re-render every text in the current language."""
+        self.sub_title = self.tr(TEXT["title"])
+        self.query_one("#go", Label).update(self.tr(TEXT["go"]))
+        if self.state is None:
+            return
+        h = self.state.inspection.header
+        names = self._product_names
+        product = " ".join(x for x in ((names[1] if self.lang == "zh" else names[0]) if names else h.product_id or "", h.brand) if x)
+        method = self.tr(TEXT[h.sampling_method.value])
+        d: Draw | None = self.state.draw
+        self.query_one("#lot-head", Label).update(
+            self.tr(TEXT["head"], product=product, nominal=h.nominal, unit=h.unit, lot=h.lot_size, method=method,
+                    seed=h.sampling_seed if h.sampling_seed is not None else "—")
+        )
+        explain = self.query_one("#explain", Label)
+        if d is None:
+            explain.update(self.tr(TEXT["none"], method=method))
+            return
+        explain.update(self.tr(TEXT["explain"], lot=d.lot_size))
+        for k, positions in enumerate(d.stages, 1):
+            if len(d.stages) == 1:
+                title = self.tr(TEXT["stage_one"], count=len(positions))
+            else:
+                title = self.tr(TEXT["stage" if k == 1 else "later"], k=k, count=len(positions))
+            self.query_one(f"#stage-{k}-title", Label).update(title)
+
+    async def action_continue(self) -> None:
+        """On to the lot: density, tare or weighing, whichever it needs next."""
+        await self.fapp.open_inspection(self.inspection_id, replace=True)
+
+    async def action_home(self) -> None:
+        await self.fapp.go_home()
