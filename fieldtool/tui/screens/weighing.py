@@ -1,9 +1,9 @@
 """Provides `WeighingScreen`: the core of an inspection. Type a weight, Enter: it is stored, then shown.
 
 Keys: Enter commits the typed weight (it appears in the table only once it is in the
-database); Tab moves to the table, where Enter corrects the highlighted package (the original
-stays in the record, with the reason); Ctrl+Z withdraws the last package (with a reason); V opens
-the verdict once the sample is complete; P shows the positions to pull; Esc goes back to Home.
+database); F6 moves to the table, where Enter corrects the highlighted package (the original
+stays in the record, with the reason); Ctrl+Z withdraws the last package (with a reason); F5 opens
+the verdict once the sample is complete (F5); F7 shows the positions to pull; Esc goes back to Home.
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ TEXT = {
     "prompt_gross_tare": T(
         "Package {n}: gross and emptied packaging ({unit}), e.g. 512.3 12.1", "第 {n} 件：毛重 皮重（{unit}），如 512.3 12.1"
     ),
-    "prompt_done": T("Sample complete: press V for the verdict", "样本已完成：按 V 查看判定"),
+    "prompt_done": T("Sample complete: press F5 for the verdict", "样本已完成：按 F5 查看判定"),
     "pull": T("pull the package at position {pos} of the lot", "请抽取批中第 {pos} 号包装"),
     "saved": T("✓ saved package {n}: {value} {unit}", "✓ 已保存第 {n} 件：{value} {unit}"),
     "corrected_msg": T("✓ package {n} corrected ({reason})", "✓ 第 {n} 件已更正（{reason}）"),
@@ -75,9 +75,8 @@ class WeighingScreen(FieldtoolScreen):
     BINDINGS = [
         Binding("escape", "home", "Home"),
         Binding("ctrl+z", "undo", "Undo last", priority=True),
-        Binding("v", "verdict", "Verdict"),
+        Binding("f5", "verdict", "Verdict", priority=True),
         Binding("f6", "toggle_focus", "Table / input"),
-        Binding("ctrl+p", "command_palette", show=False),
         Binding("f7", "positions", "Positions"),
     ]
 
