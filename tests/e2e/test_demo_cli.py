@@ -1,0 +1,62 @@
+"""End-to-end tests of `fieldtool demo`: the real CLI in a subprocess."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from fieldtool.demo import build_demo
+from fieldtool.services import Services
+from fieldtool.storage import SqliteStore
+from tests.conftest import PYTHON, run_cli_env
+
+SUMMARY = re.compile(
+    r"demo database (?P<db>.+): cn-2012-net-content: (?P<finished>\d+) finished inspections in 30 cities × 10 products, "
+    r"(?P<failed>\d+) failed \((?P<share>\d+\.\d) %\), 3 open"
+)
+
+
+def fieldtool(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [PYTHON, "-m", "fieldtool", *args], check=False, capture_output=True, text=True, env=run_cli_env(),
+        timeout=timeout,
+    )
+
+
+def assert_refused(result: subprocess.CompletedProcess[str], db: Path) -> None:
+    assert result.returncode == 2 and result.stdout == ""
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("fieldtool: ") and str(db) in lines[0]
+    assert "already has inspections" in lines[0] and "Traceback" not in result.stderr
+
+
+@pytest.mark.slow
+def test_demo_builds_the_whole_programme_and_refuses_to_run_twice(tmp_path: Path) -> None:
+    db = tmp_path / "demo.db"
+    # The whole programme is some 40 000 weighings, each committed through the use-cases (minutes).
+    result = fieldtool("demo", "--db", str(db), "--seed", "1", timeout=900)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert len(lines) == 1, result.stdout
+    match = SUMMARY.fullmatch(lines[0])
+    assert match is not None, lines[0]
+    finished, failed = int(match["finished"]), int(match["failed"])
+    assert Path(match["db"]) == db and 600 <= finished <= 900 and 0 < failed < finished
+    assert match["share"] == f"{100 * failed / finished:.1f}"
+    with SqliteStore.open(db) as store:
+        assert len(store.inspections(final=True)) == finished and len(store.inspections(final=False)) == 3
+        assert store.verify_chain() == []
+    assert_refused(fieldtool("demo", "--db", str(db), "--seed", "1"), db)
+
+
+def test_demo_refuses_a_database_that_has_inspections(tmp_path: Path) -> None:
+    db = tmp_path / "used.db"
+    with SqliteStore.open(db) as store:
+        build_demo(Services(store), seed=1, lots_per_cell=1, cities=["haikou"])
+        before = len(store.inspections())
+    assert_refused(fieldtool("demo", "--db", str(db), "--seed", "1"), db)
+    with SqliteStore.open(db) as store:
+        assert len(store.inspections()) == before
