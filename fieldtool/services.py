@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_EVEN, Decimal
 
@@ -39,10 +39,12 @@ VOLUME_STEP = {"mL": Decimal("0.01"), "L": Decimal("0.00001")}
 
 
 def weighing_unit(lot_unit: Unit) -> Unit:
-    """The unit the balance is read in for a lot: the lot's own unit, or g / kg for a liquid judged in mL / L."""
-    if lot_unit.kind is Kind.VOLUME:
-        return unit("g") if lot_unit.symbol == "mL" else unit("kg")
-    return lot_unit
+    """The unit the balance is read in for a lot: the lot's own unit, or g for a liquid judged by volume.
+
+    A liquid is weighed in g whether it is labelled in mL or L: balances for such lots read in g
+    (0.1 g or finer), and the net volume is converted to the lot's unit.
+    """
+    return unit("g") if lot_unit.kind is Kind.VOLUME else lot_unit
 
 
 @dataclass(frozen=True)
@@ -147,7 +149,9 @@ class LotState:
         return "gross tare"
 
 
-_SPLIT = re.compile(r"[\s,;/]+")
+_SPLIT = re.compile(r"[\s;/]+")
+"""Separates gross and tare: spaces, ';' or '/'. Not ',' — in much of the world it is the decimal mark,
+and '512,3' must be refused as not a number rather than read as gross 512 and tare 3."""
 
 
 class Services:
@@ -230,11 +234,10 @@ class Services:
         if balance_id:
             b = self.store.balance(balance_id)
             due = b.calibration_due
-            wu = weighing_unit(u)
-            t_mass = to_base(t, u) if u.kind is Kind.MASS else t if u.kind is Kind.VOLUME else None
-            if t_mass is not None:
-                # T in the balance's unit (for a liquid, 1 mL is taken as 1 g: densities are near 1 and T/5 is a rough bound).
-                t_bal = from_base(t_mass, unit(b.unit)) if wu.kind is Kind.MASS else t_mass
+            if u.kind in (Kind.MASS, Kind.VOLUME):
+                # T in g (a liquid's T in mL is taken as g: the density is measured later, it is near 1,
+                # and the check is a warning before the first weighing), then in the balance's unit.
+                t_bal = from_base(to_base(t, u), unit(b.unit))
                 suitability = check_instrument(t_bal, rules.instrument, mpe=b.mpe, e=b.e, d=b.d)
         return LotPreview(rules=rules, plan=plan, nominal=qn, unit=u, tne=t, suitability=suitability,
                           calibration_due=due, today=self.today())
@@ -310,7 +313,7 @@ class Services:
         Raises:
             InputError: the text is not a positive weight, or the inspection does not use average tare.
         """
-        state = self.lot_state(inspection_id)
+        state = self._open_state(inspection_id)
         if state.tare.method is not TareMethod.AVERAGE:
             raise InputError("this inspection does not use average tare")
         if state.measurements:
@@ -334,7 +337,7 @@ class Services:
         Raises:
             InputError: values missing or not numbers; or packages already weighed with another density.
         """
-        state = self.lot_state(inspection_id)
+        state = self._open_state(inspection_id)
         if state.measurements:
             raise InputError("record the density before the first package: weighed packages were converted with the earlier one")
         self.store.record_density(
@@ -401,9 +404,7 @@ class Services:
                 density is not ready.
             StoreError: the inspection is final.
         """
-        state = self.lot_state(inspection_id)
-        if state.inspection.is_final:
-            raise StoreError(f"inspection {inspection_id} is final; it can no longer change")
+        state = self._open_state(inspection_id)
         if len(state.measurements) >= state.progress.needed or state.complete:
             raise InputError(
                 f"the sample is complete ({len(state.measurements)} packages); "
@@ -412,7 +413,24 @@ class Services:
         values = self.parse_entry(state, text)
         # With individual tare the measurement itself keeps the gross and the tare: one record, one commit.
         measurement = self.store.record_measurement(inspection_id, source=source, raw=raw, **values)  # type: ignore[arg-type]
-        return measurement, self.lot_state(inspection_id)
+        return measurement, self._with_measurements(state, (*state.measurements, measurement))
+
+    def _open_state(self, inspection_id: str) -> LotState:
+        """The state of an inspection that may still change.
+
+        Raises:
+            StoreError: the inspection is final.
+        """
+        state = self.lot_state(inspection_id)
+        if state.inspection.is_final:
+            raise StoreError(f"inspection {inspection_id} is final; it can no longer change")
+        return state
+
+    def _with_measurements(self, state: LotState, measurements: tuple[Measurement, ...]) -> LotState:
+        """The state after a change of measurements only (nothing else of the lot is read again)."""
+        h = state.inspection.header
+        progress = assess_progress(state.rules, h.nominal, state.unit, h.lot_size, [m.net for m in measurements], h.variant)
+        return replace(state, measurements=measurements, progress=progress)
 
     def correct_weight(self, measurement_id: str, text: str, reason: str) -> tuple[Measurement, LotState]:
         """Correct a package: a new version with the reason; the original stays in the record.
@@ -466,6 +484,9 @@ class Services:
             raise InputError(f"type the name of an inspector of this inspection to confirm ({', '.join(state.inspection.header.inspectors) or 'profile name'})")
         evaluation = state.evaluation
         assert evaluation is not None
+        # Record the name as the inspection (or the profile) spells it, not as it was typed.
+        known = [*state.inspection.header.inspectors, *([profile.name] if profile else [])]
+        name = next((n for n in known if " ".join(n.split()).casefold() == name.casefold()), name)
         self.store.save_verdict(inspection_id, evaluation)
         self.store.finalise(inspection_id, name)
         return self.lot_state(inspection_id)
