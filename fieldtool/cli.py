@@ -41,8 +41,10 @@ def _parser() -> argparse.ArgumentParser:
     tui.add_argument("--lang", choices=["en", "zh"], dest="sub_lang", help="language")
 
     demo = sub.add_parser("demo", help="create a demo database: the 2012 programme with finished inspections")
-    demo.add_argument("--db", type=Path, dest="sub_db", help="database file to create (default: the default database)")
+    demo.add_argument("--db", type=Path, dest="sub_db", help="database file to create (default: demo.db in the user data directory)")
     demo.add_argument("--seed", type=int, default=2012, help="seed of the simulated weights (default 2012)")
+    demo.add_argument("--lots-per-cell", type=int, default=1, metavar="N",
+                      help="finished lots per city and product, up to the programme's quota (default 1: quick to build)")
     demo.add_argument("--open", action="store_true", help="open the TUI on the demo database afterwards")
     demo.add_argument("--lang", choices=["en", "zh"], dest="sub_lang", help="language of the TUI with --open")
 
@@ -240,15 +242,37 @@ def _tui(args: argparse.Namespace) -> int:
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from fieldtool.demo import build_demo
+    from fieldtool import paths
+    from fieldtool.demo import DemoClock, build_demo
     from fieldtool.services import Services
     from fieldtool.storage import SqliteStore
 
-    db = _db_path(args)
-    with SqliteStore.open(db) as store:
-        summary = build_demo(Services(store), seed=args.seed)
+    chosen = getattr(args, "sub_db", None) or args.db
+    db = Path(chosen) if chosen else paths.data_dir() / "demo.db"
+    if args.open and db.is_file():
+        with SqliteStore.open(db) as store:
+            existing = len(store.inspections())
+        if existing:
+            print(f"demo database {db} is already there ({existing} inspections); opening it", file=sys.stderr)
+            args.sub_db = db
+            return _tui(args)
+    clock = DemoClock()
+    show = sys.stderr.isatty()
+
+    def progress(done: int, planned: int) -> None:
+        if show:
+            print(f"\rbuilding the demo: {done} of {planned} lots", end="", file=sys.stderr, flush=True)
+
+    # The demo is throw-away data: built without an fsync per commit (the TUI then opens it durably).
+    with SqliteStore.open(db, clock=clock, durable=False) as store:
+        summary = build_demo(
+            Services(store, clock=clock), seed=args.seed, lots_per_cell=args.lots_per_cell, clock=clock, progress=progress
+        )
+    if show:
+        print(file=sys.stderr)
     print(f"demo database {db}: {summary}")
     if args.open:
+        args.sub_db = db
         return _tui(args)
     return 0
 

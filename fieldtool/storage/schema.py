@@ -54,16 +54,18 @@ TABLES = (
 """Every table that migration 1 creates."""
 
 
-def apply_pragmas(db: Database) -> None:
+def apply_pragmas(db: Database, durable: bool = True) -> None:
     """Set the connection's pragmas; call before anything else, outside any transaction.
 
     WAL lets a report read while data entry writes; synchronous=FULL makes each COMMIT durable
     (a weight reported saved survives a power cut or a killed process); foreign keys are
-    enforced per connection, so they are switched on for every one.
+    enforced per connection, so they are switched on for every one. `durable=False`
+    (synchronous=OFF) is only for building throw-away data such as the demo: a crash may then
+    lose the last commits, though never corrupt the file.
     """
     db.execute("PRAGMA foreign_keys = ON")
     db.enable_wal()
-    db.execute("PRAGMA synchronous = FULL")
+    db.execute("PRAGMA synchronous = FULL" if durable else "PRAGMA synchronous = OFF")
 
 
 def migrate(db: Database) -> None:

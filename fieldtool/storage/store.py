@@ -88,13 +88,22 @@ class SqliteStore:
     Use `SqliteStore.open` for a file that may not exist yet; the store is a context manager.
     """
 
-    def __init__(self, path: str | os.PathLike[str], *, clock: Clock | None = None, new_id: IdFactory | None = None):
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        clock: Clock | None = None,
+        new_id: IdFactory | None = None,
+        durable: bool = True,
+    ):
         """Open (or create) the database at `path`, apply pending migrations and make sure it has a device id.
 
         Args:
             path: the database file, or ``":memory:"`` for a throw-away store.
             clock: returns the current time as an aware datetime (UTC by default).
             new_id: returns a new UUID string (uuid4 by default); injected for deterministic tests.
+            durable: commit with synchronous=FULL (the default, for every real inspection); False
+                only for throw-away bulk data such as the demo.
 
         Raises:
             StoreError: the file cannot be opened or is not a fieldtool database.
@@ -107,7 +116,7 @@ class SqliteStore:
         except sqlite3.Error as e:
             raise StoreError(f"cannot open database {self._path}: {e}") from e
         try:
-            apply_pragmas(self._db)
+            apply_pragmas(self._db, durable)
             migrate(self._db)
             self._device_id = self._ensure_device()
         except sqlite3.Error as e:
@@ -119,7 +128,12 @@ class SqliteStore:
 
     @classmethod
     def open(
-        cls, path: str | os.PathLike[str], *, clock: Clock | None = None, new_id: IdFactory | None = None
+        cls,
+        path: str | os.PathLike[str],
+        *,
+        clock: Clock | None = None,
+        new_id: IdFactory | None = None,
+        durable: bool = True,
     ) -> SqliteStore:
         """Open the database at `path`, creating its parent directories and the file if needed.
 
@@ -131,7 +145,7 @@ class SqliteStore:
                 Path(path).parent.mkdir(parents=True, exist_ok=True)
             except OSError as e:
                 raise StoreError(f"cannot create the directory for {path}: {e.strerror}") from e
-        return cls(path, clock=clock, new_id=new_id)
+        return cls(path, clock=clock, new_id=new_id, durable=durable)
 
     def close(self) -> None:
         """Close the connection."""
