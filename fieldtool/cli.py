@@ -13,10 +13,13 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, NoReturn, TextIO
+from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 from fieldtool import __version__
-from fieldtool.errors import FieldtoolError, InputError
+from fieldtool.errors import FieldtoolError, InputError, StoreError
+
+if TYPE_CHECKING:
+    from fieldtool.services import Services
 
 PROG = "fieldtool"
 
@@ -219,8 +222,6 @@ def _db_path(args: argparse.Namespace) -> Path:
 def _tui(args: argparse.Namespace) -> int:
     from fieldtool import paths
     from fieldtool.config import load_settings
-    from fieldtool.services import Services
-    from fieldtool.storage import SqliteStore
     from fieldtool.tui.i18n import system_lang
     from fieldtool.tui.runner import ServiceRunner
 
@@ -231,13 +232,21 @@ def _tui(args: argparse.Namespace) -> int:
         settings = load_settings(paths.config_file(), lang=system_lang(), db_path=str(db))
     if not sys.stdin.isatty() or not sys.stdout.isatty():
         raise InputError("the TUI needs a terminal; for scripts use 'fieldtool check' (see fieldtool --help)")
-    runner = ServiceRunner(lambda: Services(SqliteStore.open(db)))
+    def open_services() -> Services:  # runs on the store thread, while the UI starts
+        from fieldtool.services import Services
+        from fieldtool.storage import SqliteStore
+
+        return Services(SqliteStore.open(db))
+
+    runner = ServiceRunner(open_services)
     try:
         from fieldtool.tui.app import FieldtoolApp
 
-        FieldtoolApp(runner, settings, inspection_id=args.inspection).run()
+        problem = FieldtoolApp(runner, settings, inspection_id=args.inspection).run()
     finally:
         runner.close()
+    if problem:
+        raise StoreError(problem)
     return 0
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_EVEN, Decimal
 
@@ -32,7 +33,9 @@ from fieldtool.core.tare import AverageTareAssessment, TareMethod, assess_averag
 from fieldtool.errors import FieldtoolError, InputError, StoreError
 from fieldtool.plans.programme import Programme, all_programmes, load_programme
 from fieldtool.plans.rules import load_rule_set
-from fieldtool.storage import SqliteStore
+
+if TYPE_CHECKING:  # the store (and sqlite-utils, which loads numpy) is imported on the store thread
+    from fieldtool.storage import SqliteStore
 
 VOLUME_STEP = {"mL": Decimal("0.01"), "L": Decimal("0.00001")}
 """A net volume computed from mass and density is rounded half-even to this step (0.01 mL)."""

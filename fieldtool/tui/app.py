@@ -28,8 +28,8 @@ TEXT_LANG = T("中文界面 (switch language)", "English (切换语言)")
 TEXT_THEME = T("Light / dark theme", "浅色 / 深色主题")
 
 
-class FieldtoolApp(App[None]):
-    """The inspector's terminal UI."""
+class FieldtoolApp(App[str | None]):
+    """The inspector's terminal UI; `run()` returns None, or the one-line reason it could not start."""
 
     TITLE = "fieldtool"
     ENABLE_COMMAND_PALETTE = True
@@ -51,10 +51,20 @@ class FieldtoolApp(App[None]):
 
     async def on_mount(self) -> None:
         from fieldtool.tui.screens.home import HomeScreen
-        from fieldtool.tui.screens.profile import ProfileScreen
 
         await self.push_screen(HomeScreen())
-        profile = await self.runner.call(lambda s: s.inspector())
+        # The store opens on its own thread; wait for it in a worker so Home paints at once.
+        self.run_worker(self._after_start(), group="start")
+
+    async def _after_start(self) -> None:
+        """First run: ask for the profile; with --inspection, open it; a store that cannot open: stop."""
+        from fieldtool.tui.screens.profile import ProfileScreen
+
+        try:
+            profile = await self.runner.call(lambda s: s.inspector())
+        except FieldtoolError as exc:  # the database could not be opened: say so and stop
+            self.exit(str(exc))
+            return
         if profile is None:
             await self.push_screen(ProfileScreen())
         elif self._initial_inspection:

@@ -19,23 +19,31 @@ R = TypeVar("R")
 class ServiceRunner:
     """Runs `Services` calls one at a time on a dedicated thread.
 
+    The factory runs first on that thread, while the UI starts: opening the database (and
+    importing sqlite-utils) does not delay the first screen. A call made before it has finished
+    simply waits behind it; if it failed, every call raises its error.
+
     Args:
         factory: builds the `Services` (and opens the store) on the runner's thread.
     """
 
     def __init__(self, factory: Callable[[], Services]) -> None:
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="fieldtool-store")
-        self._services = self._executor.submit(factory).result()
+        self._ready = self._executor.submit(factory)
+
+    def _run(self, fn: Callable[[Services], R]) -> R:
+        return fn(self._ready.result())
 
     async def call(self, fn: Callable[[Services], R]) -> R:
         """Run `fn(services)` on the store thread and await its result (exceptions propagate)."""
-        return await asyncio.get_running_loop().run_in_executor(self._executor, fn, self._services)
+        return await asyncio.get_running_loop().run_in_executor(self._executor, self._run, fn)
 
     def call_sync(self, fn: Callable[[Services], R]) -> R:
         """Run `fn(services)` on the store thread and wait for it (for start-up and tests)."""
-        return self._executor.submit(fn, self._services).result()
+        return self._executor.submit(self._run, fn).result()
 
     def close(self) -> None:
-        """Close the store and stop the thread."""
-        self._executor.submit(lambda: self._services.store.close()).result()
+        """Close the store (if it was opened) and stop the thread."""
+        if self._ready.exception() is None:
+            self._executor.submit(lambda: self._ready.result().store.close()).result()
         self._executor.shutdown()

@@ -169,7 +169,9 @@ class HomeScreen(FieldtoolScreen):
         self.title = "fieldtool"
         self.relabel()
         self.query_one("#inspections", DataTable).focus()
-        await self.refresh_data()
+        # Load in the background: the screen is there at once, its data follows when the store
+        # (opened on its own thread while the UI starts) answers.
+        self.run_worker(self.refresh_data(), group="home-data", exclusive=True)
 
     @property
     def active_bindings(self) -> dict[str, ActiveBinding]:

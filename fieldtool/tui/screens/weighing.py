@@ -85,6 +85,7 @@ class WeighingScreen(FieldtoolScreen):
         self.inspection_id = inspection_id
         self.state: LotState | None = None
         self._product_names: tuple[str, str] | None = None
+        self._table_lang = ""
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -118,7 +119,7 @@ class WeighingScreen(FieldtoolScreen):
 
     def show(self, state: LotState) -> None:
         """Show the lot as stored: the table, the statistics and the prompt."""
-        self.state = state
+        previous, self.state = self.state, state
         h = state.inspection.header
         self.sub_title = self.tr(TEXT["title"])
         names = self._product_names
@@ -127,38 +128,51 @@ class WeighingScreen(FieldtoolScreen):
             self.tr(TEXT["head"], product=product, nominal=h.nominal, unit=h.unit, lot=h.lot_size,
                     rules=h.rule_set_id, variant=h.variant, site=h.site_name)
         )
-        self._fill_table(state)
+        ids = [m.id for m in state.measurements]
+        if previous is not None and self._table_lang == self.lang and [m.id for m in previous.measurements] == ids[:-1] and ids:
+            # One more package (the usual case): a package's class never changes, so append its row.
+            self._add_row(state, len(ids) - 1)
+            self.query_one("#packages", DataTable).move_cursor(row=len(ids) - 1)
+        else:
+            self._fill_table(state)
         self.query_one("#stats", LiveStatsPanel).show_state(state, self.lang)
         self._prompt(state)
-        self.refresh_bindings()
+        if previous is None or previous.complete != state.complete:
+            self.refresh_bindings()  # F5 (verdict) becomes available
 
     def _fill_table(self, state: LotState) -> None:
         table = self.query_one("#packages", DataTable)
         cursor = table.cursor_row
         table.clear(columns=True)
+        self._table_lang = self.lang
         wu, u = state.weighing_unit.symbol, state.unit.symbol
         for key, label in (("no", "col_no"), ("gross", "col_gross"), ("tare", "col_tare"), ("net", "col_net"),
                            ("d", "col_d"), ("class", "col_class"), ("src", "col_src")):
             unit = {"gross": wu, "tare": wu, "net": u, "d": u}.get(key)
             table.add_column(self.tr(TEXT[label]) + (f" ({unit})" if unit else ""), key=key)
-        colours = self.app.theme_variables
-        for index, (m, p) in enumerate(zip(state.measurements, state.progress.packages, strict=True), 1):
-            style = colours.get(_CLASS_STYLE[p.cls], "") if _CLASS_STYLE[p.cls] else ""
-            source = self.tr(TEXT["balance"] if m.source.value == "balance" else TEXT["typed"])
-            if m.supersedes:
-                source += " · " + self.tr(TEXT["corrected"])
-            table.add_row(
-                str(index),
-                "" if m.gross is None else str(m.gross),
-                "" if m.tare is None else str(m.tare),
-                Text(str(m.net), style=f"bold {style}".strip()),
-                str(p.shortfall),
-                Text(p.cls.value, style=f"bold {style}".strip()),
-                source,
-                key=m.id,
-            )
+        for index in range(len(state.measurements)):
+            self._add_row(state, index)
         if state.measurements:
-            table.move_cursor(row=min(max(cursor, 0), len(state.measurements) - 1) if self.focused is table else len(state.measurements) - 1)
+            last = len(state.measurements) - 1
+            table.move_cursor(row=min(max(cursor, 0), last) if self.focused is table else last)
+
+    def _add_row(self, state: LotState, index: int) -> None:
+        """Add the row of the package at `index` (0-based) to the table."""
+        m, p = state.measurements[index], state.progress.packages[index]
+        style = self.app.theme_variables.get(_CLASS_STYLE[p.cls], "") if _CLASS_STYLE[p.cls] else ""
+        source = self.tr(TEXT["balance"] if m.source.value == "balance" else TEXT["typed"])
+        if m.supersedes:
+            source += " · " + self.tr(TEXT["corrected"])
+        self.query_one("#packages", DataTable).add_row(
+            str(index + 1),
+            "" if m.gross is None else str(m.gross),
+            "" if m.tare is None else str(m.tare),
+            Text(str(m.net), style=f"bold {style}".strip()),
+            str(p.shortfall),
+            Text(p.cls.value, style=f"bold {style}".strip()),
+            source,
+            key=m.id,
+        )
 
     def _prompt(self, state: LotState) -> None:
         box = self.query_one("#weight", WeightInput)
