@@ -10,9 +10,9 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING
 from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_EVEN, Decimal
+from typing import TYPE_CHECKING
 
 from fieldtool.core.evaluate import LotEvaluation, Outcome, Progress, assess_progress
 from fieldtool.core.inspection import (
@@ -751,12 +751,12 @@ def _nonnegative(text: str, what: str) -> Decimal:
 
 __all__ = [
     "CellProgress",
-    "LotCheck",
-    "LotRange",
-    "NominalRange",
     "FieldtoolError",
+    "LotCheck",
     "LotPreview",
+    "LotRange",
     "LotState",
+    "NominalRange",
     "Services",
     "TareState",
     "weighing_unit",

@@ -8,14 +8,15 @@ around a temporary database. Screens ask the app to navigate (`open_inspection`,
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import ClassVar
 
 from textual.app import App, SystemCommand
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
+from fieldtool.config import Settings
 from fieldtool.core.inspection import Inspection
 from fieldtool.core.tare import TareMethod
-from fieldtool.config import Settings
 from fieldtool.errors import FieldtoolError
 from fieldtool.services import LotState
 from fieldtool.tui.i18n import T
@@ -33,7 +34,7 @@ class FieldtoolApp(App[str | None]):
 
     TITLE = "fieldtool"
     ENABLE_COMMAND_PALETTE = True
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f1", "help", "Help", priority=True),
         Binding("ctrl+q", "quit", "Quit", priority=True),
         Binding("f2", "toggle_language", "中文/English"),

@@ -5,11 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from textual.binding import ActiveBinding
 from textual.screen import ModalScreen, Screen
 
 from fieldtool.errors import FieldtoolError
 from fieldtool.services import Services
 from fieldtool.tui.i18n import T
+from fieldtool.tui.keys import translated_bindings
 
 if TYPE_CHECKING:
     from fieldtool.tui.app import FieldtoolApp
@@ -51,6 +53,11 @@ class FieldtoolScreen(ScreenHelpers, Screen[None]):
     HELP_TITLE = T("Screen", "界面")
     """The screen's name in the help screen."""
 
+    @property
+    def active_bindings(self) -> dict[str, ActiveBinding]:
+        """The active bindings described in the current language (the Footer shows them)."""
+        return translated_bindings(super().active_bindings, self.lang)
 
-class FieldtoolModal(ScreenHelpers, ModalScreen[R]):  # type: ignore[type-var]
+
+class FieldtoolModal(ScreenHelpers, ModalScreen[R]):
     """A modal dialog of fieldtool."""

@@ -73,3 +73,18 @@ async def test_undo_asks_a_reason_and_keeps_the_original(runner: ServiceRunner, 
         assert [m.net for m in store.current_measurements(iid)] == [Decimal("500.2")]
         assert any(m.withdrawn and m.reason == "typed 5002 for 500.2" for m in history)
         assert any(m.net == Decimal("5002") and not m.withdrawn for m in history)
+
+
+async def test_f2_switches_the_weighing_screen_and_its_keys_to_chinese(runner: ServiceRunner, with_profile: None) -> None:
+    iid = open_inspection(runner)
+    app = make_app(runner)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await app.open_inspection(iid)
+        await pilot.pause()
+        await type_weight(pilot, "500.2")
+        await pilot.press("f2")
+        await pilot.pause()
+        keys = {ab.binding.description for ab in app.screen.active_bindings.values()}
+        assert {"撤销上一件", "首页"} <= keys
+        assert "第 2 件净含量" in app.screen.query_one("#weight", Input).placeholder
+        assert "已称件数" in str(app.screen.query_one("#stats").render())

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import ClassVar
 
 from textual.app import ComposeResult
-from textual.binding import ActiveBinding, Binding, BindingType
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Footer, Header, Input, Label, Select
 
@@ -23,7 +23,6 @@ from fieldtool.plans.programme import DENSITY_RANGE
 from fieldtool.services import LotState
 from fieldtool.tui.base import FieldtoolScreen
 from fieldtool.tui.i18n import T
-from fieldtool.tui.screens.help import translated_bindings
 from fieldtool.tui.screens.modals import ConfirmModal
 from fieldtool.tui.screens.new_inspection import parse_positive
 
@@ -114,9 +113,6 @@ class DensityScreen(FieldtoolScreen):
         self._errors: dict[str, T] = {}
         self._method = "flask"
 
-    @property
-    def active_bindings(self) -> dict[str, ActiveBinding]:
-        return translated_bindings(super().active_bindings, self.lang)
 
     def compose(self) -> ComposeResult:
         yield Header()

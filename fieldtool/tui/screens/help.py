@@ -1,29 +1,24 @@
 """Provides `HelpScreen` (F1): every key of the screen it was opened from, and how weighing works.
 
-It also provides the key descriptions in the current language (`key_text`,
-`translated_bindings`): a binding's description is translated when the screen's module has a
-`TEXT` entry whose English is that description (as `WeighingScreen` writes them), else from
-`ACTION_TEXT` by action name, else it is shown as written.
+The key descriptions in the current language come from `fieldtool.tui.keys`.
 """
 
 from __future__ import annotations
 
-import sys
-from dataclasses import replace
 from pathlib import Path
 from typing import ClassVar
 
 from rich.table import Table
 from rich.text import Text
 from textual.app import App, ComposeResult
-from textual.binding import ActiveBinding, Binding, BindingType
+from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
-from textual.dom import DOMNode
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Label, Static
 
 from fieldtool.tui.base import FieldtoolScreen
 from fieldtool.tui.i18n import T
+from fieldtool.tui.keys import action_name, key_label, key_text, tooltip_text
 
 TEXT = {
     "title": T("Help", "帮助"),
@@ -38,114 +33,21 @@ TEXT = {
         "(net, gross, or gross and emptied packaging) and press Enter: the weight is saved in the database "
         "first and only then shown in the table, with its shortfall d and class (T1: T < d ≤ 2T; T2: d > 2T). "
         "The panel on the right keeps the mean, s, the limit Qn − λ·s and the counts up to date. Nothing is "
-        "overwritten: Tab to the table and Enter corrects a package (the original stays in the record with "
-        "your reason); Ctrl+Z withdraws the last one. Once the sample is complete, V opens the verdict, which "
+        "overwritten: F6 (or Tab) moves to the table, where Enter corrects a package (the original stays in the record with "
+        "your reason); Ctrl+Z withdraws the last one. Once the sample is complete, F5 opens the verdict, which "
         "you confirm with your name; after that the inspection can no longer change. Esc goes back to Home; "
         "an unfinished inspection resumes from the Home list.",
         "新建检验后，界面显示检验规则对该批要求的样本量 n；由 fieldtool 抽样时，还显示每件样品在批中的位置。"
         "按提示输入每件的称量值（净含量、毛重，或毛重和倒空后的包装重），按 Enter：数值先存入数据库，"
         "然后才显示在表格中，并给出短缺量 d 和类别（T1：T < d ≤ 2T；T2：d > 2T）。右侧面板实时更新平均值、"
-        "标准差 s、限值 Qn − λ·s 和各项计数。任何数据都不会被覆盖：按 Tab 进入表格，在某件上按 Enter 可更正"
-        "（原值连同原因保留在记录中）；Ctrl+Z 撤销上一件。样本完成后按 V 查看判定，输入您的姓名确认；"
+        "标准差 s、限值 Qn − λ·s 和各项计数。任何数据都不会被覆盖：按 F6（或 Tab）进入表格，在某件上按 Enter 可更正"
+        "（原值连同原因保留在记录中）；Ctrl+Z 撤销上一件。样本完成后按 F5 查看判定，输入您的姓名确认；"
         "确认后该检验不能再修改。Esc 返回首页；未完成的检验可从首页列表继续。",
     ),
     "database": T("Database: {path}", "数据库：{path}"),
     "keys": T("Esc: close · ↑ ↓ PgUp PgDn: scroll", "Esc：关闭 · ↑ ↓ PgUp PgDn：滚动"),
     "b_close": T("Close", "关闭"),
 }
-
-ACTION_TEXT = {
-    "new": T("New inspection", "新建检验"),
-    "home": T("Home", "首页"),
-    "undo": T("Undo last", "撤销上一件"),
-    "verdict": T("Verdict", "判定"),
-    "toggle_focus": T("Table / input", "表格 / 输入"),
-    "positions": T("Positions", "抽样位置"),
-    "help": T("Help", "帮助"),
-    "quit": T("Quit", "退出"),
-    "toggle_language": T("中文/English", "中文/English"),
-    "toggle_theme": T("Light / dark", "浅色 / 深色"),
-    "command_palette": T("Commands", "命令面板"),
-    "focus_next": T("Next field", "下一项"),
-    "focus_previous": T("Previous field", "上一项"),
-    "copy_text": T("Copy selected text", "复制所选文字"),
-    "cancel": T("Cancel", "取消"),
-    "close": T("Close", "关闭"),
-    "save": T("Save", "保存"),
-}
-"""Descriptions of the actions every screen may bind, by action name (namespace removed)."""
-
-_KEY_NAMES = {
-    "escape": "Esc", "enter": "Enter", "tab": "Tab", "space": "Space", "slash": "/", "question_mark": "?",
-    "up": "↑", "down": "↓", "left": "←", "right": "→", "pageup": "PgUp", "pagedown": "PgDn",
-    "home": "Home", "end": "End", "backspace": "Backspace", "delete": "Del", "insert": "Ins",
-}
-
-
-def key_label(key: str) -> str:
-    """A key as people write it: ``ctrl+z`` → ``Ctrl+Z``, ``escape`` → ``Esc``, ``f1`` → ``F1``."""
-    *modifiers, name = key.split("+")
-    shown = _KEY_NAMES.get(name, name.upper() if len(name) == 1 or name[:1] == "f" else name.capitalize())
-    return "+".join([*(m.capitalize() for m in modifiers), shown])
-
-
-def _action_name(action: str) -> str:
-    """The action without its namespace or parameters: ``app.focus_next`` → ``focus_next``."""
-    return action.split("(", 1)[0].rsplit(".", 1)[-1]
-
-
-def _module_text(node: DOMNode, english: str, lang: str) -> str | None:
-    """`english` in `lang`, from the `TEXT` of the node's module, if it has that text."""
-    texts = getattr(sys.modules.get(type(node).__module__), "TEXT", None)
-    if english and isinstance(texts, dict):
-        for text in texts.values():
-            if isinstance(text, T) and text.en == english:
-                return text.render(lang)
-    return None
-
-
-def key_text(node: DOMNode, binding: Binding, lang: str) -> str:
-    """What a binding does, in `lang` (its short description, as the Footer shows it).
-
-    Args:
-        node: where the binding is defined (a screen or the app); its module's `TEXT` is searched.
-        binding: the binding.
-        lang: ``en`` or ``zh``.
-    """
-    found = _module_text(node, binding.description, lang)
-    if found is not None:
-        return found
-    known = ACTION_TEXT.get(_action_name(binding.action))
-    if known is not None:
-        return known.render(lang)
-    return binding.description or _action_name(binding.action).replace("_", " ")
-
-
-def tooltip_text(node: DOMNode, binding: Binding, lang: str) -> str:
-    """A binding's tooltip in `lang`; empty when it has none, or none in that language."""
-    found = _module_text(node, binding.tooltip, lang)
-    if found is not None:
-        return found
-    return binding.tooltip if lang == "en" else ""
-
-
-def translated_bindings(active: dict[str, ActiveBinding], lang: str) -> dict[str, ActiveBinding]:
-    """Active bindings with their descriptions in `lang`, for the Footer.
-
-    Args:
-        active: a screen's `active_bindings` as Textual computes them.
-        lang: ``en`` or ``zh``.
-    """
-    translated: dict[str, ActiveBinding] = {}
-    for key, ab in active.items():
-        if not ab.binding.description:
-            translated[key] = ab
-            continue
-        tooltip = tooltip_text(ab.node, ab.binding, lang)
-        binding = replace(ab.binding, description=key_text(ab.node, ab.binding, lang), tooltip=tooltip)
-        translated[key] = ab._replace(binding=binding, tooltip=tooltip)
-    return translated
-
 
 def key_rows(of: Screen[object], app: App[object], lang: str) -> list[tuple[str, str, bool]]:
     """Every key of a screen and of the app: (keys, what they do, available now).
@@ -165,7 +67,7 @@ def key_rows(of: Screen[object], app: App[object], lang: str) -> list[tuple[str,
             for binding in bindings:
                 if binding.system:
                     continue
-                name = _action_name(binding.action)
+                name = action_name(binding.action)
                 available = node.check_action(name, ()) is not False
                 group = 2 if "." in binding.action.split("(", 1)[0] else index
                 text = key_text(node, binding, lang)
@@ -208,9 +110,6 @@ class HelpScreen(FieldtoolScreen):
         self.relabel()
         self.query_one("#help-body", VerticalScroll).focus()
 
-    @property
-    def active_bindings(self) -> dict[str, ActiveBinding]:
-        return translated_bindings(super().active_bindings, self.lang)
 
     def relabel(self) -> None:
         """Re-render every text in the current language."""

@@ -17,7 +17,7 @@ from rich.cells import cell_len
 from rich.text import Text
 from textual import events, work
 from textual.app import ComposeResult
-from textual.binding import ActiveBinding, Binding, BindingType
+from textual.binding import Binding, BindingType
 from textual.coordinate import Coordinate
 from textual.widgets import DataTable, Footer, Header, Input, Label
 
@@ -28,7 +28,6 @@ from fieldtool.plans.programme import Programme
 from fieldtool.services import CellProgress, InspectionRow
 from fieldtool.tui.base import FieldtoolScreen
 from fieldtool.tui.i18n import T
-from fieldtool.tui.screens.help import translated_bindings
 
 TEXT = {
     "title": T("Home", "首页"),
@@ -173,9 +172,6 @@ class HomeScreen(FieldtoolScreen):
         # (opened on its own thread while the UI starts) answers.
         self.run_worker(self.refresh_data(), group="home-data", exclusive=True)
 
-    @property
-    def active_bindings(self) -> dict[str, ActiveBinding]:
-        return translated_bindings(super().active_bindings, self.lang)
 
     # -- data --------------------------------------------------------------------------------------
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import ClassVar
 
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.widgets import Input, Label
 
@@ -26,7 +27,7 @@ class ReasonModal(FieldtoolModal[str | None]):
     """Asks for a reason (undo, correction); returns it, or None when cancelled."""
 
     CSS_PATH = Path(__file__).with_name("modals.tcss")
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
 
     def __init__(self, title: str) -> None:
         super().__init__(classes="fieldtool-modal")
@@ -55,7 +56,7 @@ class CorrectionModal(FieldtoolModal[tuple[str, str] | None]):
     """Asks for a package's new value and the reason; returns (value text, reason) or None."""
 
     CSS_PATH = Path(__file__).with_name("modals.tcss")
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
 
     def __init__(self, title: str, hint: str, current: str) -> None:
         super().__init__(classes="fieldtool-modal")
@@ -94,7 +95,7 @@ class ConfirmModal(FieldtoolModal[bool]):
     """Asks a yes/no question."""
 
     CSS_PATH = Path(__file__).with_name("modals.tcss")
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("y,enter", "answer(True)", "Yes"),
         Binding("n,escape", "answer(False)", "No"),
     ]

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from textual.app import ComposeResult
-from textual.binding import ActiveBinding, Binding, BindingType
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widget import Widget
 from textual.widgets import Footer, Header, Input, Label, Select
@@ -34,7 +34,6 @@ from fieldtool.services import LotCheck, Services
 from fieldtool.tui.base import FieldtoolScreen
 from fieldtool.tui.i18n import T
 from fieldtool.tui.screens.balance import BalanceModal, balance_summary
-from fieldtool.tui.screens.help import translated_bindings
 from fieldtool.tui.screens.modals import ConfirmModal
 
 TEXT = {
@@ -248,9 +247,6 @@ class NewInspectionScreen(FieldtoolScreen):
         self._preview_error: str | None = None
         self._saving = False
 
-    @property
-    def active_bindings(self) -> dict[str, ActiveBinding]:
-        return translated_bindings(super().active_bindings, self.lang)
 
     # -- layout ------------------------------------------------------------------------------------
 

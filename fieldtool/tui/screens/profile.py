@@ -13,7 +13,7 @@ from typing import ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import ActiveBinding, Binding, BindingType
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Checkbox, Footer, Header, Input, Label, Static
 
@@ -22,7 +22,6 @@ from fieldtool.core.inspection import InspectorProfile
 from fieldtool.plans.programme import Programme
 from fieldtool.tui.base import FieldtoolScreen
 from fieldtool.tui.i18n import T
-from fieldtool.tui.screens.help import translated_bindings
 
 TEXT = {
     "title": T("Inspector profile", "检验员信息"),
@@ -139,9 +138,6 @@ class ProfileScreen(FieldtoolScreen):
         """The programme in the settings, or the shipped one when none is in use."""
         return self.fapp.settings.programme_id or Settings().programme_id
 
-    @property
-    def active_bindings(self) -> dict[str, ActiveBinding]:
-        return translated_bindings(super().active_bindings, self.lang)
 
     # -- rendering ---------------------------------------------------------------------------------
 

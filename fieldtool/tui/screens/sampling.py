@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import ClassVar
 
 from textual.app import ComposeResult
-from textual.binding import ActiveBinding, Binding, BindingType
+from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.widgets import Footer, Header, Label, Static
 
@@ -19,7 +19,6 @@ from fieldtool.core.sampling import Draw
 from fieldtool.services import LotState
 from fieldtool.tui.base import FieldtoolScreen
 from fieldtool.tui.i18n import T
-from fieldtool.tui.screens.help import translated_bindings
 
 TEXT = {
     "title": T("Sample to pull", "抽样位置"),
@@ -71,9 +70,6 @@ class SampleScreen(FieldtoolScreen):
         self.state: LotState | None = None
         self._product_names: tuple[str, str] | None = None
 
-    @property
-    def active_bindings(self) -> dict[str, ActiveBinding]:
-        return translated_bindings(super().active_bindings, self.lang)
 
     def compose(self) -> ComposeResult:
         yield Header()

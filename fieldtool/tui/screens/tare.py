@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import ClassVar
 
 from textual.app import ComposeResult
-from textual.binding import ActiveBinding, Binding, BindingType
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, Footer, Header, Input, Label
 
@@ -23,7 +23,6 @@ from fieldtool.errors import FieldtoolError
 from fieldtool.services import LotState
 from fieldtool.tui.base import FieldtoolScreen
 from fieldtool.tui.i18n import T
-from fieldtool.tui.screens.help import translated_bindings
 from fieldtool.tui.screens.modals import ConfirmModal
 from fieldtool.tui.screens.new_inspection import parse_positive
 
@@ -89,9 +88,6 @@ class TareScreen(FieldtoolScreen):
         self._product_names: tuple[str, str] | None = None
         self._last_saved: tuple[int, Decimal] | None = None
 
-    @property
-    def active_bindings(self) -> dict[str, ActiveBinding]:
-        return translated_bindings(super().active_bindings, self.lang)
 
     def compose(self) -> ComposeResult:
         yield Header()

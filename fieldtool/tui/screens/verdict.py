@@ -14,7 +14,7 @@ from typing import ClassVar
 
 from rich.table import Table
 from textual.app import ComposeResult
-from textual.binding import ActiveBinding, Binding, BindingType
+from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Footer, Header, Input, Label, Static
 
@@ -24,7 +24,6 @@ from fieldtool.explain import OUTCOME_WORDS, LotContext, criterion_text, reason_
 from fieldtool.services import LotState
 from fieldtool.tui.base import FieldtoolScreen
 from fieldtool.tui.i18n import T
-from fieldtool.tui.screens.help import translated_bindings
 from fieldtool.tui.screens.weighing import WeighingScreen
 from fieldtool.tui.widgets.distribution import DistributionPlot, PlotData
 
@@ -290,10 +289,6 @@ class VerdictScreen(FieldtoolScreen):
         label.set_class(error, "-error")
         label.set_class(notice, "-notice")
 
-    @property
-    def active_bindings(self) -> dict[str, ActiveBinding]:
-        """The active bindings described in the current language (the footer shows them)."""
-        return translated_bindings(super().active_bindings, self.lang)
 
     # -- confirming --------------------------------------------------------------------------------
 

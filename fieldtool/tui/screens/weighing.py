@@ -9,10 +9,11 @@ the verdict once the sample is complete (F5); F7 shows the positions to pull; Es
 from __future__ import annotations
 
 from pathlib import Path
+from typing import ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, Footer, Header, Label
 
@@ -72,7 +73,7 @@ class WeighingScreen(FieldtoolScreen):
 
     CSS_PATH = Path(__file__).with_name("weighing.tcss")
     HELP_TITLE = TEXT["title"]
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "home", "Home"),
         Binding("ctrl+z", "undo", "Undo last", priority=True),
         Binding("f5", "verdict", "Verdict", priority=True),
