@@ -54,3 +54,8 @@ def header(**overrides: object) -> InspectionHeader:
 
 def open_inspection(runner: ServiceRunner, **overrides: object) -> str:
     return runner.call_sync(lambda s: s.start_inspection(header(**overrides))).id
+
+
+def screen_text(app: FieldtoolApp) -> str:
+    """What the terminal shows, as text (the compositor's lines, as a screenshot would draw them)."""
+    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())

@@ -18,7 +18,7 @@ from fieldtool.tui.runner import ServiceRunner
 from fieldtool.tui.screens.verdict import VerdictScreen
 from fieldtool.tui.screens.weighing import WeighingScreen
 from fieldtool.tui.widgets.distribution import PlotData, draw_plot
-from tests.tui.conftest import make_app, open_inspection
+from tests.tui.conftest import make_app, open_inspection, screen_text
 
 # Qn 500 g, T = 15 g, N 300 → n 50, λ 0.379, T1 allowed 3, T2 allowed 0 (JJF 1070-2005).
 GOOD = [f"{500 + (i % 7) * Decimal('0.3')}" for i in range(48)]
@@ -29,11 +29,6 @@ FAIL_NETS = GOOD + ["484.0", "460.0"]  # 460.0 is short by 40 > 2T: a T2 package
 def record(runner: ServiceRunner, iid: str, nets: list[str]) -> None:
     for net in nets:
         runner.call_sync(lambda s, net=net: s.record_weight(iid, net))
-
-
-def screen_text(app: FieldtoolApp) -> str:
-    """What the terminal shows, as text (the compositor's lines, as a screenshot would draw them)."""
-    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
 
 
 def banner(app: FieldtoolApp) -> str:

@@ -10,7 +10,7 @@ from textual.widgets import DataTable, Input, Label
 from fieldtool.storage import SqliteStore
 from fieldtool.tui.runner import ServiceRunner
 from fieldtool.tui.screens.weighing import WeighingScreen
-from tests.tui.conftest import make_app, open_inspection
+from tests.tui.conftest import make_app, open_inspection, screen_text
 
 
 async def type_weight(pilot, text: str) -> None:  # type: ignore[no-untyped-def]
@@ -87,4 +87,4 @@ async def test_f2_switches_the_weighing_screen_and_its_keys_to_chinese(runner: S
         keys = {ab.binding.description for ab in app.screen.active_bindings.values()}
         assert {"撤销上一件", "首页"} <= keys
         assert "第 2 件净含量" in app.screen.query_one("#weight", Input).placeholder
-        assert "已称件数" in str(app.screen.query_one("#stats").render())
+        assert "已称件数" in screen_text(app)
