@@ -8,6 +8,7 @@ and only then answers with the new state of the lot (so nothing is shown as save
 from __future__ import annotations
 
 import re
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
@@ -163,11 +164,18 @@ class Services:
     Args:
         store: the open store (its connection belongs to the calling thread).
         clock: the current time, as an aware datetime (UTC by default); injected in tests.
+        new_seed: a fresh six-digit sampling seed (from `secrets` by default); injected in tests.
     """
 
-    def __init__(self, store: SqliteStore, clock: Callable[[], datetime] | None = None) -> None:
+    def __init__(
+        self,
+        store: SqliteStore,
+        clock: Callable[[], datetime] | None = None,
+        new_seed: Callable[[], int] | None = None,
+    ) -> None:
         self.store = store
         self._clock = clock or (lambda: datetime.now(UTC))
+        self._new_seed = new_seed or (lambda: 100_000 + secrets.randbelow(900_000))
         self._rules: dict[str, RuleSet] = {}
         self._programmes: dict[str, Programme] = {}
 
@@ -618,9 +626,7 @@ class Services:
 
     def new_sampling_seed(self) -> int:
         """A fresh seed for a random draw: six digits, easy to copy onto the sampling form."""
-        import secrets
-
-        return 100_000 + secrets.randbelow(900_000)
+        return self._new_seed()
 
     def latest_header(self) -> InspectionHeader | None:
         """The header of the newest inspection on this device (a new one starts from its city, balance ...)."""

@@ -1,0 +1,86 @@
+"""SVG snapshots of the main screens at 80 × 24, so that a broken layout shows in review.
+
+Update them deliberately with `pytest tests/tui/test_snapshots.py --snapshot-update` and look at
+the new SVGs before committing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from fieldtool.config import Settings
+from fieldtool.core.tare import TareMethod
+from fieldtool.services import Services
+from fieldtool.storage import SqliteStore
+from fieldtool.tui.app import FieldtoolApp
+from fieldtool.tui.runner import ServiceRunner
+from tests.tui.conftest import FIXED_NOW, header
+
+SIZE = (80, 24)
+NETS = ["500.4", "499.1", "501.2", "498.7", "500.0", "502.3", "497.9", "480.2", "500.8", "499.6"]
+
+
+@pytest.fixture
+def fixed_runner(tmp_path: Path) -> Iterator[tuple[ServiceRunner, dict[str, str]]]:
+    """A database whose every record carries the same fixed time: one open and one failed lot."""
+    ids: dict[str, str] = {}
+
+    def build() -> Services:
+        clock = lambda: FIXED_NOW  # noqa: E731
+        s = Services(SqliteStore.open(tmp_path / "snap.db", clock=clock), clock=clock, new_seed=lambda: 424242)
+        s.save_inspector("Wang Li", "N-001", "Nanjing QTSB")
+        open_lot = s.start_inspection(header(lot_size=300, tare_method=TareMethod.NET))
+        for net in NETS:
+            s.record_weight(open_lot.id, net)
+        failed = s.start_inspection(header(lot_size=30, city_id="beijing", site_name="Hualian", brand="Jade"))
+        for net in [*NETS[:8], "468.0", "500.1"]:
+            s.record_weight(failed.id, net)
+        s.finalise(failed.id, "Wang Li")
+        ids.update(open=open_lot.id, failed=failed.id)
+        return s
+
+    runner = ServiceRunner(build)
+    runner.call_sync(lambda s: None)
+    yield runner, ids
+    runner.close()
+
+
+def make(runner: ServiceRunner, inspection: str | None = None) -> FieldtoolApp:
+    return FieldtoolApp(runner, Settings(lang="en", theme="textual-dark"), inspection_id=inspection)
+
+
+async def settle(pilot: Any) -> None:
+    for _ in range(6):
+        await pilot.pause(0.05)
+
+
+def test_home(snap_compare: Any, fixed_runner: tuple[ServiceRunner, dict[str, str]]) -> None:
+    runner, _ = fixed_runner
+    assert snap_compare(make(runner), terminal_size=SIZE, run_before=settle)
+
+
+def test_weighing(snap_compare: Any, fixed_runner: tuple[ServiceRunner, dict[str, str]]) -> None:
+    runner, ids = fixed_runner
+    assert snap_compare(make(runner, ids["open"]), terminal_size=SIZE, run_before=settle)
+
+
+def test_verdict_of_a_failed_lot(snap_compare: Any, fixed_runner: tuple[ServiceRunner, dict[str, str]]) -> None:
+    runner, ids = fixed_runner
+    assert snap_compare(make(runner, ids["failed"]), terminal_size=SIZE, run_before=settle)
+
+
+def test_new_inspection_form(snap_compare: Any, fixed_runner: tuple[ServiceRunner, dict[str, str]]) -> None:
+    runner, _ = fixed_runner
+
+    async def open_form(pilot: Any) -> None:
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+
+    assert snap_compare(make(runner), terminal_size=SIZE, run_before=open_form)
+
+
