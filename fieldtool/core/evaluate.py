@@ -224,12 +224,12 @@ class LotEvaluation:
     @property
     def t1_count(self) -> int:
         """Packages with T < d ≤ 2T."""
-        return sum(1 for p in self.packages if p.cls is PackageClass.T1)
+        return count_class(self.packages, PackageClass.T1)
 
     @property
     def t2_count(self) -> int:
         """Packages with d > 2T."""
-        return sum(1 for p in self.packages if p.cls is PackageClass.T2)
+        return count_class(self.packages, PackageClass.T2)
 
     @property
     def reasons(self) -> tuple[Criterion, ...]:
@@ -240,6 +240,39 @@ class LotEvaluation:
     def criterion(self, code: CriterionCode) -> Criterion | None:
         """The criterion with that code, if the plan has it."""
         return next((c for c in self.criteria if c.code is code), None)
+
+
+def classify_all(nets: Sequence[Decimal], nominal: Decimal, t: Decimal) -> tuple[PackageResult, ...]:
+    """Every package of a sample, classified, in weighing order."""
+    return tuple(
+        PackageResult(index=i, net=q, shortfall=nominal - q, cls=classify(q, nominal, t)) for i, q in enumerate(nets, 1)
+    )
+
+
+def count_class(packages: Sequence[PackageResult], cls: PackageClass) -> int:
+    """How many packages are of class `cls`."""
+    return sum(1 for p in packages if p.cls is cls)
+
+
+def _t2_criterion(packages: Sequence[PackageResult], allowed: int) -> Criterion:
+    t2 = count_class(packages, PackageClass.T2)
+    return Criterion(
+        code=CriterionCode.T2,
+        status=Status.PASS if t2 <= allowed else Status.FAIL,
+        observed=Decimal(t2),
+        limit=Decimal(allowed),
+        excess=Decimal(max(0, t2 - allowed)),
+        sample_size=len(packages),
+    )
+
+
+def _mean_sample_statistics(plan: ResolvedPlan, nets: Sequence[Decimal], nominal: Decimal) -> MeanStatistics | None:
+    """Statistics of the mean sample (the first `mean_n` packages); None without a mean test or values."""
+    if plan.mean_n is None or plan.row.lam is None or not nets:
+        return None
+    values = list(nets[: plan.mean_n])
+    places = max([decimals_of(v) for v in values] + [decimals_of(nominal)]) + 3
+    return mean_statistics(values, plan.row.lam, places)
 
 
 def sample_size_message(rules: RuleSet, plan: ResolvedPlan, got: int) -> str:
@@ -284,29 +317,13 @@ def evaluate_lot(
     if len(nets) not in plan.cumulative:
         raise InputError(sample_size_message(rules, plan, len(nets)))
     stage = plan.cumulative.index(len(nets)) + 1
-    packages = tuple(
-        PackageResult(index=i, net=q, shortfall=nominal - q, cls=classify(q, nominal, t)) for i, q in enumerate(nets, 1)
-    )
+    packages = classify_all(nets, nominal, t)
     criteria: list[Criterion] = []
     if plan.row.stages:
         criteria.append(_defectives(rules, plan, packages, stage))
-    t2 = sum(1 for p in packages if p.cls is PackageClass.T2)
-    allowed_t2 = plan.row.t2_allowed
-    criteria.append(
-        Criterion(
-            code=CriterionCode.T2,
-            status=Status.PASS if t2 <= allowed_t2 else Status.FAIL,
-            observed=Decimal(t2),
-            limit=Decimal(allowed_t2),
-            excess=Decimal(max(0, t2 - allowed_t2)),
-            sample_size=len(packages),
-        )
-    )
-    stats = None
-    if plan.mean_n is not None and plan.row.lam is not None:
-        values = list(nets[: plan.mean_n])
-        places = max([decimals_of(v) for v in values] + [decimals_of(nominal)]) + 3
-        stats = mean_statistics(values, plan.row.lam, places)
+    criteria.append(_t2_criterion(packages, plan.row.t2_allowed))
+    stats = _mean_sample_statistics(plan, nets, nominal)
+    if stats is not None:
         ok = stats.passes(nominal)
         criteria.append(
             Criterion(
@@ -406,12 +423,12 @@ class Progress:
     @property
     def t1_count(self) -> int:
         """Packages with T < d ≤ 2T so far."""
-        return sum(1 for p in self.packages if p.cls is PackageClass.T1)
+        return count_class(self.packages, PackageClass.T1)
 
     @property
     def t2_count(self) -> int:
         """Packages with d > 2T so far."""
-        return sum(1 for p in self.packages if p.cls is PackageClass.T2)
+        return count_class(self.packages, PackageClass.T2)
 
     @property
     def complete(self) -> bool:
@@ -450,16 +467,11 @@ def assess_progress(
         evaluation = evaluate_lot(rules, nominal, unit, lot_size, nets, variant)
         if evaluation.outcome is Outcome.SECOND_SAMPLE_NEEDED:
             needed = plan.cumulative[evaluation.stage]
-    packages = tuple(
-        PackageResult(index=i, net=q, shortfall=nominal - q, cls=classify(q, nominal, t)) for i, q in enumerate(nets, 1)
-    )
+    packages = classify_all(nets, nominal, t)
     settled: list[Criterion] = []
-    t2 = sum(1 for p in packages if p.cls is PackageClass.T2)
-    if t2 > plan.row.t2_allowed:
-        settled.append(
-            Criterion(CriterionCode.T2, Status.FAIL, Decimal(t2), Decimal(plan.row.t2_allowed),
-                      Decimal(t2 - plan.row.t2_allowed), sample_size=m)
-        )
+    t2 = _t2_criterion(packages, plan.row.t2_allowed)
+    if t2.status is Status.FAIL:
+        settled.append(t2)
     if plan.row.stages:
         stage_index = plan.cumulative.index(needed)
         st = plan.row.stages[stage_index]
@@ -470,10 +482,6 @@ def assess_progress(
                           Decimal(count - st.accept), stage=stage_index + 1,
                           reject_at=st.reject if plan.multi_stage else None, sample_size=m)
             )
-    stats = None
-    if plan.mean_n is not None and plan.row.lam is not None and m >= 2:
-        values = list(nets[: plan.mean_n])
-        places = max([decimals_of(v) for v in values] + [decimals_of(nominal)]) + 3
-        stats = mean_statistics(values, plan.row.lam, places)
+    stats = _mean_sample_statistics(plan, nets, nominal) if m >= 2 else None
     return Progress(rules=rules, nominal=nominal, unit=unit, plan=plan, tne=t, packages=packages, needed=needed, stats=stats,
                     settled_failures=tuple(settled), evaluation=evaluation)

@@ -25,7 +25,7 @@ from fieldtool.core.tare import TareMethod
 from fieldtool.errors import InputError, NotFoundError
 from fieldtool.plans.rules import rule_set_paths
 from fieldtool.plans.strict import Table, load_toml
-from fieldtool.plans.where import programmes_dirs
+from fieldtool.plans.where import file_for, files_by_id, programmes_dirs
 
 SCHEMA_VERSION = 1
 
@@ -430,11 +430,7 @@ def _plain(value: Decimal) -> str:
 
 def programme_paths() -> dict[str, Path]:
     """Every programme file found, by id (a user's own directory first, then the shipped one)."""
-    found: dict[str, Path] = {}
-    for directory in programmes_dirs():
-        for path in sorted(directory.glob("*.toml")):
-            found.setdefault(path.stem, path)
-    return found
+    return files_by_id(programmes_dirs())
 
 
 def load_programme(programme_id: str) -> Programme:
@@ -444,11 +440,7 @@ def load_programme(programme_id: str) -> Programme:
         NotFoundError: no programme has that id.
         RuleFileError: its file is invalid.
     """
-    paths = programme_paths()
-    if programme_id not in paths:
-        known = ", ".join(sorted(paths)) or "none"
-        raise NotFoundError(f"unknown programme {programme_id!r}; known: {known}")
-    return load_programme_file(paths[programme_id])
+    return load_programme_file(file_for("programme", programme_id, programmes_dirs()))
 
 
 def all_programmes() -> list[Programme]:

@@ -23,9 +23,9 @@ from fieldtool.core.rules import (
     TneBand,
     TneTable,
 )
-from fieldtool.errors import NotFoundError, RuleFileError
+from fieldtool.errors import RuleFileError
 from fieldtool.plans.strict import Table, load_toml
-from fieldtool.plans.where import rules_dirs
+from fieldtool.plans.where import file_for, files_by_id, rules_dirs
 
 SCHEMA_VERSION = 1
 
@@ -233,11 +233,7 @@ def _plan(t: Table, name: str) -> SamplingPlan:
 
 def rule_set_paths() -> dict[str, Path]:
     """Every rule-set file found, by id (a user's own directory first, then the shipped one)."""
-    found: dict[str, Path] = {}
-    for directory in rules_dirs():
-        for path in sorted(directory.glob("*.toml")):
-            found.setdefault(path.stem, path)
-    return found
+    return files_by_id(rules_dirs())
 
 
 def load_rule_set(rule_id: str) -> RuleSet:
@@ -247,11 +243,7 @@ def load_rule_set(rule_id: str) -> RuleSet:
         NotFoundError: no rule set has that id.
         RuleFileError: its file is invalid.
     """
-    paths = rule_set_paths()
-    if rule_id not in paths:
-        known = ", ".join(sorted(paths)) or "none"
-        raise NotFoundError(f"unknown rule set {rule_id!r}; known: {known}")
-    return load_rule_set_file(paths[rule_id])
+    return load_rule_set_file(file_for("rule set", rule_id, rules_dirs()))
 
 
 def all_rule_sets() -> list[RuleSet]:
