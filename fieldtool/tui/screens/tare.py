@@ -16,7 +16,7 @@ from typing import ClassVar
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.widgets import DataTable, Footer, Header, Input, Label
+from textual.widgets import DataTable, Footer, Header, Label
 
 from fieldtool.core.tare import AverageTareAssessment, TareMethod
 from fieldtool.errors import FieldtoolError
@@ -25,6 +25,7 @@ from fieldtool.tui.base import FieldtoolScreen
 from fieldtool.tui.i18n import T
 from fieldtool.tui.screens.modals import ConfirmModal
 from fieldtool.tui.screens.new_inspection import parse_positive
+from fieldtool.tui.widgets.weight_input import WeightInput
 
 TEXT = {
     "title": T("Average tare", "平均皮重"),
@@ -100,7 +101,7 @@ class TareScreen(FieldtoolScreen):
                 yield Label("", id="check-s")
                 yield Label("", id="verdict")
         yield Label("", id="status")
-        yield Input(id="tare-weight")
+        yield WeightInput(id="tare-weight", report_empty=True)
         yield Footer()
 
     async def on_mount(self) -> None:
@@ -109,7 +110,7 @@ class TareScreen(FieldtoolScreen):
         if state is not None:
             self._product_names = await self.fapp.product_names(state.inspection)
             self.show(state)
-        self.query_one("#tare-weight", Input).focus()
+        self.query_one("#tare-weight", WeightInput).focus()
 
     # -- rendering ---------------------------------------------------------------------------------
 
@@ -184,7 +185,7 @@ class TareScreen(FieldtoolScreen):
             verdict.update(self.tr(TEXT["pending"], more=a.min_sample - a.n))
 
     def _prompt(self, n: int, unit: str) -> None:
-        box = self.query_one("#tare-weight", Input)
+        box = self.query_one("#tare-weight", WeightInput)
         if self.refused:
             box.placeholder = self.tr(TEXT["prompt_refused"])
             box.disabled = True
@@ -200,10 +201,11 @@ class TareScreen(FieldtoolScreen):
 
     # -- entering tares ----------------------------------------------------------------------------
 
-    async def on_input_submitted(self, event: Input.Submitted) -> None:
-        if event.input.id != "tare-weight" or self.state is None:
+    async def on_weight_input_entered(self, event: WeightInput.Entered) -> None:
+        if self.state is None:
+            event.input.restore(event.text)
             return
-        text = event.value.strip()
+        text = event.text
         unit = self.state.weighing_unit.symbol
         if not text:
             if self.accepted:
@@ -212,6 +214,7 @@ class TareScreen(FieldtoolScreen):
             return
         value = parse_positive(text)
         if value is None:
+            event.input.restore(text)
             self._status(self.tr(TEXT["bad"], unit=unit), error=True)
             return
         a = self.assessment
@@ -224,20 +227,21 @@ class TareScreen(FieldtoolScreen):
                     self.run_worker(self._record(text))
                 else:
                     self._status(self.tr(TEXT["not_saved"]), error=True)
-                    self.query_one("#tare-weight", Input).focus()
+                    self.query_one("#tare-weight", WeightInput).restore(text)
+                    self.query_one("#tare-weight", WeightInput).focus()
 
             self.app.push_screen(ConfirmModal(question), callback=answered)
             return
         await self._record(text)
 
     async def _record(self, text: str) -> None:
-        box = self.query_one("#tare-weight", Input)
+        box = self.query_one("#tare-weight", WeightInput)
         try:
             state = await self.fapp.runner.call(lambda s: s.record_tare_sample(self.inspection_id, text))
         except FieldtoolError as exc:
+            box.restore(text)
             self._status(str(exc), error=True)
             return
-        box.value = ""
         sample = [w for w in state.tare.weighings if w.method is TareMethod.AVERAGE]
         self._last_saved = (len(sample), sample[-1].value)
         self.show(state)

@@ -12,6 +12,7 @@ A pasted column of weights becomes one entry a line.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from textual import events
 from textual.message import Message
@@ -19,7 +20,16 @@ from textual.widgets import Input
 
 
 class WeightInput(Input):
-    """The weight entry line of the weighing and tare screens."""
+    """The weight entry line of the weighing and tare screens.
+
+    Args:
+        report_empty: also post `Entered` (with an empty text) for Enter on an empty line, for
+            screens where that means "go on".
+    """
+
+    def __init__(self, *args: Any, report_empty: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.report_empty = report_empty
 
     @dataclass
     class Entered(Message):
@@ -62,7 +72,7 @@ class WeightInput(Input):
 
     def _hand_over(self) -> None:
         text = self.value.strip()
-        if not text:
+        if not text and not self.report_empty:
             return
         self.value = ""
         self.post_message(self.Entered(self, text))
