@@ -11,6 +11,7 @@ import argparse
 import contextlib
 import json
 import sys
+from datetime import date
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, TextIO
@@ -82,6 +83,31 @@ def _parser() -> argparse.ArgumentParser:
     g_show.add_argument("--json", action="store_true")
     g_show.add_argument("--lang", choices=["en", "zh"], default="en")
 
+    report = sub.add_parser("report", help="PDF reports: one lot, or the programme summary")
+    report_sub = report.add_subparsers(dest="report_command", metavar="KIND", parser_class=_Parser, required=True)
+    r_lot = report_sub.add_parser("lot", help="the lot report of one inspection (定量包装商品净含量计量检验报告)")
+    r_lot.add_argument("inspection_id", metavar="INSPECTION_ID")
+    r_lot.add_argument("--draft", action="store_true", help="report an unfinished inspection, marked DRAFT on every page")
+    r_prog = report_sub.add_parser("programme", help="the summary of a programme across cities and products")
+    r_prog.add_argument("--programme", default="cn-2012-net-content", help="programme id (default cn-2012-net-content)")
+    r_prog.add_argument("--city", action="append", metavar="CITY", help="only this city (repeat for more)")
+    r_prog.add_argument("--product", action="append", metavar="PRODUCT", help="only this product (repeat for more)")
+    r_prog.add_argument("--from", dest="since", metavar="DATE", help="inspections opened on or after DATE (YYYY-MM-DD)")
+    r_prog.add_argument("--to", dest="until", metavar="DATE", help="inspections opened on or before DATE (YYYY-MM-DD)")
+    for p in (r_lot, r_prog):
+        p.add_argument("-o", "--output", type=Path, required=True, metavar="PDF", help="the PDF file to write")
+        p.add_argument("--lang", choices=["zh", "en", "both"], default="both", help="language (default both: Chinese, English beneath)")
+        p.add_argument("--font", type=Path, metavar="PATH", help="a TrueType CJK font to embed (default: found on the system)")
+        p.add_argument("--db", type=Path, dest="sub_db", help="database file (a laptop's or the hub's)")
+
+    export = sub.add_parser("export", help="lots and measurements as CSV or JSON, for spreadsheets and scripts")
+    export.add_argument("--format", choices=["csv", "json"], required=True)
+    export.add_argument("-o", "--output", type=Path, required=True, metavar="DIR", help="directory to write into")
+    export.add_argument("--programme", help="only this programme")
+    export.add_argument("--city", action="append", metavar="CITY", help="only this city (repeat for more)")
+    export.add_argument("--product", action="append", metavar="PRODUCT", help="only this product (repeat for more)")
+    export.add_argument("--db", type=Path, dest="sub_db", help="database file")
+
     locate = sub.add_parser("locate", help="print where the database, config and rule files are")
     locate.add_argument("--db", type=Path, dest="sub_db", help="database file (default: in the user data directory)")
     locate.add_argument("--json", action="store_true")
@@ -103,6 +129,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _locate(args)
         if args.command == "demo":
             return _demo(args)
+        if args.command == "report":
+            return _report(args)
+        if args.command == "export":
+            return _export(args)
         return _tui(args)
     except FieldtoolError as exc:
         print(f"{PROG}: {exc}", file=sys.stderr)
@@ -247,6 +277,66 @@ def _tui(args: argparse.Namespace) -> int:
         runner.close()
     if problem:
         raise StoreError(problem)
+    return 0
+
+
+def _existing_db(args: argparse.Namespace) -> Path:
+    """The database a read-only command works on; it must exist (opening would create an empty one)."""
+    db = _db_path(args)
+    if not db.is_file():
+        raise InputError(f"no database at {db}; give --db PATH (see 'fieldtool locate')")
+    return db
+
+
+def _report(args: argparse.Namespace) -> int:
+    from fieldtool.reports.fonts import find_cjk_font
+    from fieldtool.services import Services
+    from fieldtool.storage import SqliteStore
+
+    db = _existing_db(args)
+    font = find_cjk_font(args.font, notify=lambda msg: print(f"{PROG}: {msg}", file=sys.stderr))
+    with SqliteStore.open(db) as store:
+        services = Services(store)
+        if args.report_command == "lot":
+            from fieldtool.report_data import lot_report_data
+            from fieldtool.reports.lot import render_lot_report
+
+            data = lot_report_data(services, args.inspection_id, allow_draft=args.draft)
+            pages = render_lot_report(data, args.output, lang=args.lang, font=font, draft=args.draft)
+            print(f"{args.output}: lot report {data.report_number}, {pages} pages")
+            return 0
+        from fieldtool.reports.summary import render_programme_summary
+        from fieldtool.summary_data import programme_summary_data
+
+        summary = programme_summary_data(
+            services, args.programme, cities=args.city, products=args.product,
+            since=_day(args.since, "--from"), until=_day(args.until, "--to"),
+        )
+        pages = render_programme_summary(summary, args.output, lang=args.lang, font=font)
+        print(f"{args.output}: programme summary of {args.programme}, {pages} pages")
+        return 0
+
+
+def _day(text: str | None, option: str) -> date | None:
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise InputError(f"{option}: type a date as YYYY-MM-DD; got {text!r}") from None
+
+
+def _export(args: argparse.Namespace) -> int:
+    from fieldtool.export import export
+    from fieldtool.services import Services
+    from fieldtool.storage import SqliteStore
+
+    db = _existing_db(args)
+    with SqliteStore.open(db) as store:
+        written = export(Services(store), args.format, args.output, programme_id=args.programme,
+                         cities=args.city, products=args.product)
+    for path in written:
+        print(path)
     return 0
 
 

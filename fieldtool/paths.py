@@ -50,3 +50,8 @@ def user_rules_dir() -> Path:
 def user_programmes_dir() -> Path:
     """Where a user may add or override inspection programmes."""
     return config_dir() / "programmes"
+
+
+def reports_dir() -> Path:
+    """Where the TUI writes the reports it renders (``fieldtool`` in the user's documents)."""
+    return Path(platformdirs.user_documents_dir()) / "fieldtool"

@@ -830,6 +830,35 @@ class SqliteStore:
         """
         return projection_report(self._db)
 
+    # -- reports -----------------------------------------------------------------------------
+
+    def inspection_records(self, inspection_id: str) -> list[Record]:
+        """Every record of one inspection, from whichever device, in a fixed order.
+
+        The order is (recorded_at, device_id, seq): the order in which things happened, with ties
+        broken the same way on every device, so a fingerprint over the list is reproducible after
+        records are merged from other devices.
+
+        Raises:
+            NotFoundError: no such inspection.
+            StoreError: a stored record's body is not valid JSON.
+        """
+        import json  # local: this block is the only part of the store that needs them
+
+        from fieldtool.storage.chain import record_from_row
+
+        self._inspection_row(inspection_id)
+        records: list[Record] = []
+        for row in self._all(
+            "SELECT * FROM records WHERE inspection_id = ? ORDER BY recorded_at, device_id, seq", [inspection_id]
+        ):
+            try:
+                body = json.loads(row["body"])
+            except json.JSONDecodeError as e:
+                raise StoreError(f"record {row['id']} has a body that is not JSON: {e}") from None
+            records.append(record_from_row(row, body))
+        return records
+
 
 def _iso_day(day: date | None) -> str | None:
     return None if day is None else day.isoformat()

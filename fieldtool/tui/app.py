@@ -8,6 +8,7 @@ around a temporary database. Screens ask the app to navigate (`open_inspection`,
 from __future__ import annotations
 
 from collections.abc import Iterable
+from pathlib import Path
 from typing import ClassVar
 
 from textual.app import App, SystemCommand
@@ -23,6 +24,8 @@ from fieldtool.tui.i18n import T
 from fieldtool.tui.runner import ServiceRunner
 
 TEXT_NEW = T("New inspection", "新建检验")
+TEXT_RENDERING = T("rendering the lot report {number}…", "正在生成检验报告 {number}……")
+TEXT_RENDERED = T("lot report saved: {path} ({pages} pages)", "检验报告已保存：{path}（共 {pages} 页）")
 TEXT_HOME = T("Home", "首页")
 TEXT_HELP = T("Help: every key of this screen", "帮助：本界面的所有按键")
 TEXT_LANG = T("中文界面 (switch language)", "English (切换语言)")
@@ -137,6 +140,29 @@ class FieldtoolApp(App[str | None]):
             return None
         return product.name_en, product.name_zh
 
+    async def export_lot_report(self, inspection_id: str) -> Path | None:
+        """Render an inspection's lot report (a draft while unfinished) off the event loop; say where it went.
+
+        The data is read on the store thread, the PDF rendered on a worker thread, so weighing
+        elsewhere in the app is never held up. Errors are shown, never raised.
+        """
+        import asyncio
+
+        from fieldtool import paths
+        from fieldtool.report_data import lot_report_data
+
+        lang = self.settings.lang
+        try:
+            data = await self.runner.call(lambda s: lot_report_data(s, inspection_id, allow_draft=True))
+            self.notify(TEXT_RENDERING.render(lang, number=data.report_number), timeout=3)
+            path = paths.reports_dir() / f"{data.report_number}.pdf"
+            pages = await asyncio.to_thread(_render_lot_report, data, path)
+        except FieldtoolError as exc:
+            self.show_error(str(exc))
+            return None
+        self.notify(TEXT_RENDERED.render(lang, path=path, pages=pages), timeout=15)
+        return path
+
     # -- global actions ----------------------------------------------------------------------------
 
     def action_help(self) -> None:
@@ -171,3 +197,12 @@ class FieldtoolApp(App[str | None]):
         yield SystemCommand(TEXT_LANG.render(lang), TEXT_LANG.render(lang), self.action_toggle_language)
         yield SystemCommand(TEXT_THEME.render(lang), TEXT_THEME.render(lang), self.action_toggle_theme)
         yield from super().get_system_commands(screen)
+
+
+def _render_lot_report(data: object, path: Path) -> int:
+    """Render on a worker thread (reportlab is imported only here, not at start-up)."""
+    from fieldtool.reports.fonts import find_cjk_font
+    from fieldtool.reports.lot import render_lot_report
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return render_lot_report(data, path, lang="both", font=find_cjk_font(None))  # type: ignore[arg-type]

@@ -66,6 +66,8 @@ TEXT = {
     ),
     "unsynced": T("Not yet synced: {n}", "未同步：{n}"),
     "b_new": T("New", "新建"),
+    "b_report": T("Report", "报告"),
+    "t_report": T("render the highlighted inspection's lot report (PDF)", "生成所选检验的检验报告（PDF）"),
     "b_search": T("Search", "搜索"),
     "b_filter": T("Filter", "筛选"),
     "b_clear": T("Clear", "清除"),
@@ -139,6 +141,7 @@ class HomeScreen(FieldtoolScreen):
         Binding("f", "filter", TEXT["b_filter"].en, tooltip=TEXT["t_filter"].en),
         Binding("escape", "clear", TEXT["b_clear"].en, tooltip=TEXT["t_clear"].en),
         Binding("p", "profile", TEXT["b_profile"].en, tooltip=TEXT["t_profile"].en),
+        Binding("r", "report", TEXT["b_report"].en, tooltip=TEXT["t_report"].en),
     ]
 
     def __init__(self) -> None:
@@ -466,6 +469,15 @@ class HomeScreen(FieldtoolScreen):
         self.query_one("#search", Input).value = ""
         self._reload_list()
         self.query_one("#inspections", DataTable).focus()
+
+    def action_report(self) -> None:
+        """Render the highlighted inspection's lot report (a draft when it is not final)."""
+        table = self.query_one("#inspections", DataTable)
+        if table.row_count == 0:
+            return
+        row_key = table.coordinate_to_cell_key(Coordinate(table.cursor_row, 0)).row_key.value
+        if row_key is not None:
+            self.run_worker(self.fapp.export_lot_report(str(row_key)), group="report")
 
     async def action_profile(self) -> None:
         """Edit the inspector's profile."""

@@ -72,6 +72,7 @@ TEXT = {
     ),
     "b_home": T("Home", "首页"),
     "b_weighing": T("Weighing", "返回称量"),
+    "b_report": T("Report PDF", "检验报告 PDF"),
     "b_confirm": T("Confirm", "确认"),
 }
 
@@ -93,6 +94,7 @@ class VerdictScreen(FieldtoolScreen):
         Binding("escape", "home", "Home"),
         Binding("w", "weighing", "Weighing"),
         Binding("enter", "confirm", "Confirm"),
+        Binding("ctrl+r", "report", "Report PDF", priority=True),
     ]
 
     def __init__(self, inspection_id: str = "") -> None:
@@ -321,6 +323,10 @@ class VerdictScreen(FieldtoolScreen):
         for box in self.query("#confirm-name").results(Input):
             if box.display:
                 box.focus()
+
+    def action_report(self) -> None:
+        """Render this inspection's lot report (marked draft until the inspection is final)."""
+        self.run_worker(self.fapp.export_lot_report(self.inspection_id), group="report")
 
     async def action_weighing(self) -> None:
         """Back to weighing (to correct a package, or weigh a second sample) while the inspection is not final."""

@@ -1,0 +1,367 @@
+"""Provides the export of lots and measurements as CSV (for spreadsheets) or JSON (for scripts).
+
+Two tables, the same in both formats:
+
+- ``lots``: one row per inspection (open ones too: ``status`` says ``open`` or ``final``), with its
+  header, the programme's names of its city and product, and, once final, the saved verdict: the
+  outcome, T, and each criterion's observed value and limit, as saved (never judged again).
+- ``measurements``: one row per measurement *version*: the first entry of a package, every
+  correction and every withdrawal, with the reason. ``status`` is ``current``, ``superseded`` or
+  ``withdrawn``; ``counted`` says whether the version counts for the lot now; ``in_verdict``
+  whether the saved verdict judged it.
+
+CSV: ``lots.csv`` and ``measurements.csv``, UTF-8 with a byte-order mark (so that Excel reads the
+Chinese text), a header row, CRLF line ends. Decimals are their exact recorded text (``499.10``
+stays ``499.10``), times ISO 8601 in UTC, missing values empty, booleans ``true``/``false``, the
+inspectors joined by ``"; "``.
+
+JSON: ``lots.json`` and ``measurements.json`` (two files, parallel to the CSV, so a script reads
+whichever table it needs): each an array of objects, one a line, with the CSV's keys. Decimals are
+strings with their exact digits; integers are numbers; missing values ``null``; the inspectors a
+list. ``json.load`` gives back exactly what was stored.
+
+Each file is written to a temporary file in the target directory and renamed over any earlier
+one, so a reader never sees half a file. The directory is created if needed.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import tempfile
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from fieldtool.core.evaluate import CriterionCode, Status
+from fieldtool.core.inspection import Inspection, Measurement, StoredVerdict
+from fieldtool.errors import FieldtoolError, InputError
+from fieldtool.plans.programme import Programme
+from fieldtool.summary_data import day_bounds
+
+if TYPE_CHECKING:
+    from fieldtool.services import Services
+
+FORMATS = ("csv", "json")
+"""The export formats."""
+
+LOT_COLUMNS: tuple[str, ...] = (
+    "inspection_id", "programme_id", "city_id", "city_zh", "city_en", "product_id", "product_zh", "product_en",
+    "site_name", "site_address", "site_kind", "brand", "batch", "production_date",
+    "nominal", "unit", "lot_size", "rule_set_id", "variant", "sampling_method", "sampling_seed",
+    "inspectors", "balance_id", "tare_method", "notes", "device_id",
+    "created_at", "status", "finalised_at", "finalised_by",
+    "outcome", "failed_criteria", "tne", "sample_size",
+    "defectives", "defectives_allowed", "t2", "t2_allowed", "mean", "mean_limit", "mean_excess",
+    "verdict_id", "evaluated_at", "engine_version", "measurement_versions",
+)
+"""The columns of lots.csv (and the keys of lots.json), in order."""
+
+MEASUREMENT_COLUMNS: tuple[str, ...] = (
+    "measurement_id", "inspection_id", "position", "version", "status", "counted", "in_verdict",
+    "net", "gross", "tare", "unit", "weighing_unit", "density", "source", "raw",
+    "supersedes", "reason", "recorded_at",
+)
+"""The columns of measurements.csv (and the keys of measurements.json), in order."""
+
+_FILTERS = {
+    "programme_id", "city_id", "product_id", "site_kind", "rule_set_id", "final", "since", "until", "search",
+    "cities", "products",
+}
+"""The filters `export` accepts: those of `SqliteStore.inspections`, plus lists of cities and products."""
+
+Row = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class _Names:
+    """The programme's names of a city and a product, when the programme is known."""
+
+    city_zh: str | None = None
+    city_en: str | None = None
+    product_zh: str | None = None
+    product_en: str | None = None
+
+
+def export(services: Services, fmt: str, out_dir: str | os.PathLike[str], **filters: Any) -> list[Path]:
+    """Write the lots and the measurements of the chosen inspections to `out_dir`.
+
+    Args:
+        services: the use-cases over the open store.
+        fmt: ``csv`` or ``json``.
+        out_dir: the directory to write into (created if missing); existing files are replaced.
+        **filters: as `SqliteStore.inspections` (``programme_id``, ``city_id``, ``product_id``,
+            ``site_kind``, ``rule_set_id``, ``final``, ``search``), ``since`` and ``until`` as days
+            (inclusive, China Standard Time) or aware instants, and ``cities`` / ``products``: lists
+            of ids. Ids are checked against the programme when ``programme_id`` is given.
+
+    Returns:
+        The files written: lots first, then measurements.
+
+    Raises:
+        InputError: an unknown format or filter, a bad period, or a directory that cannot be written.
+        NotFoundError: an unknown programme, city or product id.
+    """
+    if fmt not in FORMATS:
+        raise InputError(f"unknown export format {fmt!r}; use {' or '.join(FORMATS)}")
+    unknown = sorted(set(filters) - _FILTERS)
+    if unknown:
+        raise InputError(f"unknown export filter {unknown[0]!r}; known: {', '.join(sorted(_FILTERS))}")
+    lots, measurements = export_rows(services, **filters)
+    directory = Path(out_dir)
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"cannot create export directory {directory}: {exc.strerror or exc}") from None
+    if not directory.is_dir():
+        raise InputError(f"cannot export to {directory}: it is not a directory")
+    if fmt == "csv":
+        files = {"lots.csv": _csv_text(LOT_COLUMNS, lots), "measurements.csv": _csv_text(MEASUREMENT_COLUMNS, measurements)}
+        encoding = "utf-8-sig"
+    else:
+        files = {"lots.json": _json_text(lots), "measurements.json": _json_text(measurements)}
+        encoding = "utf-8"
+    return [_write_atomic(directory / name, text, encoding) for name, text in files.items()]
+
+
+def export_rows(services: Services, **filters: Any) -> tuple[list[Row], list[Row]]:
+    """The rows of the two tables, with typed values (the JSON form), oldest inspection first.
+
+    Raises:
+        InputError: a bad filter value or period.
+        NotFoundError: an unknown programme, city or product id.
+    """
+    cities = _ids(filters.pop("cities", None))
+    products = _ids(filters.pop("products", None))
+    programme_id = filters.get("programme_id")
+    if programme_id is not None:
+        programme = services.programme(programme_id)
+        for c in (*cities, *([filters["city_id"]] if filters.get("city_id") else [])):
+            programme.city(c)
+        for p in (*products, *([filters["product_id"]] if filters.get("product_id") else [])):
+            programme.product(p)
+    filters["since"], filters["until"] = day_bounds(filters.get("since"), filters.get("until"))
+    found = [
+        i for i in services.inspections(**filters)
+        if (not cities or i.header.city_id in cities) and (not products or i.header.product_id in products)
+    ]
+    found.sort(key=lambda i: (i.created_at, i.id))
+    names = _namer(services)
+    lots: list[Row] = []
+    measurements: list[Row] = []
+    for inspection in found:
+        verdict = services.verdict(inspection.id) if inspection.is_final else None
+        history = services.store.measurement_history(inspection.id)
+        lots.append(_lot_row(inspection, verdict, names(inspection), len(history)))
+        measurements.extend(_measurement_rows(history, verdict))
+    return lots, measurements
+
+
+def _ids(value: object) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        return (value,) if value.strip() else ()
+    if isinstance(value, Iterable):
+        return tuple(str(v) for v in value if str(v).strip())
+    raise InputError(f"expected a list of ids; got {value!r}")
+
+
+def _namer(services: Services) -> Callable[[Inspection], _Names]:
+    """Names of an inspection's city and product from its programme (blank when the programme is unknown)."""
+    programmes: dict[str, Programme | None] = {}
+
+    def names(inspection: Inspection) -> _Names:
+        h = inspection.header
+        if h.programme_id is None:
+            return _Names()
+        if h.programme_id not in programmes:
+            try:
+                programmes[h.programme_id] = services.programme(h.programme_id)
+            except FieldtoolError:
+                programmes[h.programme_id] = None  # a programme file since removed: ids stay, names are unknown
+        programme = programmes[h.programme_id]
+        if programme is None:
+            return _Names()
+        city = next((c for c in programme.cities if c.id == h.city_id), None)
+        product = next((p for p in programme.products if p.id == h.product_id), None)
+        return _Names(
+            city_zh=city.name_zh if city else None, city_en=city.name_en if city else None,
+            product_zh=product.name_zh if product else None, product_en=product.name_en if product else None,
+        )
+
+    return names
+
+
+def _lot_row(inspection: Inspection, verdict: StoredVerdict | None, names: _Names, versions: int) -> Row:
+    h = inspection.header
+    row: Row = {
+        "inspection_id": inspection.id,
+        "programme_id": h.programme_id,
+        "city_id": h.city_id,
+        "city_zh": names.city_zh,
+        "city_en": names.city_en,
+        "product_id": h.product_id,
+        "product_zh": names.product_zh,
+        "product_en": names.product_en,
+        "site_name": h.site_name,
+        "site_address": h.site_address,
+        "site_kind": h.site_kind.value,
+        "brand": h.brand,
+        "batch": h.batch,
+        "production_date": _day(h.production_date),
+        "nominal": _dec(h.nominal),
+        "unit": h.unit,
+        "lot_size": h.lot_size,
+        "rule_set_id": h.rule_set_id,
+        "variant": h.variant,
+        "sampling_method": h.sampling_method.value,
+        "sampling_seed": h.sampling_seed,
+        "inspectors": list(h.inspectors),
+        "balance_id": h.balance_id,
+        "tare_method": h.tare_method.value,
+        "notes": h.notes,
+        "device_id": inspection.device_id,
+        "created_at": _time(inspection.created_at),
+        "status": "final" if inspection.is_final else "open",
+        "finalised_at": _time(inspection.finalised_at),
+        "finalised_by": inspection.finalised_by,
+        "measurement_versions": versions,
+    }
+    row |= dict.fromkeys(
+        ("outcome", "failed_criteria", "tne", "sample_size", "defectives", "defectives_allowed", "t2",
+         "t2_allowed", "mean", "mean_limit", "mean_excess", "verdict_id", "evaluated_at", "engine_version")
+    )
+    if verdict is not None:
+        criteria = {c.code: c for c in verdict.criteria}
+        row |= {
+            "outcome": verdict.outcome.value,
+            "failed_criteria": [c.code.value for c in verdict.criteria if c.status is Status.FAIL],
+            "tne": _dec(verdict.inputs.tne),
+            "sample_size": len(verdict.inputs.nets),
+            "verdict_id": verdict.id,
+            "evaluated_at": _time(verdict.evaluated_at),
+            "engine_version": verdict.engine_version,
+        }
+        for code, observed, limit in (
+            (CriterionCode.DEFECTIVES, "defectives", "defectives_allowed"),
+            (CriterionCode.T2, "t2", "t2_allowed"),
+            (CriterionCode.MEAN, "mean", "mean_limit"),
+        ):
+            c = criteria.get(code)
+            if c is not None:
+                row[observed], row[limit] = _dec(c.observed), _dec(c.limit)
+                if code is CriterionCode.MEAN:
+                    row["mean_excess"] = _dec(c.excess)
+    return {key: row[key] for key in LOT_COLUMNS}
+
+
+def _measurement_rows(history: Sequence[Measurement], verdict: StoredVerdict | None) -> list[Row]:
+    replaced = {m.supersedes for m in history if m.supersedes is not None}
+    judged = set(verdict.inputs.measurement_ids) if verdict is not None else set()
+    versions: dict[int, int] = {}
+    rows: list[Row] = []
+    for m in history:
+        versions[m.position] = versions.get(m.position, 0) + 1
+        if m.id in replaced:
+            status = "superseded"
+        elif m.withdrawn:
+            status = "withdrawn"
+        else:
+            status = "current"
+        rows.append({
+            "measurement_id": m.id,
+            "inspection_id": m.inspection_id,
+            "position": m.position,
+            "version": versions[m.position],
+            "status": status,
+            "counted": status == "current",
+            "in_verdict": m.id in judged,
+            "net": _dec(m.net),
+            "gross": _dec(m.gross),
+            "tare": _dec(m.tare),
+            "unit": m.unit,
+            "weighing_unit": m.weighing_unit,
+            "density": _dec(m.density),
+            "source": m.source.value,
+            "raw": m.raw,
+            "supersedes": m.supersedes,
+            "reason": m.reason,
+            "recorded_at": _time(m.recorded_at),
+        })
+    return rows
+
+
+def _dec(value: Decimal | None) -> str | None:
+    return None if value is None else str(value)
+
+
+def _day(value: date | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+def _time(value: datetime | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+def _csv_cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return "; ".join(str(v) for v in value)
+    return str(value)
+
+
+def _csv_text(columns: Sequence[str], rows: Iterable[Row]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow([_csv_cell(row[c]) for c in columns])
+    return buffer.getvalue()
+
+
+def _json_text(rows: Sequence[Row]) -> str:
+    if not rows:
+        return "[]\n"
+    lines = ",\n".join(json.dumps(row, ensure_ascii=False, separators=(",", ":")) for row in rows)
+    return f"[\n{lines}\n]\n"
+
+
+def _write_atomic(path: Path, text: str, encoding: str) -> Path:
+    """Write `text` to a temporary file beside `path`, then rename it over `path`.
+
+    Raises:
+        InputError: the directory cannot be written, or `path` is a directory.
+    """
+    if path.is_dir():
+        raise InputError(f"cannot write {path}: it is a directory")
+    try:
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:
+        raise InputError(f"cannot write to {path.parent}: {exc.strerror or exc}") from None
+    tmp = Path(tmp_name)
+    try:
+        with os.fdopen(fd, "w", encoding=encoding, newline="") as out:
+            out.write(text)
+            out.flush()
+            os.fsync(out.fileno())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise InputError(f"cannot write {path}: {exc.strerror or exc}") from None
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return path
+
+
+__all__ = ["FORMATS", "LOT_COLUMNS", "MEASUREMENT_COLUMNS", "export", "export_rows"]

@@ -1,0 +1,547 @@
+"""Provides the figures of a programme summary, gathered in one pass over the finalised inspections.
+
+`programme_summary_data` reads each finalised inspection of a programme with its saved verdict
+and counts it: in total, by month, by city × product, by city and by product. It never judges a
+lot again: the outcome and the failed criteria are those saved with the verdict, and the lot mean
+deviation (q̄ − Qn)/T is computed from the nets the verdict saved (for the whole programme at once,
+in `fieldtool.stats.summary`). The result is plain data for `fieldtool.reports.summary`, which
+imports this module for its types only (the use-cases stay above the reports).
+
+Dates: an inspection belongs to the day (and month) on which it was opened, in China Standard
+Time (UTC+8, the programme's own calendar), whatever the zone of the computer.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta, timezone, tzinfo
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from fieldtool.core.evaluate import Criterion, MeanStatistics, Outcome, Status
+from fieldtool.core.inspection import Inspection, SiteKind, StoredVerdict
+from fieldtool.core.quantity import Unit, unit
+from fieldtool.core.rules import PlanRow, ResolvedPlan, RuleSet, resolve_plan
+from fieldtool.errors import FieldtoolError, InputError, StoreError
+from fieldtool.explain import reason_text
+from fieldtool.plans.programme import City, Product, Programme
+from fieldtool.stats.summary import LotMeans, Spread, group_spreads, lot_mean_deviations
+
+if TYPE_CHECKING:  # reports read SummaryData; they must not pull in the use-cases
+    from fieldtool.services import Services
+
+CHINA_TIME = timezone(timedelta(hours=8), "CST")
+"""The calendar of the summary: an inspection's day and month are taken in China Standard Time."""
+
+
+@dataclass(frozen=True)
+class Counts:
+    """Lots inspected and failed in some part of the programme."""
+
+    lots: int = 0
+    """Finalised inspections (lots judged)."""
+    failed: int = 0
+    """Of them, lots whose saved verdict is fail."""
+
+    @property
+    def passed(self) -> int:
+        """Lots whose saved verdict is pass."""
+        return self.lots - self.failed
+
+    @property
+    def pass_rate(self) -> float | None:
+        """Passed / lots as a fraction (0 … 1); None when no lot was inspected."""
+        return None if self.lots == 0 else self.passed / self.lots
+
+    def plus(self, failed: bool) -> Counts:
+        """These counts with one more lot."""
+        return Counts(self.lots + 1, self.failed + int(failed))
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One city × product cell of the matrix."""
+
+    quota: int
+    """Lots the programme asks for in this cell."""
+    counts: Counts
+    """Lots inspected and failed."""
+
+
+@dataclass(frozen=True)
+class Period:
+    """One calendar month of the programme."""
+
+    year: int
+    """The year."""
+    month: int
+    """The month, 1 … 12."""
+    counts: Counts
+    """Lots opened in that month (China Standard Time) and failed."""
+
+    @property
+    def label(self) -> str:
+        """``2012-05``."""
+        return f"{self.year:04d}-{self.month:02d}"
+
+
+@dataclass(frozen=True)
+class FailingLot:
+    """A lot that failed, with what a supervisor needs for follow-up and the list of offenders."""
+
+    inspection_id: str
+    """The inspection's UUID."""
+    city: City | None
+    """The programme's city (None when the inspection names a city the programme does not have)."""
+    city_id: str
+    """The city id as stored (may be empty)."""
+    product: Product | None
+    """The programme's product (None when unknown to the programme)."""
+    product_id: str
+    """The product id as stored (may be empty)."""
+    inspected_on: date
+    """The day the inspection was opened (China Standard Time)."""
+    site_name: str
+    """The inspected company or shop."""
+    site_address: str
+    """Its address."""
+    site_kind: SiteKind
+    """Producer, wholesaler or retailer."""
+    brand: str
+    """Brand and product name as labelled."""
+    batch: str
+    """Batch or lot number as labelled."""
+    production_date: date | None
+    """Production date as labelled."""
+    nominal: Decimal
+    """Qn as saved with the verdict."""
+    unit: str
+    """The unit of Qn, T and the criteria."""
+    lot_size: int
+    """N."""
+    tne: Decimal
+    """T."""
+    failed: tuple[Criterion, ...]
+    """The saved criteria whose status is fail."""
+    reasons: Mapping[str, tuple[str, ...]]
+    """Each failed criterion worded (`fieldtool.explain.reason_text`), by language: ``en`` and ``zh``."""
+    deviation: float
+    """(q̄ − Qn)/T of the lot's mean sample (NaN when T = 0)."""
+    notes: str
+    """The inspection's notes (the sampling form number, for example)."""
+
+
+@dataclass(frozen=True)
+class ProductDeviations:
+    """The lot mean deviations (q̄ − Qn)/T of one product."""
+
+    product: Product
+    """The product."""
+    values: tuple[float, ...]
+    """One value per lot, in the order the lots were opened (NaN where T = 0)."""
+    failed: tuple[bool, ...]
+    """Whether each lot failed, in the same order."""
+    spread: Spread | None
+    """Five-number summary of the values; None without lots."""
+
+
+@dataclass(frozen=True)
+class RuleSetUse:
+    """A rule set that judged lots of the selection."""
+
+    rule_set: RuleSet
+    """The rule set."""
+    lots: int
+    """Lots judged by it."""
+
+
+@dataclass(frozen=True)
+class PlanRowUse:
+    """A row of a sampling plan that judged lots of the selection."""
+
+    rule_set_id: str
+    """The rule set."""
+    variant: str
+    """The sampling plan variant."""
+    row: PlanRow
+    """The plan row (lot sizes, n, λ, allowed counts)."""
+    lots: Counts
+    """Lots judged with this row, and failed."""
+
+    @property
+    def accept(self) -> int | None:
+        """The first stage's accept number of the defectives count, if the row has one."""
+        return self.row.stages[0].accept if self.row.stages else None
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What the summary covers, as asked."""
+
+    city_ids: tuple[str, ...] | None
+    """Only these cities (None: all of the programme's)."""
+    product_ids: tuple[str, ...] | None
+    """Only these products (None: all)."""
+    since: date | None
+    """First day covered, inclusive (China Standard Time); None: from the start."""
+    until: date | None
+    """Last day covered, inclusive; None: to the end."""
+
+
+@dataclass(frozen=True)
+class SummaryData:
+    """Everything the programme summary shows."""
+
+    programme: Programme
+    """The programme."""
+    scope: Scope
+    """The selection asked for."""
+    generated_on: date
+    """The day the figures were gathered (the services' clock)."""
+    report_no: str
+    """The report number: programme, day and a fingerprint of the lots and verdicts counted."""
+    fingerprint: str
+    """SHA-256 (hex) of the ids of the inspections and verdicts counted, sorted: equal data, equal fingerprint."""
+    first_day: date
+    """The day the earliest counted inspection was opened."""
+    last_day: date
+    """The day the latest counted inspection was opened."""
+    totals: Counts
+    """Every lot counted."""
+    periods: tuple[Period, ...]
+    """By month, in order (months without lots between the first and the last are included, with zeros)."""
+    cities: tuple[City, ...]
+    """The cities in scope, in the programme's order."""
+    products: tuple[Product, ...]
+    """The products in scope, in the programme's order."""
+    cells: Mapping[tuple[str, str], Cell]
+    """Every city × product of the scope, by (city id, product id)."""
+    by_city: Mapping[str, Counts]
+    """Per city id of `cities`."""
+    by_product: Mapping[str, Counts]
+    """Per product id of `products`."""
+    unassigned: Counts
+    """Lots whose city or product is not one of the programme's (counted in `totals`, not in the matrix)."""
+    deviations: tuple[ProductDeviations, ...]
+    """(q̄ − Qn)/T by product, in the order of `products`."""
+    failing: tuple[FailingLot, ...]
+    """Every failed lot: by city and product in the programme's order, then by day."""
+    rule_sets: tuple[RuleSetUse, ...]
+    """The rule sets that judged the lots (the programme's first)."""
+    plan_rows: tuple[PlanRowUse, ...]
+    """The plan rows used, by rule set, variant and lot size."""
+    open_inspections: int
+    """Inspections of the scope not finalised yet (not counted anywhere else)."""
+    last_finalised: datetime
+    """When the latest counted inspection was finalised (UTC): the data are as of then."""
+    lot_ids: tuple[str, ...] = field(default=(), repr=False)
+    """The ids of the inspections counted, in the order they were opened."""
+
+
+@dataclass(frozen=True)
+class _Context:
+    """The part of a lot that `fieldtool.explain.reason_text` reads."""
+
+    rules: RuleSet
+    nominal: Decimal
+    unit: Unit
+    plan: ResolvedPlan
+    tne: Decimal
+    stats: MeanStatistics | None = None
+
+
+def day_bounds(since: date | datetime | None, until: date | datetime | None, tz: tzinfo = CHINA_TIME) -> tuple[datetime | None, datetime | None]:
+    """The instants that bound a selection of days: from the start of `since` to the end of `until`.
+
+    Args:
+        since: the first day (inclusive), or an aware instant (inclusive).
+        until: the last day (inclusive), or an aware instant (exclusive).
+        tz: the calendar of the days.
+
+    Returns:
+        (start, end) as aware datetimes, each None when not given.
+
+    Raises:
+        InputError: a naive datetime, or `until` before `since`.
+    """
+    def instant(value: date | datetime | None, end: bool) -> datetime | None:
+        if value is None:
+            return None
+        if isinstance(value, datetime):
+            if value.tzinfo is None or value.utcoffset() is None:
+                raise InputError(f"a time bound needs a time zone; got {value.isoformat()}")
+            return value
+        return datetime.combine(value + timedelta(days=1) if end else value, time(0), tz)
+
+    start, stop = instant(since, False), instant(until, True)
+    if start is not None and stop is not None and stop <= start:
+        raise InputError(f"the period ends ({_day_text(until)}) before it starts ({_day_text(since)})")
+    return start, stop
+
+
+def _day_text(value: date | datetime | None) -> str:
+    return "" if value is None else value.isoformat()
+
+
+def programme_summary_data(
+    services: Services,
+    programme_id: str,
+    cities: Sequence[str] | None = None,
+    products: Sequence[str] | None = None,
+    since: date | datetime | None = None,
+    until: date | datetime | None = None,
+) -> SummaryData:
+    """Gather the figures of a programme summary from the finalised inspections and their saved verdicts.
+
+    Args:
+        services: the use-cases over the open store.
+        programme_id: the programme.
+        cities: only these city ids (None or empty: every city of the programme).
+        products: only these product ids (None or empty: every product).
+        since: the first day counted (a `date`, inclusive, China Standard Time) or an aware instant.
+        until: the last day counted (a `date`, inclusive) or an aware instant (exclusive).
+
+    Returns:
+        The figures, ready for `fieldtool.reports.summary.render_programme_summary`.
+
+    Raises:
+        NotFoundError: an unknown programme, city or product id (the message names it).
+        InputError: nothing matches ("no finalised inspections match ..."), or a bad period.
+        StoreError: a finalised inspection has no saved verdict.
+    """
+    programme = services.programme(programme_id)
+    city_ids = _unique(cities)
+    product_ids = _unique(products)
+    chosen_cities = tuple(programme.city(c) for c in city_ids) if city_ids else programme.cities
+    chosen_products = tuple(programme.product(p) for p in product_ids) if product_ids else programme.products
+    # Keep the programme's order whatever order the ids were given in.
+    chosen_cities = tuple(c for c in programme.cities if c in chosen_cities)
+    chosen_products = tuple(p for p in programme.products if p in chosen_products)
+    start, stop = day_bounds(since, until)
+    scope = Scope(
+        city_ids=tuple(c.id for c in chosen_cities) if city_ids else None,
+        product_ids=tuple(p.id for p in chosen_products) if product_ids else None,
+        since=_as_day(since, end=False),
+        until=_as_day(until, end=True),
+    )
+
+    def in_scope(i: Inspection) -> bool:
+        h = i.header
+        return (not city_ids or h.city_id in city_ids) and (not product_ids or h.product_id in product_ids)
+
+    # Oldest first: the order lots were opened (the store answers newest first).
+    found = [i for i in services.inspections(programme_id=programme_id, final=True, since=start, until=stop) if in_scope(i)]
+    found.sort(key=lambda i: (i.created_at, i.id))
+    if not found:
+        raise InputError(f"no finalised inspections match {_describe(programme, scope)}")
+    open_count = sum(
+        1 for i in services.inspections(programme_id=programme_id, final=False, since=start, until=stop) if in_scope(i)
+    )
+
+    city_by_id = {c.id: c for c in chosen_cities}
+    product_by_id = {p.id: p for p in chosen_products}
+    cells = {(c.id, p.id): Counts() for c in chosen_cities for p in chosen_products}
+    by_city = {c.id: Counts() for c in chosen_cities}
+    by_product = {p.id: Counts() for p in chosen_products}
+    totals = unassigned = Counts()
+    months: dict[tuple[int, int], Counts] = {}
+    rule_lots: dict[str, int] = {}
+    row_counts: dict[tuple[str, str, int], Counts] = {}
+    rows: dict[tuple[str, str, int], PlanRow] = {}
+    means: list[LotMeans] = []
+    verdicts: list[StoredVerdict] = []
+    plans: list[ResolvedPlan] = []
+    rule_of: list[RuleSet] = []
+
+    for inspection in found:
+        verdict = services.verdict(inspection.id)
+        if verdict is None:
+            raise StoreError(f"inspection {inspection.id} is final but has no saved verdict")
+        if verdict.outcome not in (Outcome.PASS, Outcome.FAIL):
+            raise StoreError(f"inspection {inspection.id} is final with verdict {verdict.outcome}; expected pass or fail")
+        failed = verdict.outcome is Outcome.FAIL
+        inputs = verdict.inputs
+        rules = services.rule_set(inputs.rule_set_id)
+        try:
+            plan = resolve_plan(rules, inputs.lot_size, inputs.variant)
+        except FieldtoolError as exc:
+            raise StoreError(f"inspection {inspection.id}: its saved verdict no longer fits {rules.id}: {exc}") from None
+        verdicts.append(verdict)
+        plans.append(plan)
+        rule_of.append(rules)
+        # The mean sample: the first mean_n packages; a plan without a mean test (N ≤ 10) uses them all.
+        mean_nets = inputs.nets[: plan.mean_n] if plan.mean_n else inputs.nets
+        means.append(LotMeans(mean_nets, inputs.nominal, inputs.tne))
+
+        totals = totals.plus(failed)
+        key = (inspection.header.city_id or "", inspection.header.product_id or "")
+        if key in cells:
+            cells[key] = cells[key].plus(failed)
+            by_city[key[0]] = by_city[key[0]].plus(failed)
+            by_product[key[1]] = by_product[key[1]].plus(failed)
+        else:
+            unassigned = unassigned.plus(failed)
+        local = inspection.created_at.astimezone(CHINA_TIME)
+        months[(local.year, local.month)] = months.get((local.year, local.month), Counts()).plus(failed)
+        rule_lots[rules.id] = rule_lots.get(rules.id, 0) + 1
+        row_key = (rules.id, inputs.variant, plan.row.lot_min)
+        rows[row_key] = plan.row
+        row_counts[row_key] = row_counts.get(row_key, Counts()).plus(failed)
+
+    deviations = lot_mean_deviations(means)
+
+    failing: list[FailingLot] = []
+    for inspection, verdict, plan, rules, dev in zip(found, verdicts, plans, rule_of, deviations, strict=True):
+        if verdict.outcome is not Outcome.FAIL:
+            continue
+        h, inputs = inspection.header, verdict.inputs
+        bad = tuple(c for c in verdict.criteria if c.status is Status.FAIL)
+        ctx = _Context(rules=rules, nominal=inputs.nominal, unit=unit(inputs.unit), plan=plan, tne=inputs.tne)
+        failing.append(
+            FailingLot(
+                inspection_id=inspection.id,
+                city=city_by_id.get(h.city_id or ""),
+                city_id=h.city_id or "",
+                product=product_by_id.get(h.product_id or ""),
+                product_id=h.product_id or "",
+                inspected_on=inspection.created_at.astimezone(CHINA_TIME).date(),
+                site_name=h.site_name,
+                site_address=h.site_address,
+                site_kind=h.site_kind,
+                brand=h.brand,
+                batch=h.batch,
+                production_date=h.production_date,
+                nominal=inputs.nominal,
+                unit=inputs.unit,
+                lot_size=inputs.lot_size,
+                tne=inputs.tne,
+                failed=bad,
+                reasons={lang: tuple(reason_text(ctx, c, lang) for c in bad) for lang in ("en", "zh")},
+                deviation=float(dev),
+                notes=h.notes,
+            )
+        )
+    city_order = {c.id: k for k, c in enumerate(programme.cities)}
+    product_order = {p.id: k for k, p in enumerate(programme.products)}
+    failing.sort(key=lambda f: (city_order.get(f.city_id, len(city_order)), f.city_id,
+                                product_order.get(f.product_id, len(product_order)), f.product_id,
+                                f.inspected_on, f.inspection_id))
+
+    product_index = {p.id: k for k, p in enumerate(chosen_products)}
+    groups = [product_index.get(i.header.product_id or "", -1) for i in found]
+    spreads = group_spreads(
+        [d for d, g in zip(deviations, groups, strict=True) if g >= 0], [g for g in groups if g >= 0], len(chosen_products)
+    )
+    per_product = tuple(
+        ProductDeviations(
+            product=p,
+            values=tuple(float(d) for d, g in zip(deviations, groups, strict=True) if g == k),
+            failed=tuple(v.outcome is Outcome.FAIL for v, g in zip(verdicts, groups, strict=True) if g == k),
+            spread=spreads[k],
+        )
+        for k, p in enumerate(chosen_products)
+    )
+
+    periods = _months(months)
+    ordered_rules = sorted(rule_lots, key=lambda r: (r != programme.rule_set, r))
+    plan_rows = tuple(
+        PlanRowUse(rule_set_id=r, variant=v, row=rows[(r, v, m)], lots=row_counts[(r, v, m)])
+        for r, v, m in sorted(row_counts, key=lambda k: (ordered_rules.index(k[0]), k[1] != "standard", k[1], k[2]))
+    )
+    digest = hashlib.sha256()
+    for inspection, verdict in sorted(zip(found, verdicts, strict=True), key=lambda iv: iv[0].id):
+        digest.update(f"{inspection.id}:{verdict.id}\n".encode())
+    fingerprint = digest.hexdigest()
+    generated_on = services.today()
+    days = [i.created_at.astimezone(CHINA_TIME).date() for i in found]
+    return SummaryData(
+        programme=programme,
+        scope=scope,
+        generated_on=generated_on,
+        report_no=f"{programme.id}-{generated_on:%Y%m%d}-{fingerprint[:8].upper()}",
+        fingerprint=fingerprint,
+        first_day=min(days),
+        last_day=max(days),
+        totals=totals,
+        periods=periods,
+        cities=chosen_cities,
+        products=chosen_products,
+        cells={k: Cell(quota=programme.quota(*k), counts=v) for k, v in cells.items()},
+        by_city=by_city,
+        by_product=by_product,
+        unassigned=unassigned,
+        deviations=per_product,
+        failing=tuple(failing),
+        rule_sets=tuple(RuleSetUse(services.rule_set(r), rule_lots[r]) for r in ordered_rules),
+        plan_rows=plan_rows,
+        open_inspections=open_count,
+        last_finalised=max(i.finalised_at for i in found if i.finalised_at is not None),
+        lot_ids=tuple(i.id for i in found),
+    )
+
+
+def _unique(ids: Sequence[str] | None) -> tuple[str, ...]:
+    """The ids given, without repeats or blanks, in the order given."""
+    if not ids:
+        return ()
+    if isinstance(ids, str):
+        ids = [ids]
+    seen: dict[str, None] = {}
+    for i in ids:
+        if i.strip():
+            seen.setdefault(i.strip(), None)
+    return tuple(seen)
+
+
+def _as_day(value: date | datetime | None, end: bool) -> date | None:
+    """The day a bound falls on, for display (an exclusive end instant shows the day before)."""
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        local = value.astimezone(CHINA_TIME)
+        if end and local.timetz().replace(tzinfo=None) == time(0):
+            return local.date() - timedelta(days=1)
+        return local.date()
+    return value
+
+
+def _months(months: Mapping[tuple[int, int], Counts]) -> tuple[Period, ...]:
+    """Every month from the first to the last with lots, with zeros for months without."""
+    (y, m), last = min(months), max(months)
+    out: list[Period] = []
+    while (y, m) <= last:
+        out.append(Period(y, m, months.get((y, m), Counts())))
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    return tuple(out)
+
+
+def _describe(programme: Programme, scope: Scope) -> str:
+    """The selection in words, for the message when nothing matches."""
+    parts = [f"programme {programme.id}"]
+    if scope.city_ids:
+        parts.append(f"cities {', '.join(scope.city_ids)}")
+    if scope.product_ids:
+        parts.append(f"products {', '.join(scope.product_ids)}")
+    if scope.since is not None:
+        parts.append(f"from {scope.since.isoformat()}")
+    if scope.until is not None:
+        parts.append(f"to {scope.until.isoformat()}")
+    return ", ".join(parts)
+
+
+__all__ = [
+    "CHINA_TIME",
+    "Cell",
+    "Counts",
+    "FailingLot",
+    "Period",
+    "PlanRowUse",
+    "ProductDeviations",
+    "RuleSetUse",
+    "Scope",
+    "SummaryData",
+    "day_bounds",
+    "programme_summary_data",
+]
