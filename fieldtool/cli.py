@@ -11,8 +11,8 @@ import argparse
 import contextlib
 import json
 import sys
-from datetime import date
 from collections.abc import Sequence
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
@@ -108,6 +108,10 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("--product", action="append", metavar="PRODUCT", help="only this product (repeat for more)")
     export.add_argument("--db", type=Path, dest="sub_db", help="database file")
 
+    from fieldtool import cli_sync
+
+    cli_sync.add_commands(sub)
+
     locate = sub.add_parser("locate", help="print where the database, config and rule files are")
     locate.add_argument("--db", type=Path, dest="sub_db", help="database file (default: in the user data directory)")
     locate.add_argument("--json", action="store_true")
@@ -133,6 +137,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _report(args)
         if args.command == "export":
             return _export(args)
+        from fieldtool import cli_sync
+
+        status = cli_sync.run(args)
+        if status is not None:
+            return status
         return _tui(args)
     except FieldtoolError as exc:
         print(f"{PROG}: {exc}", file=sys.stderr)
@@ -265,8 +274,10 @@ def _tui(args: argparse.Namespace) -> int:
     def open_services() -> Services:  # runs on the store thread, while the UI starts
         from fieldtool.services import Services
         from fieldtool.storage import SqliteStore
+        from fieldtool.sync import keys
 
-        return Services(SqliteStore.open(db))
+        key = keys.load_or_create(paths.data_dir() / keys.KEY_FILE)
+        return Services(SqliteStore.open(db), signer=key)
 
     runner = ServiceRunner(open_services)
     try:

@@ -48,6 +48,7 @@ from fieldtool.core.sampling import Draw
 from fieldtool.errors import InputError, NotFoundError
 from fieldtool.plans.programme import City, Product, Programme
 from fieldtool.services import Services, TareState
+from fieldtool.sync.verify import require_intact
 
 REPORT_TZ = timezone(timedelta(hours=8), "UTC+8")
 """Times and dates on a report are China Standard Time (the store keeps UTC)."""
@@ -299,8 +300,10 @@ def lot_report_data(services: Services, inspection_id: str, allow_draft: bool = 
     Raises:
         NotFoundError: no such inspection.
         InputError: the inspection is not finalised and ``allow_draft`` is False.
+        StoreError: the database fails verification (a report never shows corrupted data).
     """
     inspection_id = inspection_id.strip()
+    require_intact(services.store, "the lot report")
     try:
         state = services.lot_state(inspection_id)
     except NotFoundError:

@@ -37,6 +37,7 @@ from fieldtool.plans.rules import load_rule_set
 
 if TYPE_CHECKING:  # the store (and sqlite-utils, which loads numpy) is imported on the store thread
     from fieldtool.storage import SqliteStore
+    from fieldtool.sync.keys import SigningKey
 
 VOLUME_STEP = {"mL": Decimal("0.01"), "L": Decimal("0.00001")}
 """A net volume computed from mass and density is rounded half-even to this step (0.01 mL)."""
@@ -165,6 +166,8 @@ class Services:
         store: the open store (its connection belongs to the calling thread).
         clock: the current time, as an aware datetime (UTC by default); injected in tests.
         new_seed: a fresh six-digit sampling seed (from `secrets` by default); injected in tests.
+        signer: the device key; with it, finalising signs the finalisation in the same transaction
+            (without it, the next sync or bundle export signs it).
     """
 
     def __init__(
@@ -172,8 +175,10 @@ class Services:
         store: SqliteStore,
         clock: Callable[[], datetime] | None = None,
         new_seed: Callable[[], int] | None = None,
+        signer: SigningKey | None = None,
     ) -> None:
         self.store = store
+        self.signer = signer
         self._clock = clock or (lambda: datetime.now(UTC))
         self._new_seed = new_seed or (lambda: 100_000 + secrets.randbelow(900_000))
         self._rules: dict[str, RuleSet] = {}
@@ -499,7 +504,12 @@ class Services:
         known = [*state.inspection.header.inspectors, *([profile.name] if profile else [])]
         name = next((n for n in known if " ".join(n.split()).casefold() == name.casefold()), name)
         self.store.save_verdict(inspection_id, evaluation)
-        self.store.finalise(inspection_id, name)
+        if self.signer is not None:
+            from fieldtool.sync.keys import finalisation_signer
+
+            self.store.finalise_and_sign(inspection_id, name, finalisation_signer(self.signer))
+        else:
+            self.store.finalise(inspection_id, name)
         return self.lot_state(inspection_id)
 
     # -- home ----------------------------------------------------------------------------------
@@ -534,8 +544,14 @@ class Services:
         return cells
 
     def unsynced_count(self) -> int:
-        """Finalised inspections not yet acknowledged by a hub (sync comes with the hub; until then, all)."""
-        return len(self.store.inspections(final=True))
+        """This device's finalised inspections whose finalisation no hub has acknowledged yet."""
+        return self.store.unsynced_inspection_count()
+
+    def assignments(self) -> list[dict[str, object]]:
+        """Which cities and products the hub assigned to this device (empty products: all), from the last sync."""
+        from fieldtool.sync.client import received_assignments
+
+        return received_assignments(self.store)
 
     # -- home screen ---------------------------------------------------------------------------
     # Read-only use-cases of the Home screen (added with it; nothing above depends on them).

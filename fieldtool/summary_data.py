@@ -28,6 +28,7 @@ from fieldtool.errors import FieldtoolError, InputError, StoreError
 from fieldtool.explain import reason_text
 from fieldtool.plans.programme import City, Product, Programme
 from fieldtool.stats.summary import LotMeans, Spread, group_spreads, lot_mean_deviations
+from fieldtool.sync.verify import require_intact
 
 if TYPE_CHECKING:  # reports read SummaryData; they must not pull in the use-cases
     from fieldtool.services import Services
@@ -309,8 +310,9 @@ def programme_summary_data(
     Raises:
         NotFoundError: an unknown programme, city or product id (the message names it).
         InputError: nothing matches ("no finalised inspections match ..."), or a bad period.
-        StoreError: a finalised inspection has no saved verdict.
+        StoreError: a finalised inspection has no saved verdict, or the database fails verification.
     """
+    require_intact(services.store, "the programme summary")
     programme = services.programme(programme_id)
     city_ids = _unique(cities)
     product_ids = _unique(products)

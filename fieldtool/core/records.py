@@ -50,6 +50,9 @@ class RecordKind(enum.StrEnum):
     """A verdict was saved with the inputs that produced it."""
     INSPECTION_FINALISED = "inspection-finalised"
     """The inspection was closed; no record may refer to it afterwards."""
+    INSPECTION_SIGNED = "inspection-signed"
+    """A finalisation was signed with the device key (fieldtool.sync.signing); the record names the
+    finalisation in its body and belongs to no inspection, so a lot's fingerprint does not change."""
 
 
 def to_json_value(obj: object) -> Any:

@@ -136,6 +136,11 @@ def _finalisation(db: Database, r: Record) -> None:
     )
 
 
+def _signature(db: Database, r: Record) -> None:
+    # A signature changes no query table: it is read from `records` by whoever verifies it.
+    return None
+
+
 _PROJECTIONS: dict[str, Callable[[Database, Record], None]] = {
     RecordKind.INSPECTOR_SAVED: _inspector,
     RecordKind.BALANCE_ADDED: _balance,
@@ -147,6 +152,7 @@ _PROJECTIONS: dict[str, Callable[[Database, Record], None]] = {
     RecordKind.DENSITY_RECORDED: _density,
     RecordKind.VERDICT_SAVED: _verdict,
     RecordKind.INSPECTION_FINALISED: _finalisation,
+    RecordKind.INSPECTION_SIGNED: _signature,
 }
 
 

@@ -286,3 +286,153 @@ def _initial(db: Database) -> None:
 
     for table in APPEND_ONLY_TABLES:
         _refuse_changes(db, table)
+
+
+# -- sync: device identities, the hub's registry and the laptop's receipts -----------------------
+
+SYNC_TABLES = (
+    "hub",
+    "hub_enrolments",
+    "hub_devices",
+    "hub_revocations",
+    "hub_nonces",
+    "hub_receipts",
+    "hub_flagged",
+    "hub_bundles",
+    "hub_assignments",
+    "sync_link",
+    "sync_receipts",
+    "sync_reference",
+)
+"""Every table that migration 0002 creates (fieldtool.sync: the hub's tables and the laptop's)."""
+
+
+@migrations(name="0002_sync")
+def _sync(db: Database) -> None:
+    """Create the tables of the hub (devices, receipts, flagged records) and of a laptop's link to its hub.
+
+    A hub database is an ordinary fieldtool database: the records of every enrolled device are
+    stored in `records` and applied to the same projections. Enrolments, devices, revocations,
+    receipts and flagged records are append-only: a revocation is a new row, never an update.
+    """
+    db.create_table(
+        "hub",
+        {"id": str, "name": str, "public_key": str, "created_at": str},
+        pk="id",
+        not_null=["name", "public_key", "created_at"],
+    )
+    db.execute(
+        "CREATE TRIGGER hub_single_row BEFORE INSERT ON hub WHEN (SELECT count(*) FROM hub) > 0 "
+        "BEGIN SELECT RAISE(ABORT, 'this database is already a hub'); END"
+    )
+    db.create_table(
+        "hub_enrolments",
+        {"code_hash": str, "name": str, "created_at": str, "expires_at": str},
+        pk="code_hash",
+        not_null=["name", "created_at", "expires_at"],
+    )
+    db.create_table(
+        "hub_devices",
+        {"id": str, "name": str, "public_key": str, "enrolment": str, "enrolled_at": str},
+        pk="id",
+        not_null=["name", "public_key", "enrolment", "enrolled_at"],
+        foreign_keys=[("enrolment", "hub_enrolments", "code_hash")],
+    )
+    # A one-time code enrols one device only.
+    db.table("hub_devices").create_index(["enrolment"], unique=True)
+    db.create_table(
+        "hub_revocations",
+        {"device_id": str, "reason": str, "revoked_at": str},
+        pk="device_id",
+        not_null=["reason", "revoked_at"],
+        foreign_keys=[("device_id", "hub_devices", "id")],
+    )
+    db.create_table(
+        "hub_nonces",
+        {"device_id": str, "nonce": str, "seen_at": int},
+        pk=("device_id", "nonce"),
+        not_null=["seen_at"],
+    )
+    db.table("hub_nonces").create_index(["seen_at"])
+    db.create_table(
+        "hub_receipts",
+        {
+            "id": str,
+            "device_id": str,
+            "seq": int,
+            "hash": str,
+            "new_records": int,
+            "duplicates": int,
+            "source": str,
+            "issued_at": str,
+            "signature": str,
+        },
+        pk="id",
+        not_null=["device_id", "seq", "hash", "new_records", "duplicates", "source", "issued_at", "signature"],
+    )
+    db.table("hub_receipts").create_index(["device_id", "seq"])
+    db.create_table(
+        "hub_flagged",
+        {
+            "id": int,
+            "device_id": str,
+            "seq": int,
+            "record_id": str,
+            "record_hash": str,
+            "reason": str,
+            "record": str,
+            "source": str,
+            "flagged_at": str,
+        },
+        pk="id",
+        not_null=["device_id", "reason", "record", "source", "flagged_at"],
+    )
+    # The same refused record sent again is flagged once.
+    db.table("hub_flagged").create_index(["device_id", "seq", "record_hash", "reason"], unique=True)
+    db.create_table(
+        "hub_bundles",
+        {"sha256": str, "device_id": str, "receipt_id": str, "imported_at": str},
+        pk="sha256",
+        not_null=["device_id", "receipt_id", "imported_at"],
+    )
+    db.create_table(
+        "hub_assignments",
+        {"device_id": str, "programme_id": str, "cities": str, "products": str, "assigned_at": str},
+        pk=("device_id", "programme_id"),
+        not_null=["cities", "products", "assigned_at"],
+        foreign_keys=[("device_id", "hub_devices", "id")],
+    )
+    db.create_table(
+        "sync_link",
+        {"id": int, "url": str, "hub_id": str, "hub_public_key": str, "device_name": str, "enrolled_at": str},
+        pk="id",
+        not_null=["url", "hub_id", "hub_public_key", "device_name", "enrolled_at"],
+    )
+    db.create_table(
+        "sync_receipts",
+        {
+            "id": str,
+            "hub_id": str,
+            "device_id": str,
+            "seq": int,
+            "hash": str,
+            "new_records": int,
+            "duplicates": int,
+            "source": str,
+            "issued_at": str,
+            "signature": str,
+            "received_at": str,
+        },
+        pk="id",
+        not_null=["hub_id", "device_id", "seq", "hash", "source", "issued_at", "signature", "received_at"],
+    )
+    db.table("sync_receipts").create_index(["device_id", "seq"])
+    db.create_table(
+        "sync_reference",
+        {"name": str, "content": str, "received_at": str},
+        pk="name",
+        not_null=["content", "received_at"],
+    )
+    for table in ("hub_enrolments", "hub_devices", "hub_revocations", "hub_receipts", "hub_flagged", "hub_bundles",
+                  "sync_receipts"):
+        _refuse_changes(db, table)

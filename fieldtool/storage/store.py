@@ -859,6 +859,367 @@ class SqliteStore:
             records.append(record_from_row(row, body))
         return records
 
+    # -- sync
+    # Device identity, signatures, the hub's registry and the laptop's receipts (fieldtool.sync).
+    # The formats and the checks live in fieldtool.sync; this block holds their SQL only.
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[None]:
+        """One write transaction (BEGIN IMMEDIATE): everything inside is committed together or not at all.
+
+        Raises:
+            StoreError: the database is busy or refused the COMMIT.
+        """
+        with self._writing():
+            yield
+
+    def set_busy_timeout(self, milliseconds: int) -> None:
+        """How long a writer waits for another connection's write lock before giving up."""
+        self._db.execute(f"PRAGMA busy_timeout = {int(milliseconds)}")
+
+    def chain_head(self, device_id: str | None = None) -> tuple[int, str]:
+        """The seq and hash of a device's last record held here: (0, GENESIS) before any."""
+        return last_link(self._db, device_id or self._device_id)
+
+    def chain_devices(self) -> list[str]:
+        """Every device with records in this database, this device first."""
+        others = [r["device_id"] for r in self._all(
+            "SELECT DISTINCT device_id FROM records WHERE device_id != ? ORDER BY device_id", [self._device_id])]
+        return [self._device_id, *others]
+
+    def _sync_records(self, where: str, params: list[Any]) -> list[Record]:
+        import json  # local: this block decodes record bodies itself
+
+        from fieldtool.storage.chain import record_from_row
+
+        found: list[Record] = []
+        for row in self._all(f"SELECT * FROM records WHERE {where}", params):
+            try:
+                body = json.loads(row["body"])
+            except json.JSONDecodeError as e:
+                raise StoreError(f"record {row['id']} has a body that is not JSON: {e}") from None
+            found.append(record_from_row(row, body))
+        return found
+
+    def record_at(self, device_id: str, seq: int) -> Record | None:
+        """The record of a device's chain at `seq`, if held.
+
+        Raises:
+            StoreError: its body is not valid JSON.
+        """
+        found = self._sync_records("device_id = ? AND seq = ?", [device_id, seq])
+        return found[0] if found else None
+
+    def records_at(self, device_id: str, seqs: list[int]) -> dict[int, Record]:
+        """The records of a device's chain at these seqs that are held, by seq."""
+        found: dict[int, Record] = {}
+        for start in range(0, len(seqs), 500):
+            chunk = seqs[start : start + 500]
+            marks = ", ".join("?" for _ in chunk)
+            for r in self._sync_records(f"device_id = ? AND seq IN ({marks})", [device_id, *chunk]):
+                found[r.seq] = r
+        return found
+
+    def record_by_id(self, record_id: str) -> Record | None:
+        """A record by id, if held."""
+        found = self._sync_records("id = ?", [record_id])
+        return found[0] if found else None
+
+    def records_of_kind(self, kind: str, device_id: str | None = None) -> list[Record]:
+        """Every record of one kind (of one device, or of all), by device and seq."""
+        return self._sync_records(
+            "kind = ? AND (? IS NULL OR device_id = ?) ORDER BY device_id, seq", [kind, device_id, device_id])
+
+    def unsigned_finalisations(self, device_id: str | None = None) -> list[Record]:
+        """A device's finalisation records that no ``inspection-signed`` record of it names yet."""
+        device = device_id or self._device_id
+        signed = {r["fid"] for r in self._all(
+            "SELECT json_extract(body, '$.finalisation_id') AS fid FROM records WHERE device_id = ? AND kind = ?",
+            [device, str(RecordKind.INSPECTION_SIGNED)])}
+        finalisations = self._sync_records(
+            "device_id = ? AND kind = ? ORDER BY seq", [device, str(RecordKind.INSPECTION_FINALISED)])
+        return [f for f in finalisations if f.id not in signed]
+
+    def sign_finalisations(self, sign: Callable[[Record], Mapping[str, Any]]) -> list[Record]:
+        """Append an ``inspection-signed`` record for each of this device's unsigned finalisations.
+
+        Args:
+            sign: returns the signature record's body for a finalisation (fieldtool.sync.signing).
+
+        Returns:
+            The signature records appended (committed).
+        """
+        with self._writing():
+            return [self._append(RecordKind.INSPECTION_SIGNED, None, sign(f)) for f in self.unsigned_finalisations()]
+
+    def finalise_and_sign(
+        self, inspection_id: str, by_name: str, sign: Callable[[Record], Mapping[str, Any]]
+    ) -> Inspection:
+        """Finalise an inspection and sign the finalisation, in one transaction (see `finalise`).
+
+        Args:
+            inspection_id: the inspection.
+            by_name: who finalised it.
+            sign: returns the signature record's body for the finalisation record.
+
+        Raises:
+            InputError: `by_name` is empty.
+            NotFoundError: no such inspection.
+            StoreError: it is already final.
+        """
+        with self._writing():
+            self.finalise(inspection_id, by_name)
+            for finalisation in self.unsigned_finalisations():
+                self._append(RecordKind.INSPECTION_SIGNED, None, sign(finalisation))
+        return self.inspection(inspection_id)
+
+    def insert_verified_record(self, record: Record) -> None:
+        """Store a record checked by the caller (of any device) and apply it to the projections.
+
+        Call inside `transaction()`. The hub stores pushed records this way, never changing them.
+
+        Raises:
+            StoreError: the record cannot be applied (unknown kind, a body without a needed field).
+            sqlite3.IntegrityError: the record collides with a held one or names a missing row.
+        """
+        insert_record(self._db, record)
+        project(self._db, record)
+
+    # laptop: its link to a hub, receipts, reference data
+
+    def link_hub(self, url: str, hub_id: str, hub_public_key: str, device_name: str) -> None:
+        """Remember the hub this laptop is enrolled with and the key that signs its receipts."""
+        with self._writing():
+            self._db.execute(
+                "INSERT INTO sync_link (id, url, hub_id, hub_public_key, device_name, enrolled_at) "
+                "VALUES (1, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET url = excluded.url, hub_id = excluded.hub_id, "
+                "hub_public_key = excluded.hub_public_key, device_name = excluded.device_name, "
+                "enrolled_at = excluded.enrolled_at",
+                [url, hub_id, hub_public_key, device_name, self._now()],
+            )
+
+    def set_hub_url(self, url: str) -> None:
+        """Change the address of the linked hub (same hub, same key)."""
+        with self._writing():
+            self._db.execute("UPDATE sync_link SET url = ? WHERE id = 1", [url])
+
+    def hub_link(self) -> dict[str, Any] | None:
+        """The hub this laptop is enrolled with: url, hub_id, hub_public_key, device_name, enrolled_at."""
+        row = self._one("SELECT url, hub_id, hub_public_key, device_name, enrolled_at FROM sync_link WHERE id = 1")
+        return None if row is None else dict(row)
+
+    def save_receipt(self, receipt: Mapping[str, Any]) -> bool:
+        """Keep a receipt (already verified) of the linked hub; False when it was already kept."""
+        with self._writing():
+            if self._one("SELECT 1 FROM sync_receipts WHERE id = ?", [receipt["id"]]) is not None:
+                return False
+            self._db.execute(
+                "INSERT INTO sync_receipts (id, hub_id, device_id, seq, hash, new_records, duplicates, source, "
+                "issued_at, signature, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [receipt[k] for k in ("id", "hub_id", "device_id", "seq", "hash", "new_records", "duplicates",
+                                      "source", "issued_at", "signature")] + [self._now()],
+            )
+        return True
+
+    def receipts(self, limit: int = 20) -> list[dict[str, Any]]:
+        """The receipts kept, newest first."""
+        return [dict(r) for r in self._all(
+            "SELECT * FROM sync_receipts ORDER BY received_at DESC, rowid DESC LIMIT ?", [limit])]
+
+    def acknowledged_head(self) -> tuple[int, str]:
+        """This device's chain head as last acknowledged by the linked hub's receipts: (0, GENESIS) before any."""
+        row = self._one(
+            "SELECT r.seq, r.hash FROM sync_receipts r JOIN sync_link l ON l.hub_id = r.hub_id "
+            "WHERE r.device_id = ? ORDER BY r.seq DESC LIMIT 1", [self._device_id])
+        return (0, "0" * 64) if row is None else (int(row["seq"]), str(row["hash"]))
+
+    def unsynced_inspection_count(self) -> int:
+        """This device's finalised inspections whose finalisation no hub has acknowledged yet."""
+        seq, _ = self.acknowledged_head()
+        row = self._one(
+            "SELECT count(*) AS n FROM records WHERE device_id = ? AND kind = ? AND seq > ?",
+            [self._device_id, str(RecordKind.INSPECTION_FINALISED), seq],
+        )
+        return 0 if row is None else int(row["n"])
+
+    def unsent_record_count(self) -> int:
+        """This device's records after the acknowledged head."""
+        return self.chain_head()[0] - self.acknowledged_head()[0]
+
+    def save_reference(self, name: str, content: str) -> None:
+        """Keep a piece of reference data received from the hub (replacing the previous one)."""
+        with self._writing():
+            self._db.execute(
+                "INSERT INTO sync_reference (name, content, received_at) VALUES (?, ?, ?) "
+                "ON CONFLICT(name) DO UPDATE SET content = excluded.content, received_at = excluded.received_at",
+                [name, content, self._now()],
+            )
+
+    def reference(self, name: str) -> tuple[str, str] | None:
+        """A piece of reference data received from the hub: (content, received_at), or None."""
+        row = self._one("SELECT content, received_at FROM sync_reference WHERE name = ?", [name])
+        return None if row is None else (str(row["content"]), str(row["received_at"]))
+
+    # hub: identity, enrolment, devices, nonces, receipts, flagged records, bundles, assignments
+
+    def hub_identity(self) -> dict[str, Any] | None:
+        """This database's hub identity (id, name, public_key, created_at), or None when it is not a hub."""
+        row = self._one("SELECT id, name, public_key, created_at FROM hub")
+        return None if row is None else dict(row)
+
+    def make_hub(self, name: str, public_key: str) -> dict[str, Any]:
+        """Make this database a hub, with this device id as the hub id.
+
+        Raises:
+            StoreError: it is a hub already.
+        """
+        try:
+            with self._writing():
+                self._db.execute("INSERT INTO hub (id, name, public_key, created_at) VALUES (?, ?, ?, ?)",
+                                 [self._device_id, name, public_key, self._now()])
+        except sqlite3.IntegrityError as e:
+            raise StoreError(f"{self._path} is already a hub ({e})") from None
+        identity = self.hub_identity()
+        assert identity is not None
+        return identity
+
+    def add_enrolment(self, code_hash: str, name: str, expires_at: str) -> None:
+        """Register a one-time enrolment code (by its hash) for a named device."""
+        with self._writing():
+            self._db.execute("INSERT INTO hub_enrolments (code_hash, name, created_at, expires_at) VALUES (?, ?, ?, ?)",
+                             [code_hash, name, self._now(), expires_at])
+
+    def enrolment(self, code_hash: str) -> dict[str, Any] | None:
+        """An enrolment code's row with the device that used it (used_by), or None."""
+        row = self._one(
+            "SELECT e.*, d.id AS used_by, d.public_key AS used_key FROM hub_enrolments e "
+            "LEFT JOIN hub_devices d ON d.enrolment = e.code_hash WHERE e.code_hash = ?", [code_hash])
+        return None if row is None else dict(row)
+
+    def add_device(self, device_id: str, name: str, public_key: str, code_hash: str) -> None:
+        """Register an enrolled device and its public key (inside the caller's transaction or alone).
+
+        Raises:
+            StoreError: the device id is enrolled already, or the code was used.
+        """
+        try:
+            with self._writing():
+                self._db.execute(
+                    "INSERT INTO hub_devices (id, name, public_key, enrolment, enrolled_at) VALUES (?, ?, ?, ?, ?)",
+                    [device_id, name, public_key, code_hash, self._now()])
+        except sqlite3.IntegrityError:
+            raise StoreError(f"device {device_id} is enrolled already, or the code was used") from None
+
+    def hub_device(self, device_id: str) -> dict[str, Any] | None:
+        """An enrolled device: id, name, public_key, enrolled_at, revoked_at, revoke_reason; None if unknown."""
+        row = self._one(
+            "SELECT d.id, d.name, d.public_key, d.enrolled_at, r.revoked_at, r.reason AS revoke_reason "
+            "FROM hub_devices d LEFT JOIN hub_revocations r ON r.device_id = d.id WHERE d.id = ?", [device_id])
+        return None if row is None else dict(row)
+
+    def hub_devices(self) -> list[dict[str, Any]]:
+        """Every enrolled device with its revocation, acknowledged head, record and flagged counts."""
+        rows = self._all(
+            "SELECT d.id, d.name, d.public_key, d.enrolled_at, r.revoked_at, r.reason AS revoke_reason, "
+            "(SELECT count(*) FROM records x WHERE x.device_id = d.id) AS records, "
+            "(SELECT coalesce(max(seq), 0) FROM records x WHERE x.device_id = d.id) AS head_seq, "
+            "(SELECT count(*) FROM hub_flagged f WHERE f.device_id = d.id) AS flagged "
+            "FROM hub_devices d LEFT JOIN hub_revocations r ON r.device_id = d.id ORDER BY d.enrolled_at, d.rowid")
+        return [dict(r) for r in rows]
+
+    def revoke_device(self, device_id: str, reason: str) -> None:
+        """Revoke an enrolled device: its requests and bundles are refused from now on; its records stay.
+
+        Raises:
+            NotFoundError: no such device.
+            StoreError: it is revoked already.
+        """
+        if self.hub_device(device_id) is None:
+            raise NotFoundError(f"no enrolled device {device_id} (see 'fieldtool hub devices')")
+        try:
+            with self._writing():
+                self._db.execute("INSERT INTO hub_revocations (device_id, reason, revoked_at) VALUES (?, ?, ?)",
+                                 [device_id, reason, self._now()])
+        except sqlite3.IntegrityError:
+            raise StoreError(f"device {device_id} is revoked already") from None
+
+    def use_nonce(self, device_id: str, nonce: str, now: int, window: int) -> bool:
+        """Remember a request's nonce; False when it was seen already (a replay). Forgets nonces older than `window` s."""
+        with self._writing():
+            self._db.execute("DELETE FROM hub_nonces WHERE seen_at < ?", [now - 2 * window])
+            cursor = self._db.execute(
+                "INSERT OR IGNORE INTO hub_nonces (device_id, nonce, seen_at) VALUES (?, ?, ?)", [device_id, nonce, now])
+            return cursor.rowcount == 1
+
+    def add_issued_receipt(self, receipt: Mapping[str, Any]) -> None:
+        """Keep a receipt the hub issued (inside the transaction that stored its records)."""
+        self._db.execute(
+            "INSERT INTO hub_receipts (id, device_id, seq, hash, new_records, duplicates, source, issued_at, signature) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [receipt[k] for k in ("id", "device_id", "seq", "hash", "new_records", "duplicates", "source",
+                                  "issued_at", "signature")],
+        )
+
+    def flag(self, entries: list[dict[str, Any]]) -> int:
+        """Keep refused records aside for the supervisor (each once); returns how many were new.
+
+        Each entry: device_id, seq, record_id, record_hash, reason, record (the JSON as received), source.
+        """
+        added = 0
+        with self._writing():
+            for e in entries:
+                cursor = self._db.execute(
+                    "INSERT OR IGNORE INTO hub_flagged (device_id, seq, record_id, record_hash, reason, record, source, "
+                    "flagged_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    [e["device_id"], e["seq"], e["record_id"], e["record_hash"], e["reason"], e["record"], e["source"],
+                     self._now()],
+                )
+                added += cursor.rowcount
+        return added
+
+    def flagged(self) -> list[dict[str, Any]]:
+        """Every record kept aside, oldest first."""
+        return [dict(r) for r in self._all("SELECT * FROM hub_flagged ORDER BY id")]
+
+    def imported_bundle(self, sha256: str) -> dict[str, Any] | None:
+        """The import of a bundle file (by its SHA-256) with its receipt, or None."""
+        row = self._one(
+            "SELECT b.sha256, b.device_id, b.imported_at, r.* FROM hub_bundles b JOIN hub_receipts r "
+            "ON r.id = b.receipt_id WHERE b.sha256 = ?", [sha256])
+        return None if row is None else dict(row)
+
+    def add_imported_bundle(self, sha256: str, device_id: str, receipt_id: str) -> None:
+        """Remember an imported bundle file (inside the transaction that stored its records)."""
+        self._db.execute("INSERT INTO hub_bundles (sha256, device_id, receipt_id, imported_at) VALUES (?, ?, ?, ?)",
+                         [sha256, device_id, receipt_id, self._now()])
+
+    def assign(self, device_id: str, programme_id: str, cities: list[str], products: list[str]) -> None:
+        """Assign a device (its inspector) to cities and products of a programme (replacing an earlier assignment).
+
+        Raises:
+            NotFoundError: the device is not enrolled.
+        """
+        if self.hub_device(device_id) is None:
+            raise NotFoundError(f"no enrolled device {device_id} (see 'fieldtool hub devices')")
+        import json  # local: the only JSON columns written in this block
+
+        with self._writing():
+            self._db.execute(
+                "INSERT INTO hub_assignments (device_id, programme_id, cities, products, assigned_at) "
+                "VALUES (?, ?, ?, ?, ?) ON CONFLICT(device_id, programme_id) DO UPDATE SET cities = excluded.cities, "
+                "products = excluded.products, assigned_at = excluded.assigned_at",
+                [device_id, programme_id, json.dumps(cities), json.dumps(products), self._now()],
+            )
+
+    def assignments(self, device_id: str | None = None) -> list[dict[str, Any]]:
+        """Assignments (of one device, or all): device_id, name, programme_id, cities, products, assigned_at."""
+        import json  # local: the only JSON columns read in this block
+
+        rows = self._all(
+            "SELECT a.*, d.name FROM hub_assignments a JOIN hub_devices d ON d.id = a.device_id "
+            "WHERE ? IS NULL OR a.device_id = ? ORDER BY d.name, a.programme_id", [device_id, device_id])
+        return [{**dict(r), "cities": json.loads(r["cities"]), "products": json.loads(r["products"])} for r in rows]
+
 
 def _iso_day(day: date | None) -> str | None:
     return None if day is None else day.isoformat()

@@ -30,6 +30,8 @@ TEXT_HOME = T("Home", "首页")
 TEXT_HELP = T("Help: every key of this screen", "帮助：本界面的所有按键")
 TEXT_LANG = T("中文界面 (switch language)", "English (切换语言)")
 TEXT_THEME = T("Light / dark theme", "浅色 / 深色主题")
+TEXT_SYNC = T("Sync with the hub", "与汇总服务器同步")
+TEXT_NO_KEY = T("this device has no signing key; restart fieldtool", "本机没有签名密钥；请重新启动 fieldtool")
 
 
 class FieldtoolApp(App[str | None]):
@@ -41,6 +43,7 @@ class FieldtoolApp(App[str | None]):
         Binding("f1", "help", "Help", priority=True),
         Binding("ctrl+q", "quit", "Quit", priority=True),
         Binding("f2", "toggle_language", "中文/English"),
+        Binding("f8", "sync", "Sync"),
     ]
 
     def __init__(self, runner: ServiceRunner, settings: Settings, inspection_id: str | None = None) -> None:
@@ -185,6 +188,19 @@ class FieldtoolApp(App[str | None]):
                 relabel()
         self.refresh_bindings()
 
+    async def action_sync(self) -> None:
+        """Open the sync screen: push this laptop's records to the hub, pull its reference data (F8)."""
+        from fieldtool import paths
+        from fieldtool.tui.screens.sync import SyncScreen
+
+        if isinstance(self.screen, SyncScreen):
+            return
+        key = await self.runner.call(lambda s: s.signer)
+        if key is None:
+            self.show_error(TEXT_NO_KEY.render(self.settings.lang))
+            return
+        await self.push_screen(SyncScreen(key, (paths.user_programmes_dir(), paths.user_rules_dir())))
+
     def action_toggle_theme(self) -> None:
         """Switch between the light and dark theme."""
         self.theme = "textual-light" if self.theme != "textual-light" else "textual-dark"
@@ -196,6 +212,7 @@ class FieldtoolApp(App[str | None]):
         yield SystemCommand(TEXT_HELP.render(lang), TEXT_HELP.render(lang), self.action_help)
         yield SystemCommand(TEXT_LANG.render(lang), TEXT_LANG.render(lang), self.action_toggle_language)
         yield SystemCommand(TEXT_THEME.render(lang), TEXT_THEME.render(lang), self.action_toggle_theme)
+        yield SystemCommand(TEXT_SYNC.render(lang), TEXT_SYNC.render(lang), self.action_sync)
         yield from super().get_system_commands(screen)
 
 

@@ -26,6 +26,7 @@ ACTION_TEXT = {
     "quit": T("Quit", "退出"),
     "toggle_language": T("中文/English", "中文/English"),
     "toggle_theme": T("Light / dark", "浅色 / 深色"),
+    "sync": T("Sync", "同步"),
     "command_palette": T("Commands", "命令面板"),
     "focus_next": T("Next field", "下一项"),
     "focus_previous": T("Previous field", "上一项"),

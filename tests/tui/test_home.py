@@ -232,3 +232,27 @@ async def test_f2_switches_home_to_chinese_and_back(runner: ServiceRunner, lots:
         await pilot.press("f2")
         await settle(pilot)
         assert "Beijing" in visible_text(app) and "北京" not in visible_text(app)
+
+
+async def test_f8_opens_the_sync_screen_with_the_device_key(tmp_path: Path) -> None:
+    from fieldtool.services import Services
+    from fieldtool.storage import SqliteStore
+    from fieldtool.sync import keys
+    from fieldtool.tui.runner import ServiceRunner
+    from fieldtool.tui.screens.sync import SyncScreen
+
+    key = keys.load_or_create(tmp_path / "device-key.pem")
+    runner = ServiceRunner(lambda: Services(SqliteStore.open(tmp_path / "f8.db"), signer=key))
+    try:
+        runner.call_sync(lambda s: s.save_inspector("Wang Li"))
+        app = make_app(runner)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause()
+            await pilot.press("f8")
+            await pilot.pause()
+            assert isinstance(app.screen, SyncScreen)
+            await pilot.press("escape")
+            await pilot.pause()
+            assert isinstance(app.screen, HomeScreen)
+    finally:
+        runner.close()

@@ -176,6 +176,11 @@ class HomeScreen(FieldtoolScreen):
         self.run_worker(self.refresh_data(), group="home-data", exclusive=True)
 
 
+    def on_screen_resume(self) -> None:
+        """Back on Home (after weighing, a verdict or a sync): reload the counts and the list."""
+        if self._loaded:
+            self.run_worker(self.refresh_data(), group="home-data", exclusive=True)
+
     # -- data --------------------------------------------------------------------------------------
 
     async def refresh_data(self) -> None:

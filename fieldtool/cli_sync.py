@@ -1,0 +1,351 @@
+"""Provides the sync commands of the CLI: ``verify``, ``sync``, ``bundle`` and ``hub``.
+
+`add_commands` adds them to the main parser's subparsers; `run` runs one of them, or returns
+None when the command is not one of these. ``python -m fieldtool.cli_sync ...`` runs them alone.
+Every user mistake ends as one line on stderr and a non-zero exit, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, NoReturn
+
+from fieldtool.errors import FieldtoolError, InputError
+
+COMMANDS = ("verify", "sync", "bundle", "hub")
+"""The subcommands this module adds."""
+
+
+def add_commands(subparsers: Any) -> None:
+    """Add ``verify``, ``sync``, ``bundle`` and ``hub`` to the main parser's subparsers."""
+    db_help = "database file (default: in the user data directory; see 'fieldtool locate')"
+    verify = subparsers.add_parser("verify", help="re-check every record chain and signature; name each record that fails",
+                                   description="Re-check every record chain, the tables derived from it and every "
+                                               "finalisation signature. Exit status 0: intact; 1: a problem found.")
+    verify.add_argument("--db", type=Path, dest="sub_db", help=db_help)
+    verify.add_argument("--report", type=Path, metavar="FILE.pdf",
+                        help="check a lot report's fingerprint against the database instead")
+    verify.add_argument("--json", action="store_true", help="print JSON")
+
+    sync = subparsers.add_parser("sync", help="send the unsent records to the hub and receive its reference data",
+                                 description="Send every record the hub lacks (in batches; an interrupted sync resumes "
+                                             "where it stopped), check the hub's signed receipts, then receive the "
+                                             "programmes, rule sets, balance register and assignments.")
+    sync.add_argument("--hub", metavar="URL", help="the hub (default: the hub this laptop is enrolled with)")
+    sync.add_argument("--enroll", metavar="CODE", help="the one-time code from 'fieldtool hub enroll' (first sync)")
+    sync.add_argument("--db", type=Path, dest="sub_db", help=db_help)
+    sync.add_argument("--batch", type=int, default=200, metavar="N", help="records per request (default 200)")
+    sync.add_argument("--cafile", type=Path, help="certificate (or CA bundle) to trust for an https hub")
+    sync.add_argument("--timeout", type=float, default=60, metavar="S", help="seconds to wait for an answer (default 60)")
+
+    bundle = subparsers.add_parser("bundle", help="offline sync: write the unsent records as a signed file")
+    bundle_sub = bundle.add_subparsers(dest="bundle_command", metavar="ACTION", parser_class=type(bundle), required=True)
+    export = bundle_sub.add_parser("export", help="write the unsent records as one signed bundle file")
+    export.add_argument("-o", "--output", type=Path, required=True, metavar="FILE", help="the bundle file to write")
+    export.add_argument("--db", type=Path, dest="sub_db", help=db_help)
+    export.add_argument("--all", action="store_true", help="the whole chain, not only the unacknowledged records")
+    receipt = bundle_sub.add_parser("receipt", help="record the hub's receipt file of an imported bundle")
+    receipt.add_argument("file", type=Path, metavar="FILE.receipt.json")
+    receipt.add_argument("--db", type=Path, dest="sub_db", help=db_help)
+
+    hub = subparsers.add_parser("hub", help="the supervisor's hub: create, serve, enrol laptops, import bundles")
+    hub_sub = hub.add_subparsers(dest="hub_command", metavar="ACTION", parser_class=type(hub), required=True)
+
+    def hub_action(name: str, help_text: str) -> argparse.ArgumentParser:
+        action: argparse.ArgumentParser = hub_sub.add_parser(name, help=help_text)
+        action.add_argument("--db", type=Path, dest="sub_db", required=True, metavar="HUB.db", help="the hub database")
+        return action
+
+    init = hub_action("init", "create a hub database and its signing key (HUB.key.pem next to it)")
+    init.add_argument("--name", default="fieldtool hub", help="the hub's name (default: fieldtool hub)")
+    serve = hub_action("serve", "serve the hub's JSON API (needs the 'hub' extra: pip install fieldtool[hub])")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8470, help="port (default 8470; 0 picks a free one)")
+    serve.add_argument("--cert", type=Path, help="TLS certificate (PEM) for https")
+    serve.add_argument("--key", type=Path, help="TLS private key (PEM) for https")
+    enroll = hub_action("enroll", "print a one-time code that enrols one laptop")
+    enroll.add_argument("--name", required=True, help='who the laptop belongs to, e.g. "Inspector Wang, Nanjing"')
+    enroll.add_argument("--valid-days", type=int, default=7, metavar="N", help="days the code stays valid (default 7)")
+    devices = hub_action("devices", "list the enrolled laptops")
+    devices.add_argument("--json", action="store_true")
+    revoke = hub_action("revoke", "refuse a laptop from now on (what it sent stays)")
+    revoke.add_argument("device", metavar="DEVICE_ID")
+    revoke.add_argument("--reason", required=True, help="why (kept with the revocation)")
+    imp = hub_action("import", "ingest a bundle file with the checks of a push; write its receipt")
+    imp.add_argument("file", type=Path, metavar="FILE")
+    imp.add_argument("-o", "--receipt", type=Path, metavar="RECEIPT",
+                     help="where to write the receipt (default: FILE.receipt.json)")
+    flagged = hub_action("flagged", "list the refused records kept aside for the supervisor")
+    flagged.add_argument("--json", action="store_true")
+    assign = hub_action("assign", "assign a laptop's inspector to cities and products of a programme")
+    assign.add_argument("device", metavar="DEVICE_ID")
+    assign.add_argument("--programme", required=True, metavar="ID")
+    assign.add_argument("--cities", required=True, metavar="ID,ID", help="comma-separated city ids")
+    assign.add_argument("--products", default="", metavar="ID,ID", help="comma-separated product ids (default: all)")
+
+
+def run(args: argparse.Namespace) -> int | None:
+    """Run a sync command; None when `args.command` is not one of `COMMANDS`.
+
+    Raises:
+        FieldtoolError: a user mistake or a refused operation (the caller prints it as one line).
+    """
+    if args.command == "verify":
+        return _verify(args)
+    if args.command == "sync":
+        return _sync(args)
+    if args.command == "bundle":
+        return _bundle(args)
+    if args.command == "hub":
+        return _hub(args)
+    return None
+
+
+def _db(args: argparse.Namespace) -> Path:
+    from fieldtool import paths
+
+    chosen = getattr(args, "sub_db", None) or getattr(args, "db", None)
+    return Path(chosen) if chosen else paths.default_db()
+
+
+def _device_key() -> Any:
+    from fieldtool import paths
+    from fieldtool.sync import keys
+
+    return keys.load_or_create(paths.data_dir() / keys.KEY_FILE)
+
+
+def _existing_db(args: argparse.Namespace) -> Path:
+    from fieldtool.errors import NotFoundError
+
+    db = _db(args)
+    if not db.is_file():
+        raise NotFoundError(f"no database {db}")
+    return db
+
+
+def _verify(args: argparse.Namespace) -> int:
+    from fieldtool.storage import SqliteStore
+    from fieldtool.sync.verify import verify_store
+
+    db = _existing_db(args)
+    if args.report is not None:
+        return _verify_report(args, db)
+    with SqliteStore.open(db) as store:
+        report = verify_store(store, _own_public_key())
+    if args.json:
+        print(json.dumps({"ok": report.ok, "records": report.records, "devices": report.devices,
+                          "signatures": report.signatures, "problems": report.problems, "notes": report.notes},
+                         indent=2, ensure_ascii=False))
+    else:
+        for line in report.problems:
+            print(f"FAIL {line}")
+        for line in report.notes:
+            print(f"note {line}")
+        print(f"{db}: {report.summary()}")
+    return 0 if report.ok else 1
+
+
+def _own_public_key() -> str | None:
+    """This user's device public key, if the key file exists (verify never creates one)."""
+    from fieldtool import paths
+    from fieldtool.sync import keys
+
+    try:
+        return keys.load(paths.data_dir() / keys.KEY_FILE).public_key
+    except FileNotFoundError:
+        return None
+
+
+def _verify_report(args: argparse.Namespace, db: Path) -> int:
+    from fieldtool.sync.report_check import check_report
+
+    result = check_report(args.report, db, _own_public_key())
+    if args.json:
+        print(json.dumps(result.as_dict(), indent=2, ensure_ascii=False))
+    else:
+        print(result.message)
+    return 0 if result.ok else 1
+
+
+def _sync(args: argparse.Namespace) -> int:
+    from fieldtool import paths
+    from fieldtool.storage import SqliteStore
+    from fieldtool.sync.client import SyncProgress, sync
+
+    show = sys.stderr.isatty()
+
+    def progress(step: SyncProgress) -> None:
+        if show:
+            bar = f" [{step.sent}/{step.total}]" if step.total else ""
+            print(f"\r{step.message}{bar}\033[K", end="", file=sys.stderr, flush=True)
+
+    key = _device_key()
+    with SqliteStore.open(_db(args)) as store:
+        try:
+            result = sync(store, key, args.hub, enroll_code=args.enroll, batch_size=args.batch, cafile=args.cafile,
+                          progress=progress, timeout=args.timeout,
+                          reference_dirs=(paths.user_programmes_dir(), paths.user_rules_dir()))
+        finally:
+            if show:
+                print(file=sys.stderr)
+    print(f"synced with {result.hub_url}: {result.summary()}")
+    for line in result.reference_problems:
+        print(f"note {line}")
+    return 0
+
+
+def _bundle(args: argparse.Namespace) -> int:
+    from fieldtool.storage import SqliteStore
+    from fieldtool.sync.bundle import export_bundle, import_receipt
+
+    if args.bundle_command == "export":
+        key = _device_key()
+        with SqliteStore.open(_existing_db(args)) as store:
+            bundle = export_bundle(store, key, args.output, everything=args.all)
+        n = len(bundle.records)
+        span = f"seq {bundle.records[0].seq}–{bundle.records[-1].seq}" if n else "nothing unsent"
+        print(f"wrote {args.output}: {n} record{'s' if n != 1 else ''} of device {bundle.device_id} ({span}), signed")
+        return 0
+    with SqliteStore.open(_existing_db(args)) as store:
+        receipt = import_receipt(store, args.file)
+        unsynced = store.unsynced_inspection_count()
+    print(f"receipt recorded: the hub acknowledges seq {receipt.seq}; {unsynced} finalised inspection"
+          f"{'s' if unsynced != 1 else ''} not yet acknowledged")
+    return 0
+
+
+def _hub(args: argparse.Namespace) -> int:
+    from fieldtool.sync.hub import hub_key_path, init_hub, open_hub
+
+    db: Path = args.sub_db
+    command = args.hub_command
+    if command == "init":
+        identity = init_hub(db, args.name)
+        print(f"hub {identity['name']} created: {db} (id {identity['id']}); signing key {hub_key_path(db)}")
+        print(f"public key {identity['public_key']}")
+        return 0
+    if command == "serve":
+        try:
+            from fieldtool.sync.server import serve
+        except ImportError as e:
+            raise InputError(f"the hub server needs the 'hub' extra (pip install 'fieldtool[hub]'): {e}") from None
+        try:
+            serve(db, args.host, args.port, args.cert, args.key, announce=lambda line: print(line, flush=True))
+        except KeyboardInterrupt:
+            pass
+        return 0
+    store, hub = open_hub(db)
+    with store:
+        if command == "enroll":
+            code = hub.enroll(args.name, args.valid_days)
+            print(code)
+            print(f"one-time code for {' '.join(args.name.split())}, valid {args.valid_days} days: on the laptop run "
+                  f"'fieldtool sync --hub URL --enroll {code}'", file=sys.stderr)
+            return 0
+        if command == "devices":
+            return _devices(store.hub_devices(), args.json)
+        if command == "revoke":
+            hub.revoke(args.device, args.reason)
+            print(f"device {args.device} revoked; its requests and bundles are refused from now on")
+            return 0
+        if command == "import":
+            return _import(hub, args)
+        if command == "flagged":
+            return _flagged(store.flagged(), args.json)
+        if command == "assign":
+            from fieldtool.plans.programme import load_programme
+
+            programme = load_programme(args.programme)
+            cities = _ids(args.cities)
+            products = _ids(args.products)
+            for city in cities:
+                programme.city(city)
+            for product in products:
+                programme.product(product)
+            store.assign(args.device, programme.id, cities, products)
+            print(f"device {args.device}: {programme.id}, cities {', '.join(cities)}; products "
+                  f"{', '.join(products) or 'all'}")
+            return 0
+    raise InputError(f"unknown hub action {command!r}")
+
+
+def _ids(text: str) -> list[str]:
+    return [part.strip() for part in text.split(",") if part.strip()]
+
+
+def _devices(devices: list[dict[str, Any]], as_json: bool) -> int:
+    if as_json:
+        print(json.dumps(devices, indent=2, ensure_ascii=False))
+        return 0
+    if not devices:
+        print("no device enrolled yet (see 'fieldtool hub enroll')")
+    for d in devices:
+        state = f"REVOKED {d['revoked_at']} ({d['revoke_reason']})" if d["revoked_at"] else "active"
+        print(f"{d['id']}  {d['name']}  enrolled {d['enrolled_at']}  records {d['records']} (head seq "
+              f"{d['head_seq']})  flagged {d['flagged']}  {state}")
+    return 0
+
+
+def _flagged(entries: list[dict[str, Any]], as_json: bool) -> int:
+    if as_json:
+        print(json.dumps(entries, indent=2, ensure_ascii=False))
+        return 0
+    if not entries:
+        print("no record kept aside")
+    for e in entries:
+        print(f"#{e['id']} {e['flagged_at']} device {e['device_id']} seq {e['seq']} record {e['record_id']} "
+              f"(from {e['source']}): {e['reason']}")
+    return 0
+
+
+def _import(hub: Any, args: argparse.Namespace) -> int:
+    from fieldtool.sync.bundle import receipt_file, write_receipt
+
+    try:
+        data = args.file.read_bytes()
+    except OSError as e:
+        raise InputError(f"cannot read {args.file}: {e.strerror}") from None
+    result = hub.import_bundle(data, str(args.file))
+    receipt = result.receipt
+    target = args.receipt or receipt_file(args.file)
+    write_receipt(receipt, target)
+    if result.replay:
+        print(f"{args.file} was imported before (receipt {receipt.id} at {receipt.issued_at}): nothing changed; "
+              f"acknowledged head seq {receipt.seq}; receipt written again to {target}")
+    else:
+        print(f"imported {args.file}: {receipt.new_records} records stored, {receipt.duplicates} already held; "
+              f"device {receipt.device_id} acknowledged head seq {receipt.seq}; receipt {target}")
+    return 0
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line and exit 2 (as the main CLI's)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: {message} (see {self.prog} --help)\n")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the sync commands alone (``python -m fieldtool.cli_sync``); returns the exit status."""
+    parser = _Parser(prog="fieldtool", description="fieldtool sync commands")
+    add_commands(parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser, required=True))
+    args = parser.parse_args(argv)
+    try:
+        status = run(args)
+        return 2 if status is None else status
+    except FieldtoolError as exc:
+        print(f"fieldtool: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except BrokenPipeError:
+        return 0
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

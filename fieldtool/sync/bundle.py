@@ -1,0 +1,92 @@
+"""Provides offline sync: a laptop writes its unsent records as one signed bundle file; the hub's receipt comes back as a file.
+
+The hub ingests a bundle with exactly the checks of a push (`Hub.import_bundle`) and writes its
+signed receipt next to it (``FILE.receipt.json``); `import_receipt` records the acknowledgement
+on the laptop, so its unsynced count goes down without a network.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import UTC, datetime
+from pathlib import Path
+
+from fieldtool.core.records import canonical_json
+from fieldtool.errors import InputError
+from fieldtool.storage import SqliteStore
+from fieldtool.sync import keys
+from fieldtool.sync.client import check_receipt_against_chain, verified_receipt
+from fieldtool.sync.errors import SyncError
+from fieldtool.sync.wire import Bundle, Receipt, make_bundle
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Write a file so that it is either complete or absent (a partial file is never left under its name).
+
+    Raises:
+        InputError: the file cannot be written.
+    """
+    partial = path.with_name(path.name + ".part")
+    try:
+        with open(partial, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        partial.replace(path)
+    except OSError as e:
+        raise InputError(f"cannot write {path}: {e.strerror}") from None
+
+
+def export_bundle(store: SqliteStore, key: keys.SigningKey, path: Path, everything: bool = False) -> Bundle:
+    """Sign pending finalisations and write the records after the acknowledged head (or all) as a signed bundle.
+
+    Args:
+        store: the laptop's database.
+        key: the device key.
+        path: the file to write.
+        everything: the whole chain instead of the unsent records only.
+
+    Returns:
+        The bundle written (it may hold no record when everything was acknowledged).
+    """
+    store.sign_finalisations(keys.finalisation_signer(key))
+    after_seq, after_hash = (0, "0" * 64) if everything else store.acknowledged_head()
+    records = list(store.records(after_seq=after_seq))
+    created = datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+    bundle = make_bundle(store.device_id, key.public_key, created, after_seq, after_hash, records, key.sign)
+    write_atomically(path, canonical_json(bundle.as_dict()))
+    return bundle
+
+
+def receipt_file(bundle_path: Path) -> Path:
+    """Where the hub writes the receipt of a bundle: ``FILE.receipt.json`` next to it."""
+    return bundle_path.with_name(bundle_path.name + ".receipt.json")
+
+
+def write_receipt(receipt: Receipt, path: Path) -> None:
+    """Write a receipt file (JSON, signed by the hub)."""
+    write_atomically(path, (json.dumps(receipt.as_dict(), indent=2, sort_keys=True) + "\n").encode("utf-8"))
+
+
+def import_receipt(store: SqliteStore, path: Path) -> Receipt:
+    """Record on the laptop a receipt that the hub wrote for a bundle.
+
+    Raises:
+        InputError: the file cannot be read or is not JSON.
+        SyncError: the laptop is not enrolled, or the receipt is not the linked hub's, not about
+            this device, or acknowledges a record this laptop does not hold.
+    """
+    link = store.hub_link()
+    if link is None:
+        raise SyncError("this laptop is not enrolled with a hub, so it cannot check the hub's receipt")
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as e:
+        raise InputError(f"cannot read {path}: {e.strerror}") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise InputError(f"{path} is not a receipt (not JSON: {e})") from None
+    receipt = verified_receipt(data, str(link["hub_public_key"]), str(link["hub_id"]), store.device_id)
+    check_receipt_against_chain(store, receipt)
+    store.save_receipt(receipt.as_dict())
+    return receipt

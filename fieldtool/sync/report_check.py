@@ -1,0 +1,132 @@
+"""Provides `check_report`: does a lot report's fingerprint match the records in a database?
+
+The lot report prints the SHA-256 fingerprint of its inspection's records as text (and keeps it,
+with the inspection id, in the PDF's keywords). The fingerprint is read back with pypdf and
+compared with the one computed now from the database (`fieldtool.report_data.records_fingerprint`
+over `SqliteStore.inspection_records`), and the database's chains and signatures are verified:
+a report matches only stored evidence that is itself intact.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from fieldtool.errors import InputError, NotFoundError
+from fieldtool.storage import SqliteStore
+
+_HEX64 = re.compile(r"(?<![0-9a-f])[0-9a-f]{64}(?![0-9a-f])")
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+@dataclass
+class ReportCheck:
+    """The outcome of checking one report."""
+
+    ok: bool
+    """The fingerprint matches and the database verifies."""
+    message: str
+    """One line (or a few) saying what was found."""
+    report_fingerprint: str | None = None
+    """The fingerprint printed in the report."""
+    database_fingerprint: str | None = None
+    """The fingerprint computed from the database now."""
+    inspection_id: str | None = None
+    """The inspection the report is of."""
+    records: int = 0
+    """Records of the inspection in the database."""
+    problems: list[str] = field(default_factory=list)
+    """Verification problems of the database, if any."""
+
+    def as_dict(self) -> dict[str, Any]:
+        """The outcome as JSON values."""
+        return {"ok": self.ok, "message": self.message, "report_fingerprint": self.report_fingerprint,
+                "database_fingerprint": self.database_fingerprint, "inspection_id": self.inspection_id,
+                "records": self.records, "problems": self.problems}
+
+
+def read_report(path: Path) -> tuple[str, str | None]:
+    """The fingerprint printed in a lot report and the inspection id in its metadata (None when absent).
+
+    Raises:
+        InputError: not a readable PDF, no fingerprint in it, or its text and metadata disagree.
+    """
+    try:
+        from pypdf import PdfReader
+        from pypdf.errors import PdfReadError
+    except ImportError:
+        raise InputError("reading a report needs pypdf (pip install pypdf)") from None
+    try:
+        with open(path, "rb") as head:
+            if head.read(5) != b"%PDF-":
+                raise InputError(f"{path} is not a readable PDF (no PDF header)")
+        # pypdf reports damage it works around on its logger; the outcome is reported here, in one line.
+        logging.getLogger("pypdf").setLevel(logging.ERROR)
+        reader = PdfReader(path)
+        text = "\n".join(page.extract_text() or "" for page in reader.pages)
+        metadata = reader.metadata
+        keywords = str(metadata.get("/Keywords") or "") if metadata is not None else ""
+    except FileNotFoundError:
+        raise InputError(f"no report {path}") from None
+    except (PdfReadError, OSError, ValueError, KeyError) as e:
+        raise InputError(f"{path} is not a readable PDF: {e}") from None
+    printed = set(_HEX64.findall(text.lower()))
+    meta = re.search(r"sha256:([0-9a-f]{64})", keywords)
+    if meta is not None and printed and meta.group(1) not in printed:
+        raise InputError(f"{path}: the fingerprint in the report's text differs from the one in its metadata; "
+                         "the PDF was altered")
+    if meta is not None:
+        fingerprint = meta.group(1)
+    elif len(printed) == 1:
+        fingerprint = printed.pop()
+    else:
+        raise InputError(f"{path} has no record fingerprint (is it a fieldtool lot report?)")
+    inspection = _UUID.search(keywords)
+    return fingerprint, inspection.group(0) if inspection else None
+
+
+def check_report(path: Path, db: Path, own_public_key: str | None = None) -> ReportCheck:
+    """Check a lot report's fingerprint against a database (a laptop's or the hub's).
+
+    Raises:
+        InputError: the report cannot be read or holds no fingerprint.
+    """
+    from fieldtool.report_data import records_fingerprint
+    from fieldtool.sync.verify import verify_store
+
+    fingerprint, inspection_id = read_report(path)
+    with SqliteStore.open(db) as store:
+        if inspection_id is not None:
+            try:
+                store.inspection(inspection_id)
+            except NotFoundError:
+                return ReportCheck(False, f"MISMATCH {path}: inspection {inspection_id} is not in {db}", fingerprint,
+                                   inspection_id=inspection_id)
+        candidates = [inspection_id] if inspection_id else [i.id for i in store.inspections()]
+        found: tuple[str, str, int] | None = None
+        for candidate in candidates:
+            hashes = [r.hash for r in store.inspection_records(candidate)]
+            computed = records_fingerprint(hashes)
+            if inspection_id or computed == fingerprint:
+                found = (candidate, computed, len(hashes))
+                break
+        if found is None:
+            return ReportCheck(False, f"MISMATCH {path}: fingerprint {fingerprint} matches no inspection in {db}",
+                               fingerprint)
+        candidate, computed, count = found
+        report = verify_store(store, own_public_key)
+    result = ReportCheck(computed == fingerprint and report.ok, "", fingerprint, computed, candidate, count,
+                         report.problems)
+    if computed != fingerprint:
+        result.message = (f"MISMATCH {path}: the report's fingerprint {fingerprint} is not that of the {count} records "
+                          f"of inspection {candidate} in {db} ({computed}): the report or the records differ")
+    elif not report.ok:
+        result.message = (f"FAILED {path}: the fingerprint matches inspection {candidate}, but {db} fails "
+                          f"verification ({len(report.problems)} problems; run 'fieldtool verify --db {db}')")
+    else:
+        result.message = (f"OK {path}: fingerprint {fingerprint} matches the {count} records of inspection "
+                          f"{candidate} in {db}; {report.summary()}")
+    return result
