@@ -30,7 +30,6 @@ import csv
 import io
 import json
 import os
-import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -41,6 +40,7 @@ from typing import TYPE_CHECKING, Any
 from fieldtool.core.evaluate import CriterionCode, Status
 from fieldtool.core.inspection import Inspection, Measurement, StoredVerdict
 from fieldtool.errors import FieldtoolError, InputError
+from fieldtool.files import write_atomically
 from fieldtool.plans.programme import Programme
 from fieldtool.summary_data import day_bounds
 
@@ -336,31 +336,12 @@ def _json_text(rows: Sequence[Row]) -> str:
 
 
 def _write_atomic(path: Path, text: str, encoding: str) -> Path:
-    """Write `text` to a temporary file beside `path`, then rename it over `path`.
+    """Write `text` atomically (see `fieldtool.files.write_atomically`).
 
     Raises:
         InputError: the directory cannot be written, or `path` is a directory.
     """
-    if path.is_dir():
-        raise InputError(f"cannot write {path}: it is a directory")
-    try:
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    except OSError as exc:
-        raise InputError(f"cannot write to {path.parent}: {exc.strerror or exc}") from None
-    tmp = Path(tmp_name)
-    try:
-        with os.fdopen(fd, "w", encoding=encoding, newline="") as out:
-            out.write(text)
-            out.flush()
-            os.fsync(out.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise InputError(f"cannot write {path}: {exc.strerror or exc}") from None
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    write_atomically(path, text.encode(encoding))
     return path
 
 

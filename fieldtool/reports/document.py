@@ -44,8 +44,6 @@ Flowables are consumed by a build: make fresh ones for each call.
 from __future__ import annotations
 
 import io
-import os
-import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -72,6 +70,7 @@ from reportlab.platypus import (
 from reportlab.platypus.flowables import HRFlowable
 
 from fieldtool.errors import InputError
+from fieldtool.files import write_atomically
 from fieldtool.reports.fonts import FontChoice
 
 Lang = Literal["zh", "en", "both"]
@@ -546,27 +545,6 @@ def build_pdf(path: Path, flowables: list[Flowable], meta: DocumentMeta, font: F
     Raises:
         InputError: ``path`` cannot be written (missing directory, no permission, a directory).
     """
-    path = Path(path)
-    if path.is_dir():
-        raise InputError(f"cannot write report {path}: it is a directory")
-    parent = path.parent if str(path.parent) else Path(".")
-    try:
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=parent)
-    except OSError as err:
-        raise InputError(f"cannot write report {path}: {err.strerror or err}") from None
-    tmp = Path(tmp_name)
-    try:
-        with os.fdopen(fd, "wb") as out:
-            data, pages = render_pdf_bytes(flowables, meta, font)
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except OSError as err:
-        tmp.unlink(missing_ok=True)
-        raise InputError(f"cannot write report {path}: {err.strerror or err}") from None
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    data, pages = render_pdf_bytes(flowables, meta, font)
+    write_atomically(Path(path), data, "report")
     return pages

@@ -172,7 +172,7 @@ def test_an_unwritable_directory_is_a_one_line_error(services: Services, tmp_pat
 @pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="needs Linux /proc")
 def test_a_directory_nobody_may_write_is_a_one_line_error(services: Services) -> None:
     # /proc refuses new files even to root, so this runs in containers too.
-    with pytest.raises(InputError, match="cannot write to /proc") as exc:
+    with pytest.raises(InputError, match="cannot write /proc/lots.csv") as exc:
         export(services, "csv", "/proc")
     with pytest.raises(InputError, match="cannot create export directory") as nested:
         export(services, "json", "/proc/fieldtool-export")
