@@ -108,9 +108,10 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("--product", action="append", metavar="PRODUCT", help="only this product (repeat for more)")
     export.add_argument("--db", type=Path, dest="sub_db", help="database file")
 
-    from fieldtool import cli_sync
+    from fieldtool import cli_balance, cli_sync
 
     cli_sync.add_commands(sub)
+    cli_balance.add_commands(sub)
 
     locate = sub.add_parser("locate", help="print where the database, config and rule files are")
     locate.add_argument("--db", type=Path, dest="sub_db", help="database file (default: in the user data directory)")
@@ -137,11 +138,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _report(args)
         if args.command == "export":
             return _export(args)
-        from fieldtool import cli_sync
+        from fieldtool import cli_balance, cli_sync
 
-        status = cli_sync.run(args)
-        if status is not None:
-            return status
+        for commands in (cli_sync, cli_balance):
+            status = commands.run(args)
+            if status is not None:
+                return status
         return _tui(args)
     except FieldtoolError as exc:
         print(f"{PROG}: {exc}", file=sys.stderr)

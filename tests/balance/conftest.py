@@ -1,0 +1,85 @@
+"""Fixtures of the balance tests: a store with an inspection, and simulators on a real pty and a real TCP port."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from fieldtool.balance.sim import SimulatedBalance, Simulator
+from fieldtool.core.inspection import InspectionHeader, SamplingMethod, SiteKind
+from fieldtool.core.tare import TareMethod
+from fieldtool.services import Services
+from fieldtool.storage import SqliteStore
+
+PROTOCOLS = ("mt-sics", "sbi", "and")
+TRANSPORTS = ("pty", "tcp")
+
+FAST = {"reply_timeout": 0.3, "poll_interval": 0.002}
+"""Driver options for tests: a silent balance is noticed in 0.3 s."""
+
+
+class StepClock:
+    """A clock that advances one second per reading."""
+
+    def __init__(self) -> None:
+        self.now = datetime(2012, 6, 1, 2, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        self.now += timedelta(seconds=1)
+        return self.now
+
+
+@pytest.fixture
+def services(tmp_path: Path) -> Iterator[Services]:
+    clock = StepClock()
+    with SqliteStore.open(tmp_path / "fieldtool.db", clock=clock, durable=False) as store:
+        yield Services(store, clock=clock)
+
+
+def header(**changes: object) -> InspectionHeader:
+    """A 500 g lot of 300 packages under JJF 1070-2005 (n = 50), weighed net."""
+    fields: dict[str, object] = {
+        "site_name": "Suguo Supermarket", "site_kind": SiteKind.RETAILER, "nominal": Decimal(500), "unit": "g",
+        "lot_size": 300, "rule_set_id": "jjf1070-2005", "sampling_method": SamplingMethod.SIMPLE_RANDOM,
+        "sampling_seed": 42, "inspectors": ("Wang Li", "Zhao Min"), "tare_method": TareMethod.NET,
+    }
+    fields.update(changes)
+    return InspectionHeader(**fields)  # type: ignore[arg-type]
+
+
+def start(services: Services, **changes: object) -> str:
+    return services.start_inspection(header(**changes)).id
+
+
+def package_weights(count: int = 50, start: str = "495.00") -> list[Decimal]:
+    """Distinct package loads around 500 g, to 0.01 g: a lost or repeated one shows."""
+    first = Decimal(start)
+    return [first + Decimal(i * 37 % 1000) / 100 for i in range(count)]
+
+
+def serve(sim: Simulator, transport: str) -> str:
+    if transport == "pty" and not hasattr(os, "openpty"):
+        pytest.skip("pseudo-terminals are POSIX only")
+    return sim.serve_pty() if transport == "pty" else sim.serve_tcp()
+
+
+@pytest.fixture
+def simulator() -> Iterator[Callable[..., tuple[Simulator, str]]]:
+    """Start simulators: `simulator(protocol, transport, **balance_options)` -> (simulator, port); all stopped at the end."""
+    started: list[Simulator] = []
+
+    def make(protocol: str, transport: str, *, sbi_with_id: bool = False, **options: object) -> tuple[Simulator, str]:
+        options.setdefault("unstable_period", 0.01)
+        options.setdefault("stability_timeout", 0.5)
+        sim = Simulator(protocol, SimulatedBalance(**options), sbi_with_id=sbi_with_id)  # type: ignore[arg-type]
+        started.append(sim)
+        return sim, serve(sim, transport)
+
+    yield make
+    for sim in started:
+        sim.stop()
