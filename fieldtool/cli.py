@@ -140,10 +140,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _export(args)
         from fieldtool import cli_balance, cli_sync
 
-        for commands in (cli_sync, cli_balance):
-            status = commands.run(args)
+        for status in (cli_sync.run(args), cli_balance.run(args) if args.command == "balance" else None):
             if status is not None:
-                return status
+                return int(status)
         return _tui(args)
     except FieldtoolError as exc:
         print(f"{PROG}: {exc}", file=sys.stderr)
