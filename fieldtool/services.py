@@ -663,6 +663,7 @@ class Services:
         mpe: str = "",
         certificate: str = "",
         calibration_due: date | None = None,
+        connection: str | None = None,
     ) -> Balance:
         """Add a balance to the register from what was typed (empty optional figures stay unknown).
 
@@ -679,7 +680,7 @@ class Services:
         return self.store.add_balance(
             make=make, model=model, serial=serial, max_capacity=max_value, d=d_value, unit=unit_symbol,
             e=number(e, "balance e"), accuracy_class=accuracy_class, mpe=number(mpe, "balance MPE"),
-            certificate=certificate, calibration_due=calibration_due,
+            certificate=certificate, calibration_due=calibration_due, connection=connection,
         )
 
 

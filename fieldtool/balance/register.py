@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING
 
 from fieldtool.balance.reading import Identity
 from fieldtool.balance.transport import ConnectionSpec
-from fieldtool.core.quantity import parse_decimal
 from fieldtool.errors import InputError
 
 if TYPE_CHECKING:
@@ -59,17 +58,12 @@ def register_identified(
     if not model or not serial:
         missing = " and ".join(w for w, v in (("model", model), ("serial number", serial)) if not v)
         raise InputError(f"the balance does not report its {missing}; type it as on the plate")
-    if max_capacity.strip():
-        max_value = parse_decimal(max_capacity, "balance Max")
-    elif identity.capacity is not None:
-        max_value = identity.capacity
-    else:
-        raise InputError(f"{identity.make} {model} does not report its Max; type it as on the plate")
-    chosen_unit = unit.strip() or identity.capacity_unit or "g"
-    return services.store.add_balance(
-        make=identity.make, model=model, serial=serial, max_capacity=max_value,
-        d=parse_decimal(d, "balance d"), unit=chosen_unit,
-        e=parse_decimal(e, "balance e") if e.strip() else None, accuracy_class=accuracy_class,
-        mpe=parse_decimal(mpe, "balance MPE") if mpe.strip() else None, certificate=certificate,
-        calibration_due=calibration_due, connection=str(connection),
+    if not max_capacity.strip():
+        if identity.capacity is None:
+            raise InputError(f"{identity.make} {model} does not report its Max; type it as on the plate")
+        max_capacity = str(identity.capacity)
+    return services.add_balance(
+        make=identity.make, model=model, serial=serial, max_capacity=max_capacity, d=d,
+        unit_symbol=unit.strip() or identity.capacity_unit or "g", e=e, accuracy_class=accuracy_class, mpe=mpe,
+        certificate=certificate, calibration_due=calibration_due, connection=str(connection),
     )
