@@ -88,6 +88,8 @@ def is_text_reply(text: str) -> bool:
     if not text or not text.isascii() or not text.isprintable() or len(text) > 40:
         return False
     tokens = tokens_of(text)
+    if not tokens:  # blank (spaces only): not a reply of any kind
+        return False
     if tokens[0] in ("+", "-", "Stat", "High", "Low", "Err") or tokens[0][0] in "+-":
         return False
     if len(tokens) > 1 and _ID.fullmatch(tokens[0]) and is_sign_or_number(tokens[1]):

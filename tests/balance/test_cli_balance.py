@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 import tty
 from collections.abc import Callable, Iterator
 from decimal import Decimal
@@ -80,7 +81,12 @@ def test_simulate_on_tcp_with_console_controls(spawn: Callable[..., tuple[subpro
     assert result["raw"] == "S S     250.50 g" and result["capacity"] == "6200.00"
     proc.stdin.write("mute\n")
     proc.stdin.flush()
-    code, out, err = probe(capsys, "--port", url, "--reply-timeout", "0.2")
+    # The control line and the probe race: wait (up to 3 s) until the simulator has gone mute.
+    deadline = time.monotonic() + 3
+    while True:
+        code, out, err = probe(capsys, "--port", url, "--reply-timeout", "0.2")
+        if "nothing answered" in err or time.monotonic() > deadline:
+            break
     assert code == 2 and out == ""
     assert err.startswith(f"fieldtool: balance on {url}: nothing answered") and err.count("\n") == 1
     proc.stdin.write("unmute\noverload\n")
