@@ -1,12 +1,20 @@
-"""Provides the user's settings (config.toml): language, theme and default programme."""
+"""Provides the user's settings (config.toml): language, theme, default programme and the balance connection.
+
+The file is read at start-up (`load_settings`) and written by the Settings screen (`save_settings`),
+atomically. It is small and flat: ``key = "value"`` lines, plus one number.
+"""
 
 from __future__ import annotations
 
+import json
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 from fieldtool.errors import InputError
+
+BALANCE_PROTOCOLS = ("auto", "mt-sics", "sbi", "and")
+"""What ``balance_protocol`` accepts (the same names as ``fieldtool balance --protocol``)."""
 
 
 @dataclass(frozen=True)
@@ -19,20 +27,40 @@ class Settings:
     """Textual theme name (``textual-light`` for bright daylight)."""
     programme_id: str = "cn-2012-net-content"
     """The programme shown on Home and offered for new inspections."""
+    balance_connection: str = ""
+    """Where the balance is (``/dev/ttyUSB0?baud=9600``, ``socket://10.0.0.5:4001`` …); empty: weights are typed."""
+    balance_protocol: str = "auto"
+    """mt-sics, sbi, and, or auto (probe on connecting)."""
+    balance_timeout: float = 20.0
+    """Seconds a capture waits for a package that settles."""
     db_path: str = ""
-    """The database file in use (shown in the help screen)."""
+    """The database file in use (shown in the help screen); not stored in the file."""
+    config_path: str = ""
+    """The settings file these came from, where the Settings screen saves them; empty: not saved."""
 
 
-_KEYS = {"lang", "theme", "programme_id"}
+_STRINGS = {"lang", "theme", "programme_id", "balance_connection", "balance_protocol"}
+_NUMBERS = {"balance_timeout"}
+_KEYS = _STRINGS | _NUMBERS
+
+
+def _check(values: dict[str, object], where: str) -> None:
+    if values.get("lang", "en") not in ("en", "zh"):
+        raise InputError(f"{where}language must be en or zh; got {values['lang']!r}")
+    if values.get("balance_protocol", "auto") not in BALANCE_PROTOCOLS:
+        raise InputError(f"{where}balance_protocol must be one of {', '.join(BALANCE_PROTOCOLS)}; got {values['balance_protocol']!r}")
+    timeout = values.get("balance_timeout", 20.0)
+    if not isinstance(timeout, float) or not 0.5 <= timeout <= 600:
+        raise InputError(f"{where}balance_timeout must be seconds between 0.5 and 600; got {timeout!r}")
 
 
 def load_settings(path: Path, **overrides: str | None) -> Settings:
     """Read settings from `path` (missing file: defaults); non-None `overrides` win.
 
     Raises:
-        InputError: the file is not valid TOML, has an unknown key, or a bad language.
+        InputError: the file is not valid TOML, has an unknown key, a value of the wrong type, or a bad value.
     """
-    values: dict[str, str] = {}
+    values: dict[str, object] = {}
     if path.is_file():
         try:
             data = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -42,10 +70,49 @@ def load_settings(path: Path, **overrides: str | None) -> Settings:
         if unknown:
             raise InputError(f"{path}: unknown setting {unknown[0]!r}; known: {', '.join(sorted(_KEYS))}")
         for key, value in data.items():
-            if not isinstance(value, str):
+            if key in _NUMBERS:
+                if isinstance(value, bool) or not isinstance(value, int | float):
+                    raise InputError(f"{path}: {key} must be a number")
+                value = float(value)
+            elif not isinstance(value, str):
                 raise InputError(f"{path}: {key} must be a string")
             values[key] = value
+        _check(values, f"{path}: ")
     values.update({k: v for k, v in overrides.items() if v is not None})
-    if values.get("lang", "en") not in ("en", "zh"):
-        raise InputError(f"language must be en or zh; got {values['lang']!r}")
-    return Settings(**values)
+    _check(values, "")
+    values.setdefault("config_path", str(path))
+    return Settings(**values)  # type: ignore[arg-type]
+
+
+def settings_toml(settings: Settings) -> str:
+    """The settings as the text of config.toml (what is not stored in the file is left out)."""
+    lines = ["# fieldtool settings (written by the Settings screen; see 'fieldtool locate')"]
+    for f in fields(Settings):
+        if f.name in _STRINGS:
+            # A JSON string is a valid TOML basic string: the same quotes and escapes.
+            lines.append(f"{f.name} = {json.dumps(getattr(settings, f.name), ensure_ascii=False)}")
+        elif f.name in _NUMBERS:
+            lines.append(f"{f.name} = {float(getattr(settings, f.name))!r}")
+    return "\n".join(lines) + "\n"
+
+
+def save_settings(settings: Settings) -> Path:
+    """Write the settings to their file (`Settings.config_path`), atomically.
+
+    Returns:
+        The file written.
+
+    Raises:
+        InputError: no file to save to, or it cannot be written.
+    """
+    from fieldtool.files import write_atomically
+
+    if not settings.config_path:
+        raise InputError("these settings have no file to be saved to")
+    path = Path(settings.config_path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"cannot write settings {path}: {exc.strerror or exc}") from None
+    write_atomically(path, settings_toml(settings).encode("utf-8"), "settings")
+    return path

@@ -222,6 +222,15 @@ class Services:
         """The balance register."""
         return self.store.balances()
 
+    def inspection_balance(self, inspection_id: str) -> Balance | None:
+        """The register entry of the balance an inspection is weighed on; None when it names none.
+
+        Raises:
+            NotFoundError: no such inspection.
+        """
+        balance_id = self.store.inspection(inspection_id).header.balance_id
+        return self.store.balance(balance_id) if balance_id else None
+
     # -- a new inspection ----------------------------------------------------------------------
 
     def preview(
