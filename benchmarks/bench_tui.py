@@ -57,7 +57,7 @@ async def time_fieldtool_enter(db: Path) -> float:
                              inspectors=("Bench",), tare_method=TareMethod.NET)
         )
         for k in range(PREFILLED):
-            s.store.record_measurement(i.id, Decimal("500") + Decimal(k % 17) / 10)
+            s.store.record_measurement(i.id, Decimal(500) + Decimal(k % 17) / 10)
         return i.id
 
     iid = runner.call_sync(prepare)

@@ -51,6 +51,8 @@ def _parser() -> argparse.ArgumentParser:
                       help="finished lots per city and product, up to the programme's quota (default 1: quick to build)")
     demo.add_argument("--open", action="store_true", help="open the TUI on the demo database afterwards")
     demo.add_argument("--lang", choices=["en", "zh"], dest="sub_lang", help="language of the TUI with --open")
+    demo.add_argument("--balance", action="store_true",
+                      help="with --open: simulate the balance of an open lot on a loopback TCP port and open that lot (F9 reads it)")
 
     check = sub.add_parser("check", help="judge a lot from its net quantities", description=(
         "Judge a lot from its net quantities. FILE has one net quantity a line in --unit "
@@ -267,9 +269,11 @@ def _tui(args: argparse.Namespace) -> int:
 
     db = _db_path(args)
     lang = getattr(args, "sub_lang", None) or args.lang
-    settings = load_settings(paths.config_file(), lang=lang, db_path=str(db))
+    balance = getattr(args, "balance_connection", None)
+    overrides = {"db_path": str(db), "balance_connection": balance, "balance_protocol": "auto" if balance else None}
+    settings = load_settings(paths.config_file(), lang=lang, **overrides)
     if lang is None and not paths.config_file().is_file():
-        settings = load_settings(paths.config_file(), lang=system_lang(), db_path=str(db))
+        settings = load_settings(paths.config_file(), lang=system_lang(), **overrides)
     if not sys.stdin.isatty() or not sys.stdout.isatty():
         raise InputError("the TUI needs a terminal; for scripts use 'fieldtool check' (see fieldtool --help)")
     def open_services() -> Services:  # runs on the store thread, while the UI starts
@@ -360,13 +364,15 @@ def _demo(args: argparse.Namespace) -> int:
 
     chosen = getattr(args, "sub_db", None) or args.db
     db = Path(chosen) if chosen else paths.data_dir() / "demo.db"
+    if args.balance and not args.open:
+        raise InputError("--balance simulates a balance for the TUI: give --open too")
     if args.open and db.is_file():
         with SqliteStore.open(db) as store:
             existing = len(store.inspections())
         if existing:
             print(f"demo database {db} is already there ({existing} inspections); opening it", file=sys.stderr)
             args.sub_db = db
-            return _tui(args)
+            return _demo_tui(args, db)
     clock = DemoClock()
     show = sys.stderr.isatty()
 
@@ -384,8 +390,28 @@ def _demo(args: argparse.Namespace) -> int:
     print(f"demo database {db}: {summary}")
     if args.open:
         args.sub_db = db
-        return _tui(args)
+        return _demo_tui(args, db)
     return 0
+
+
+def _demo_tui(args: argparse.Namespace, db: Path) -> int:
+    """Open the TUI on the demo; with --balance, on an open lot with its balance simulated on loopback TCP."""
+    if not args.balance:
+        return _tui(args)
+    from fieldtool.balance.sim import Simulator
+    from fieldtool.demo import demo_balance
+    from fieldtool.services import Services
+    from fieldtool.storage import SqliteStore
+
+    with SqliteStore.open(db) as store:
+        simulated = demo_balance(Services(store), seed=args.seed)
+    with Simulator(simulated.protocol, simulated.balance) as simulator:
+        port = simulator.serve_tcp()
+        print(f"simulated {simulated.balance.model} ({simulated.protocol}) on {port}: "
+              f"{simulated.packages} packages to weigh; F9 reads the next one", file=sys.stderr)
+        args.balance_connection = port
+        args.inspection = simulated.inspection_id
+        return _tui(args)
 
 
 def _locate(args: argparse.Namespace) -> int:

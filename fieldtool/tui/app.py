@@ -9,19 +9,22 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
-from fieldtool.config import Settings
+from fieldtool.config import Settings, save_settings
 from fieldtool.core.inspection import Inspection
 from fieldtool.core.tare import TareMethod
 from fieldtool.errors import FieldtoolError
 from fieldtool.services import LotState
 from fieldtool.tui.i18n import T
 from fieldtool.tui.runner import ServiceRunner
+
+if TYPE_CHECKING:
+    from fieldtool.balance.session import BalanceSession
 
 TEXT_NEW = T("New inspection", "新建检验")
 TEXT_RENDERING = T("rendering the lot report {number}…", "正在生成检验报告 {number}……")
@@ -31,6 +34,7 @@ TEXT_HELP = T("Help: every key of this screen", "帮助：本界面的所有按�
 TEXT_LANG = T("中文界面 (switch language)", "English (切换语言)")
 TEXT_THEME = T("Light / dark theme", "浅色 / 深色主题")
 TEXT_SYNC = T("Sync with the hub", "与汇总服务器同步")
+TEXT_SETTINGS = T("Settings: balance connection, language, theme", "设置：天平连接、语言、主题")
 TEXT_NO_KEY = T("this device has no signing key; restart fieldtool", "本机没有签名密钥；请重新启动 fieldtool")
 
 
@@ -46,13 +50,53 @@ class FieldtoolApp(App[str | None]):
         Binding("f8", "sync", "Sync"),
     ]
 
-    def __init__(self, runner: ServiceRunner, settings: Settings, inspection_id: str | None = None) -> None:
+    def __init__(
+        self, runner: ServiceRunner, settings: Settings, inspection_id: str | None = None, *, balance: BalanceSession | None = None
+    ) -> None:
+        """Args:
+            runner: runs the use-cases on the store thread.
+            settings: language, theme, balance connection …
+            inspection_id: an inspection to open at once.
+            balance: the balance session to use (tests pass one with short timeouts); by default one
+                is made from `settings` when a screen first needs the balance.
+        """
         super().__init__()
         self.runner = runner
         self.settings = settings
         self._initial_inspection = inspection_id
+        self._balance = balance
         if settings.theme in self.available_themes:
             self.theme = settings.theme
+
+    @property
+    def balance(self) -> BalanceSession:
+        """The connection to the balance, made when first needed (pyserial is not imported at start-up)."""
+        if self._balance is None:
+            from fieldtool.balance.session import BalanceSession
+
+            self._balance = BalanceSession(self.settings.balance_connection, self.settings.balance_protocol)
+        return self._balance
+
+    def apply_settings(self, settings: Settings, *, save: bool = True) -> None:
+        """Use new settings at once (language, theme, balance connection) and save them to their file.
+
+        Raises:
+            FieldtoolError: the file cannot be written (the settings are in use all the same), or the
+                balance is in use.
+        """
+        if self._balance is not None:  # first: a balance in use refuses, and nothing has changed yet
+            self._balance.configure(settings.balance_connection, settings.balance_protocol)
+        old, self.settings = self.settings, settings
+        if settings.theme != old.theme and settings.theme in self.available_themes:
+            self.theme = settings.theme
+        if settings.lang != old.lang:
+            self._relabel()
+        if save and settings.config_path:
+            save_settings(settings)
+
+    def on_unmount(self) -> None:
+        if self._balance is not None:
+            self._balance.close()
 
     # -- start -----------------------------------------------------------------------------------
 
@@ -182,6 +226,9 @@ class FieldtoolApp(App[str | None]):
         from dataclasses import replace
 
         self.settings = replace(self.settings, lang="en" if self.settings.lang == "zh" else "zh")
+        self._relabel()
+
+    def _relabel(self) -> None:
         for screen in self.screen_stack:
             relabel = getattr(screen, "relabel", None)
             if callable(relabel):
@@ -201,6 +248,13 @@ class FieldtoolApp(App[str | None]):
             return
         await self.push_screen(SyncScreen(key, (paths.user_programmes_dir(), paths.user_rules_dir())))
 
+    async def action_settings(self) -> None:
+        """Open the settings: the balance connection (choose, test, register), language and theme."""
+        from fieldtool.tui.screens.settings import SettingsScreen
+
+        if not isinstance(self.screen, SettingsScreen):
+            await self.push_screen(SettingsScreen())
+
     def action_toggle_theme(self) -> None:
         """Switch between the light and dark theme."""
         self.theme = "textual-light" if self.theme != "textual-light" else "textual-dark"
@@ -213,6 +267,7 @@ class FieldtoolApp(App[str | None]):
         yield SystemCommand(TEXT_LANG.render(lang), TEXT_LANG.render(lang), self.action_toggle_language)
         yield SystemCommand(TEXT_THEME.render(lang), TEXT_THEME.render(lang), self.action_toggle_theme)
         yield SystemCommand(TEXT_SYNC.render(lang), TEXT_SYNC.render(lang), self.action_sync)
+        yield SystemCommand(TEXT_SETTINGS.render(lang), TEXT_SETTINGS.render(lang), self.action_settings)
         yield from super().get_system_commands(screen)
 
 

@@ -30,7 +30,7 @@ def fixed_runner(tmp_path: Path) -> Iterator[tuple[ServiceRunner, dict[str, str]
     ids: dict[str, str] = {}
 
     def build() -> Services:
-        clock = lambda: FIXED_NOW  # noqa: E731
+        clock = lambda: FIXED_NOW
         s = Services(SqliteStore.open(tmp_path / "snap.db", clock=clock), clock=clock, new_seed=lambda: 424242)
         s.save_inspector("Wang Li", "N-001", "Nanjing QTSB")
         open_lot = s.start_inspection(header(lot_size=300, tare_method=TareMethod.NET))

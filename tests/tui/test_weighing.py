@@ -72,7 +72,7 @@ async def test_undo_asks_a_reason_and_keeps_the_original(runner: ServiceRunner, 
         history = store.measurement_history(iid)
         assert [m.net for m in store.current_measurements(iid)] == [Decimal("500.2")]
         assert any(m.withdrawn and m.reason == "typed 5002 for 500.2" for m in history)
-        assert any(m.net == Decimal("5002") and not m.withdrawn for m in history)
+        assert any(m.net == Decimal(5002) and not m.withdrawn for m in history)
 
 
 async def test_f2_switches_the_weighing_screen_and_its_keys_to_chinese(runner: ServiceRunner, with_profile: None) -> None:

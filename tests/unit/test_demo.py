@@ -221,3 +221,43 @@ def test_bad_arguments_are_refused(tmp_path: Path) -> None:
         with pytest.raises(NotFoundError, match="no city 'atlantis'"):
             build_demo(services, lots_per_cell=1, cities=["atlantis"])
         assert services.inspections() == []
+
+
+def test_the_demo_balance_finishes_an_open_lot_through_the_real_driver(demo: Built, tmp_path: Path) -> None:
+    import shutil
+
+    from fieldtool.balance import connect
+    from fieldtool.balance.capture import read_for_entry, record_reading
+    from fieldtool.balance.session import check_identity
+    from fieldtool.balance.sim import Simulator
+    from fieldtool.demo import demo_balance
+
+    copy = tmp_path / "demo.db"
+    shutil.copy(demo.path, copy)
+    with SqliteStore.open(copy) as store:
+        services = Services(store)
+        simulated = demo_balance(services, seed=SEED)
+        state = services.lot_state(simulated.inspection_id)
+        register = services.inspection_balance(simulated.inspection_id)
+        assert not state.complete and simulated.packages == state.progress.needed - len(state.measurements) > 0
+        assert register is not None and (simulated.balance.model, simulated.balance.serial) == (register.model, register.serial)
+        simulated.balance.unstable_period = 0.01
+        with Simulator(simulated.protocol, simulated.balance) as simulator, connect(
+            simulator.serve_tcp(), "auto", reply_timeout=0.3, poll_interval=0.002
+        ) as driver:
+            check_identity(driver.identify(), register, driver.port)  # the simulated balance is the lot's balance
+            unit_symbol = state.weighing_unit.symbol
+            while not state.complete:
+                gross = read_for_entry(driver, unit_symbol, 3) if state.entry == "gross tare" else None
+                _, state = record_reading(services, simulated.inspection_id, read_for_entry(driver, unit_symbol, 3), gross=gross)
+        assert len(state.measurements) == state.progress.needed
+        steps = {m.net % from_base(to_base(register.d, unit(register.unit)), state.weighing_unit) for m in state.measurements if m.gross is None}
+        assert steps <= {Decimal(0)}  # net entries are read to the balance's d
+        assert all(m.source.value == "balance" for m in state.measurements[-simulated.packages:])
+
+
+def test_a_demo_without_open_lots_has_no_balance_to_simulate(tmp_path: Path) -> None:
+    from fieldtool.demo import demo_balance
+
+    with SqliteStore.open(tmp_path / "empty.db") as store, pytest.raises(InputError, match="no open lot weighed on a balance"):
+        demo_balance(Services(store))

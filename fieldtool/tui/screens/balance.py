@@ -2,14 +2,16 @@
 
 Keys: Tab / Shift+Tab or Enter move between fields (Enter on the last one saves); Ctrl+S saves;
 Esc cancels. Each field says what to type when it is wrong; the balance is stored only when
-every field is right, and the dialog returns it.
+every field is right, and the dialog returns it. A balance just tested in Settings comes with
+what it reported about itself (make, model, serial, Max) already filled in, and its connection
+is stored with it.
 """
 
 from __future__ import annotations
 
 from decimal import Decimal
 from pathlib import Path, PurePath
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -18,10 +20,14 @@ from textual.widgets import Input, Label, Select
 
 from fieldtool.core.inspection import Balance
 from fieldtool.tui.base import FieldtoolModal
+
+if TYPE_CHECKING:
+    from fieldtool.balance.reading import Identity
 from fieldtool.tui.i18n import T
 
 TEXT = {
     "title": T("Add a balance to the register", "登记天平"),
+    "connection": T("Connection: {connection}", "连接：{connection}"),
     "make": T("Make", "制造商"),
     "model": T("Model", "型号"),
     "serial": T("Serial no.", "出厂编号"),
@@ -86,13 +92,22 @@ class BalanceModal(FieldtoolModal[Balance | None]):
         Binding("escape", "cancel", "Cancel"),
     ]
 
-    def __init__(self) -> None:
+    def __init__(self, *, identity: Identity | None = None, connection: str | None = None) -> None:
+        """Args:
+            identity: what a connected balance reported: its make, model, serial number, Max and
+                unit are filled in where it reports them.
+            connection: how the balance is reached; stored with it in the register.
+        """
         super().__init__(classes="fieldtool-modal balance-modal")
+        self._identity = identity
+        self._connection = connection
 
     def compose(self) -> ComposeResult:
         optional = self.tr(TEXT["ph_optional"])
         with Vertical(classes="dialog"):
             yield Label(self.tr(TEXT["title"]), classes="dialog-title")
+            if self._connection:
+                yield Label(self.tr(TEXT["connection"], connection=self._connection), id="balance-connection")
             with VerticalScroll(id="balance-fields"):
                 for key in _FIELDS:
                     with Horizontal(classes="field-row"):
@@ -108,7 +123,24 @@ class BalanceModal(FieldtoolModal[Balance | None]):
             yield Label(self.tr(TEXT["keys"]), classes="dialog-keys")
 
     def on_mount(self) -> None:
-        self.query_one("#balance-make", Input).focus()
+        self._prefill()
+        inputs = [self.query_one(f"#balance-{key}", Input) for key in _FIELDS if key not in ("unit", "class")]
+        # The first field still to type: d, after a balance that reported make, model, serial and Max.
+        empty = [i for i in inputs if not i.value]
+        (empty or inputs)[0].focus()
+
+    def _prefill(self) -> None:
+        """Fill in what the balance reported about itself."""
+        identity = self._identity
+        if identity is None:
+            return
+        for key, value in (("make", identity.make), ("model", identity.model), ("serial", identity.serial)):
+            if value.strip():
+                self.query_one(f"#balance-{key}", Input).value = value.strip()
+        if identity.capacity is not None:
+            self.query_one("#balance-max", Input).value = format(identity.capacity, "f")
+        if identity.capacity_unit in ("g", "kg"):
+            self.query_one("#balance-unit", Select).value = identity.capacity_unit
 
     def _text(self, key: str) -> str:
         return self.query_one(f"#balance-{key}", Input).value.strip()
@@ -172,7 +204,7 @@ class BalanceModal(FieldtoolModal[Balance | None]):
                 make=self._text("make"), model=self._text("model"), serial=self._text("serial"),
                 max_capacity=self._text("max"), d=self._text("d"), unit_symbol=str(unit_value), e=self._text("e"),
                 accuracy_class=accuracy_class, mpe=self._text("mpe"), certificate=self._text("certificate"),
-                calibration_due=due,
+                calibration_due=due, connection=self._connection or None,
             )
         )
         if balance is not None:

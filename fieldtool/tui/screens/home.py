@@ -4,7 +4,7 @@ Keys: N starts a new inspection; / jumps to the search (site, brand, batch); F c
 between all, open, final, passed and failed inspections; Esc clears every filter; Tab moves
 between the matrix, the search and the list; Enter on a matrix cell lists that city's lots of
 that product, Enter on a row opens the inspection (an open one resumes where it stopped); P edits
-the inspector's profile.
+the inspector's profile; S opens the settings (balance connection, language, theme).
 """
 
 from __future__ import annotations
@@ -72,21 +72,24 @@ TEXT = {
     "b_filter": T("Filter", "筛选"),
     "b_clear": T("Clear", "清除"),
     "b_profile": T("Profile", "检验员"),
+    "b_settings": T("Settings", "设置"),
     "t_new": T("start a new inspection", "新建一项检验"),
     "t_search": T("type part of a site, brand or batch", "输入受检单位、品牌或批号的一部分"),
     "t_filter": T("show all, open, final, passed or failed inspections", "依次显示全部、进行中、已完成、合格、不合格的检验"),
     "t_clear": T("clear the filters and the search", "清除筛选和搜索"),
     "t_profile": T("edit the inspector's profile", "修改检验员信息"),
+    "t_settings": T("choose and test the balance connection; language and theme", "选择并测试天平连接；语言和主题"),
     "help": T(
         "Home: the matrix shows, for each city (rows) and product (columns) of the programme, the lots "
         "finalised out of the quota; ✗n marks n failed lots. The line under it names the highlighted cell; "
         "Enter on a cell lists its lots below, on a city name all of that city's (Enter again lists all). The list shows every inspection, "
         "newest first: Enter opens one, and an open one resumes where you stopped. / searches the site, "
-        "brand and batch; F shows all, open, final, passed or failed inspections; Esc clears the filters.",
+        "brand and batch; F shows all, open, final, passed or failed inspections; Esc clears the filters. "
+        "S opens the settings: the balance connection, the language and the theme.",
         "首页：矩阵按方案的城市（行）和商品（列）显示已完成批数/配额；✗n 表示 n 批不合格。矩阵下方一行显示光标所在"
         "格的全称；在某格上按 Enter 即在下方列出该格的检验，在城市名上按 Enter 列出该城市的全部检验（再按一次恢复全部）。列表按时间倒序列出所有检验：按 Enter "
         "打开，未完成的检验从中断处继续。/ 搜索受检单位、品牌和批号；F 依次显示全部、进行中、已完成、合格、不合格；"
-        "Esc 清除筛选。",
+        "Esc 清除筛选。S 打开设置：天平连接、语言和主题。",
     ),
 }
 
@@ -142,6 +145,7 @@ class HomeScreen(FieldtoolScreen):
         Binding("escape", "clear", TEXT["b_clear"].en, tooltip=TEXT["t_clear"].en),
         Binding("p", "profile", TEXT["b_profile"].en, tooltip=TEXT["t_profile"].en),
         Binding("r", "report", TEXT["b_report"].en, tooltip=TEXT["t_report"].en),
+        Binding("s", "settings", TEXT["b_settings"].en, tooltip=TEXT["t_settings"].en),
     ]
 
     def __init__(self) -> None:
@@ -489,3 +493,7 @@ class HomeScreen(FieldtoolScreen):
         from fieldtool.tui.screens.profile import ProfileScreen
 
         await self.app.push_screen(ProfileScreen())
+
+    async def action_settings(self) -> None:
+        """Open the settings: choose and test the balance connection, the language and the theme."""
+        await self.fapp.action_settings()

@@ -1,6 +1,7 @@
 """Provides `TareScreen`: the average-tare sample, weighed one empty packaging at a time, with its acceptance check live.
 
-Keys: type an empty packaging's weight, Enter: it is stored, then shown; once the sample is
+Keys: type an empty packaging's weight, Enter: it is stored, then shown (or F9: read it from the
+balance, Esc stops waiting); once the sample is
 accepted (n ≥ the rule set's minimum and s ≤ fraction × T), Enter on an empty line or Ctrl+N goes
 on to weighing the packages. When it is refused, Ctrl+R starts the same lot again with individual
 tare (an inspection's header cannot change: its records are append-only). Esc goes back to Home.
@@ -18,10 +19,13 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, Footer, Header, Label
 
+from fieldtool.balance.reading import Reading
 from fieldtool.core.tare import AverageTareAssessment, TareMethod
 from fieldtool.errors import FieldtoolError
 from fieldtool.services import LotState
 from fieldtool.tui.base import FieldtoolScreen
+from fieldtool.tui.capture import TEXT as CAPTURE_TEXT
+from fieldtool.tui.capture import BalanceCapture
 from fieldtool.tui.i18n import T
 from fieldtool.tui.screens.modals import ConfirmModal
 from fieldtool.tui.screens.new_inspection import parse_positive
@@ -35,6 +39,10 @@ TEXT = {
     ),
     "col_no": T("#", "序号"),
     "col_tare": T("Empty packaging ({unit})", "空包装（{unit}）"),
+    "col_src": T("By", "方式"),
+    "typed": T("typed", "键入"),
+    "balance": T("⚖ balance", "⚖ 天平"),
+    "what": T("empty packaging {n}", "第 {n} 个空包装"),
     "n": T("n = {n} (at least {min})", "n = {n}（至少 {min}）"),
     "mean": T("mean tare = {mean} {unit}", "平均皮重 = {mean} {unit}"),
     "s": T("s = {s} {unit} · limit {frac} T = {limit} {unit}", "s = {s} {unit} · 限值 {frac} T = {limit} {unit}"),
@@ -54,6 +62,8 @@ TEXT = {
     ),
     "prompt_refused": T("Refused: Ctrl+R starts again with individual tare · Esc: Home", "不适用：Ctrl+R 改用逐个去皮重新开始 · Esc：首页"),
     "saved": T("✓ saved empty packaging {n}: {value} {unit}", "✓ 已保存第 {n} 个空包装：{value} {unit}"),
+    "saved_balance": T("✓ ⚖ saved empty packaging {n} from the balance: {value} {unit}", "✓ ⚖ 已保存第 {n} 个空包装（天平读数）：{value} {unit}"),
+    "sample_closed": T("the tare sample is closed: {why}", "皮重样本已结束：{why}"),
     "bad": T("type the empty packaging's weight, a number such as 12.4 ({unit})", "请输入空包装质量，如 12.4（{unit}）"),
     "far": T(
         "Empty packaging {value} {unit} is far from the mean {mean} {unit} of the others. Save it?",
@@ -63,6 +73,7 @@ TEXT = {
     "k_continue": T("Weigh packages", "开始称量"),
     "k_restart": T("Restart, individual tare", "改用逐个去皮"),
     "k_home": T("Home", "首页"),
+    "k_capture": T("Read balance", "读取天平"),
 }
 
 
@@ -71,7 +82,7 @@ def plain(value: Decimal) -> str:
     return format(value.normalize(), "f")
 
 
-class TareScreen(FieldtoolScreen):
+class TareScreen(FieldtoolScreen, BalanceCapture):
     """Weighs the tare sample of empty packagings and decides whether the average tare may be used."""
 
     CSS_PATH = Path(__file__).with_name("tare.tcss")
@@ -80,6 +91,7 @@ class TareScreen(FieldtoolScreen):
         Binding("ctrl+n", "continue", TEXT["k_continue"].en, priority=True),
         Binding("ctrl+r", "restart", TEXT["k_restart"].en, priority=True),
         Binding("escape", "home", TEXT["k_home"].en),
+        Binding("f9", "capture", TEXT["k_capture"].en, priority=True),
     ]
 
     def __init__(self, inspection_id: str) -> None:
@@ -87,7 +99,8 @@ class TareScreen(FieldtoolScreen):
         self.inspection_id = inspection_id
         self.state: LotState | None = None
         self._product_names: tuple[str, str] | None = None
-        self._last_saved: tuple[int, Decimal] | None = None
+        self._last_saved: tuple[int, Decimal, bool] | None = None
+        """The last empty packaging saved: its number, weight and whether it was read from the balance."""
 
 
     def compose(self) -> ComposeResult:
@@ -151,16 +164,17 @@ class TareScreen(FieldtoolScreen):
         table.clear(columns=True)
         table.add_column(self.tr(TEXT["col_no"]), key="no")
         table.add_column(self.tr(TEXT["col_tare"], unit=unit), key="tare")
+        table.add_column(self.tr(TEXT["col_src"]), key="src")
         sample = [w for w in state.tare.weighings if w.method is TareMethod.AVERAGE]
         for i, w in enumerate(sample, 1):
-            table.add_row(str(i), str(w.value), key=w.id)
+            table.add_row(str(i), str(w.value), self.tr(TEXT["balance" if w.source.value == "balance" else "typed"]), key=w.id)
         if sample:
             table.move_cursor(row=len(sample) - 1)
         self._show_check(unit)
         self._prompt(len(sample) + 1, unit)
         if self._last_saved is not None:
-            n, value = self._last_saved
-            self._status(self.tr(TEXT["saved"], n=n, value=value, unit=unit))
+            n, value, read = self._last_saved
+            self._status(self.tr(TEXT["saved_balance" if read else "saved"], n=n, value=value, unit=unit))
         self.refresh_bindings()
 
     def _show_check(self, unit: str) -> None:
@@ -207,6 +221,10 @@ class TareScreen(FieldtoolScreen):
             return
         text = event.text
         unit = self.state.weighing_unit.symbol
+        if self.capturing:
+            event.input.restore(text)
+            self.say_while_waiting(self.tr(CAPTURE_TEXT["typing_while_waiting"]))
+            return
         if not text:
             if self.accepted:
                 # Navigation runs on the app's message loop: a screen cannot await its own removal in its handlers.
@@ -217,35 +235,78 @@ class TareScreen(FieldtoolScreen):
             event.input.restore(text)
             self._status(self.tr(TEXT["bad"], unit=unit), error=True)
             return
+        await self._confirm_then_record(value, text, None)
+
+    async def _confirm_then_record(self, value: Decimal, text: str, reading: Reading | None) -> None:
+        """Record one empty packaging (typed `text`, or the balance's `reading`), asking first when it is far from the others."""
         a = self.assessment
+        unit = self.state.weighing_unit.symbol if self.state else ""
         if a is not None and a.n >= 2 and (value > 2 * a.mean or 2 * value < a.mean):
-            # A slipped decimal point would refuse the whole sample, and a tare cannot be withdrawn.
+            # A slipped decimal point (or a full package on the pan) would refuse the whole sample, and a tare cannot be withdrawn.
             question = self.tr(TEXT["far"], value=value, mean=a.mean, unit=unit)
 
             def answered(yes: bool | None) -> None:
+                box = self.query_one("#tare-weight", WeightInput)
                 if yes:
-                    self.run_worker(self._record(text))
+                    self.run_worker(self._record(text, reading))
                 else:
                     self._status(self.tr(TEXT["not_saved"]), error=True)
-                    self.query_one("#tare-weight", WeightInput).restore(text)
-                    self.query_one("#tare-weight", WeightInput).focus()
+                    if reading is None:
+                        box.restore(text)
+                    box.focus()
 
             self.app.push_screen(ConfirmModal(question), callback=answered)
             return
-        await self._record(text)
+        await self._record(text, reading)
 
-    async def _record(self, text: str) -> None:
+    async def _record(self, text: str, reading: Reading | None = None) -> None:
         box = self.query_one("#tare-weight", WeightInput)
         try:
-            state = await self.fapp.runner.call(lambda s: s.record_tare_sample(self.inspection_id, text))
+            if reading is None:
+                state = await self.fapp.runner.call(lambda s: s.record_tare_sample(self.inspection_id, text))
+            else:
+                from fieldtool.balance.capture import record_tare_reading
+
+                port = self.fapp.balance.connection
+                state = await self.fapp.runner.call(lambda s: record_tare_reading(s, self.inspection_id, reading, port=port))
         except FieldtoolError as exc:
-            box.restore(text)
+            if reading is None:
+                box.restore(text)
             self._status(str(exc), error=True)
             return
         sample = [w for w in state.tare.weighings if w.method is TareMethod.AVERAGE]
-        self._last_saved = (len(sample), sample[-1].value)
+        self._last_saved = (len(sample), sample[-1].value, reading is not None)
         self.show(state)
         box.focus()
+
+    # -- reading from the balance ------------------------------------------------------------------
+
+    def action_capture(self) -> None:
+        """Read the next empty packaging from the balance (F9)."""
+        if self.state is None or not self.can_capture():
+            return
+        if self.refused:
+            self._status(self.tr(TEXT["sample_closed"], why=self.tr(TEXT["prompt_refused"])), error=True)
+            return
+        self.run_worker(self._capture(self.state), group="capture")
+
+    async def _capture(self, state: LotState) -> None:
+        from fieldtool.balance.capture import convert
+
+        sample = [w for w in state.tare.weighings if w.method is TareMethod.AVERAGE]
+        unit = state.weighing_unit.symbol
+        reading = await self.read_package(unit, self.tr(TEXT["what"], n=len(sample) + 1))
+        if reading is None:
+            return
+        try:
+            value = convert(reading, unit, self.fapp.balance.connection)
+        except FieldtoolError as exc:
+            self._status(str(exc), error=True)
+            return
+        await self._confirm_then_record(value, format(value, "f"), reading)
+
+    def on_unmount(self) -> None:
+        self.cancel_capture()
 
     # -- actions -----------------------------------------------------------------------------------
 
@@ -264,7 +325,9 @@ class TareScreen(FieldtoolScreen):
         await self.app.switch_screen(NewInspectionScreen(template=template))
 
     async def action_home(self) -> None:
-        await self.fapp.go_home()
+        """Esc: stop waiting for the balance, or go back to Home."""
+        if not self.cancel_capture():
+            await self.fapp.go_home()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "continue":

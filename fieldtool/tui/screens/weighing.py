@@ -1,7 +1,8 @@
 """Provides `WeighingScreen`: the core of an inspection. Type a weight, Enter: it is stored, then shown.
 
 Keys: Enter commits the typed weight (it appears in the table only once it is in the
-database); F6 moves to the table, where Enter corrects the highlighted package (the original
+database); F9 reads the next stable package from the balance instead (for an individual tare:
+F9 for the full package, F9 again for its emptied packaging), and Esc stops waiting; F6 moves to the table, where Enter corrects the highlighted package (the original
 stays in the record, with the reason); Ctrl+Z withdraws the last package (with a reason); F5 opens
 the verdict once the sample is complete (F5); F7 shows the positions to pull; Esc goes back to Home.
 """
@@ -17,11 +18,14 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, Footer, Header, Label
 
+from fieldtool.balance.reading import Reading
 from fieldtool.core.evaluate import PackageClass
 from fieldtool.core.inspection import Measurement
 from fieldtool.errors import FieldtoolError
 from fieldtool.services import LotState
 from fieldtool.tui.base import FieldtoolScreen
+from fieldtool.tui.capture import TEXT as CAPTURE_TEXT
+from fieldtool.tui.capture import BalanceCapture
 from fieldtool.tui.i18n import T
 from fieldtool.tui.screens.modals import CorrectionModal, ReasonModal
 from fieldtool.tui.widgets.stats_panel import LiveStatsPanel
@@ -37,7 +41,7 @@ TEXT = {
     "col_class": T("Class", "类别"),
     "col_src": T("By", "方式"),
     "typed": T("typed", "键入"),
-    "balance": T("balance", "天平"),
+    "balance": T("⚖ balance", "⚖ 天平"),
     "corrected": T("corrected", "已更正"),
     "prompt_net": T("Net quantity of package {n} ({unit})", "第 {n} 件净含量（{unit}）"),
     "prompt_gross": T("Gross weight of package {n} ({unit})", "第 {n} 件毛重（{unit}）"),
@@ -45,6 +49,14 @@ TEXT = {
     "prompt_done": T("Sample complete: press F5 for the verdict", "样本已完成：按 F5 查看判定"),
     "pull": T("lot position {pos}", "批中第 {pos} 号"),
     "saved": T("✓ saved package {n}: {value} {unit}", "✓ 已保存第 {n} 件：{value} {unit}"),
+    "saved_balance": T("✓ ⚖ saved package {n} from the balance: {value} {unit}", "✓ ⚖ 已保存第 {n} 件（天平读数）：{value} {unit}"),
+    "what_package": T("package {n}", "第 {n} 件"),
+    "what_packaging": T("the emptied packaging of package {n}", "第 {n} 件的空包装"),
+    "gross_read": T(
+        "⚖ gross of package {n}: {value}. Empty it, put its packaging on the pan and press F9 (Esc drops the gross)",
+        "⚖ 第 {n} 件毛重：{value}。倒空后将包装放上秤盘并按 F9（Esc 放弃毛重）",
+    ),
+    "gross_dropped": T("the gross reading of package {n} was dropped; nothing was saved", "已放弃第 {n} 件的毛重读数；未保存任何数据"),
     "corrected_msg": T("✓ package {n} corrected ({reason})", "✓ 第 {n} 件已更正（{reason}）"),
     "undone": T("✓ package {n} withdrawn ({reason})", "✓ 第 {n} 件已撤销（{reason}）"),
     "undo_title": T("Withdraw package {n} ({value} {unit})?", "撤销第 {n} 件（{value} {unit}）？"),
@@ -60,13 +72,14 @@ TEXT = {
     "b_table": T("Table / input", "表格 / 输入"),
     "b_positions": T("Positions", "抽样位置"),
     "b_home": T("Home", "首页"),
+    "b_capture": T("Read balance", "读取天平"),
     "positions": T("Positions to pull (seed {seed}): {positions}", "抽样位置（种子 {seed}）：{positions}"),
 }
 
 _CLASS_STYLE = {PackageClass.OK: "", PackageClass.T1: "warning", PackageClass.T2: "error"}
 
 
-class WeighingScreen(FieldtoolScreen):
+class WeighingScreen(FieldtoolScreen, BalanceCapture):
     """Records every package of the sample and shows the statistics live."""
 
     CSS_PATH = Path(__file__).with_name("weighing.tcss")
@@ -77,6 +90,7 @@ class WeighingScreen(FieldtoolScreen):
         Binding("f5", "verdict", "Verdict", priority=True),
         Binding("f6", "toggle_focus", "Table / input"),
         Binding("f7", "positions", "Positions"),
+        Binding("f9", "capture", "Read balance", priority=True),
     ]
 
     def __init__(self, inspection_id: str) -> None:
@@ -85,6 +99,8 @@ class WeighingScreen(FieldtoolScreen):
         self.state: LotState | None = None
         self._product_names: tuple[str, str] | None = None
         self._table_lang = ""
+        self._gross: Reading | None = None
+        """For an individual tare: the full package read from the balance, waiting for its emptied packaging."""
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -194,6 +210,11 @@ class WeighingScreen(FieldtoolScreen):
 
     async def on_weight_input_entered(self, event: WeightInput.Entered) -> None:
         text = event.text
+        if self.capturing:
+            event.input.restore(text)
+            self.say_while_waiting(self.tr(CAPTURE_TEXT["typing_while_waiting"]))
+            return
+        self._gross = None  # a typed entry replaces a half-read one
         try:
             measurement, state = await self.fapp.runner.call(lambda s: s.record_weight(self.inspection_id, text))
         except FieldtoolError as exc:  # a user error: keep what was typed, say what is wrong
@@ -204,7 +225,48 @@ class WeighingScreen(FieldtoolScreen):
         self._saved(measurement, len(state.measurements))
 
     def _saved(self, m: Measurement, index: int) -> None:
-        self._status(self.tr(TEXT["saved"], n=index, value=m.net, unit=m.unit))
+        key = "saved_balance" if m.source.value == "balance" else "saved"
+        self._status(self.tr(TEXT[key], n=index, value=m.net, unit=m.unit))
+
+    # -- reading from the balance --------------------------------------------------------------
+
+    def action_capture(self) -> None:
+        """Read the next stable package from the balance (F9) into the next row."""
+        state = self.state
+        if state is None or not self.can_capture():
+            return
+        if state.complete or len(state.measurements) >= state.progress.needed:
+            self._status(self.tr(TEXT["prompt_done"]), error=True)
+            return
+        self.run_worker(self._capture(state), group="capture")
+
+    async def _capture(self, state: LotState) -> None:
+        n = len(state.measurements) + 1
+        two_readings = state.entry == "gross tare"
+        what = TEXT["what_packaging" if two_readings and self._gross is not None else "what_package"]
+        reading = await self.read_package(state.weighing_unit.symbol, self.tr(what, n=n))
+        if reading is None:
+            return
+        if two_readings and self._gross is None:
+            self._gross = reading
+            self._status(self.tr(TEXT["gross_read"], n=n, value=reading))
+            return
+        gross, self._gross = self._gross, None
+        from fieldtool.balance.capture import record_reading
+
+        port = self.fapp.balance.connection
+        try:
+            measurement, new_state = await self.fapp.runner.call(
+                lambda s: record_reading(s, self.inspection_id, reading, gross=gross, port=port)
+            )
+        except FieldtoolError as exc:
+            self._status(str(exc), error=True)
+            return
+        self.show(new_state)
+        self._saved(measurement, len(new_state.measurements))
+
+    def on_unmount(self) -> None:
+        self.cancel_capture()
 
     async def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         """Enter on a row: correct that package."""
@@ -250,6 +312,8 @@ class WeighingScreen(FieldtoolScreen):
             async def run() -> None:
                 state = await self.call(lambda s: s.undo_last(self.inspection_id, reason))
                 if state is not None:
+                    if m.source.value == "balance":
+                        self.fapp.balance.forget_last()  # the same package may go on the pan again
                     self.show(state)
                     self._status(self.tr(TEXT["undone"], n=n, reason=reason))
 
@@ -283,6 +347,13 @@ class WeighingScreen(FieldtoolScreen):
         self._status(self.tr(TEXT["positions"], seed=d.seed, positions=", ".join(map(str, d.positions))))
 
     async def action_home(self) -> None:
+        """Esc: stop waiting for the balance, or drop a gross read alone, or go back to Home."""
+        if self.cancel_capture():
+            return
+        if self._gross is not None:
+            self._gross = None
+            self._status(self.tr(TEXT["gross_dropped"], n=len(self.state.measurements) + 1 if self.state else 0))
+            return
         await self.fapp.go_home()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
