@@ -270,7 +270,8 @@ def _tui(args: argparse.Namespace) -> int:
     db = _db_path(args)
     lang = getattr(args, "sub_lang", None) or args.lang
     balance = getattr(args, "balance_connection", None)
-    overrides = {"db_path": str(db), "balance_connection": balance, "balance_protocol": "auto" if balance else None}
+    protocol = getattr(args, "balance_protocol", None) or "auto"
+    overrides = {"db_path": str(db), "balance_connection": balance, "balance_protocol": protocol if balance else None}
     settings = load_settings(paths.config_file(), lang=lang, **overrides)
     if lang is None and not paths.config_file().is_file():
         settings = load_settings(paths.config_file(), lang=system_lang(), **overrides)
@@ -410,6 +411,7 @@ def _demo_tui(args: argparse.Namespace, db: Path) -> int:
         print(f"simulated {simulated.balance.model} ({simulated.protocol}) on {port}: "
               f"{simulated.packages} packages to weigh; F9 reads the next one", file=sys.stderr)
         args.balance_connection = port
+        args.balance_protocol = simulated.protocol
         args.inspection = simulated.inspection_id
         return _tui(args)
 

@@ -106,6 +106,7 @@ async def test_f9_reads_packages_into_the_table_marked_as_read(
         rows = [table.get_row_at(i) for i in range(table.row_count)]
         assert [str(r[3]) for r in rows] == ["501.37", "498.02", "503.90", "499.5"]
         assert [r[6] for r in rows] == ["⚖ balance"] * 3 + ["typed"]
+        assert [r[0] for r in rows] == ["1 ⚖", "2 ⚖", "3 ⚖", "4"]
     stored = measurements(db_path, iid)
     assert [m.net for m in stored] == [*weights, Decimal("499.5")]
     assert [m.source for m in stored] == [MeasurementSource.BALANCE] * 3 + [MeasurementSource.TYPED]

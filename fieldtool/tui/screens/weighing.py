@@ -175,11 +175,12 @@ class WeighingScreen(FieldtoolScreen, BalanceCapture):
         """Add the row of the package at `index` (0-based) to the table."""
         m, p = state.measurements[index], state.progress.packages[index]
         style = self.app.theme_variables.get(_CLASS_STYLE[p.cls], "") if _CLASS_STYLE[p.cls] else ""
-        source = self.tr(TEXT["balance"] if m.source.value == "balance" else TEXT["typed"])
+        read = m.source.value == "balance"
+        source = self.tr(TEXT["balance"] if read else TEXT["typed"])
         if m.supersedes:
             source += " · " + self.tr(TEXT["corrected"])
         self.query_one("#packages", DataTable).add_row(
-            str(index + 1),
+            f"{index + 1} ⚖" if read else str(index + 1),  # the mark shows at 80 columns, where "By" is off screen
             "" if m.gross is None else str(m.gross),
             "" if m.tare is None else str(m.tare),
             Text(str(m.net), style=f"bold {style}".strip()),
