@@ -78,6 +78,21 @@ async def capture(pilot, saved: int) -> None:  # type: ignore[no-untyped-def]
     await until(pilot, lambda: f"saved package {saved} from the balance" in status(pilot.app))
 
 
+def waiting_app(runner: ServiceRunner, serve: Serve) -> FieldtoolApp:
+    """An app on a balance whose load never settles (a draught), with a long capture timeout."""
+    sim, port = serve("mt-sics", weights=[Decimal("501.37")])
+    sim.balance.hold_unstable = True
+    return balance_app(runner, port, timeout=30)
+
+
+async def start_waiting(pilot, iid: str) -> None:  # type: ignore[no-untyped-def]
+    """Open the lot, press F9 and wait until the live value shows."""
+    await pilot.app.open_inspection(iid)
+    await pilot.pause()
+    await pilot.press("f9")
+    await until(pilot, lambda: "waiting for a stable reading: 501." in status(pilot.app))
+
+
 def measurements(db_path: Path, iid: str) -> list:  # type: ignore[type-arg]
     with SqliteStore.open(db_path) as store:
         return store.current_measurements(iid)
@@ -117,15 +132,10 @@ async def test_f9_reads_packages_into_the_table_marked_as_read(
 async def test_waiting_shows_the_live_value_and_esc_cancels_without_saving(
     runner: ServiceRunner, with_profile: None, db_path: Path, serve: Serve
 ) -> None:
-    sim, port = serve("mt-sics", weights=[Decimal("501.37")])
-    sim.balance.hold_unstable = True
     iid = open_inspection(runner)
-    app = balance_app(runner, port, timeout=30)
+    app = waiting_app(runner, serve)
     async with app.run_test(size=(110, 30)) as pilot:
-        await app.open_inspection(iid)
-        await pilot.pause()
-        await pilot.press("f9")
-        await until(pilot, lambda: "waiting for a stable reading: 501." in status(app))
+        await start_waiting(pilot, iid)
         assert "(unstable)" in status(app) and "Esc cancels" in status(app)
         # A typed weight is refused while the balance is awaited (one package, one source).
         app.screen.query_one("#weight", Input).value = "500"
@@ -234,15 +244,10 @@ async def test_average_tare_sample_read_from_the_balance(runner: ServiceRunner, 
 
 
 async def test_leaving_the_screen_stops_the_wait(runner: ServiceRunner, with_profile: None, serve: Serve) -> None:
-    sim, port = serve("mt-sics", weights=[Decimal("501.37")])
-    sim.balance.hold_unstable = True
     iid = open_inspection(runner)
-    app = balance_app(runner, port, timeout=30)
+    app = waiting_app(runner, serve)
     async with app.run_test(size=(110, 30)) as pilot:
-        await app.open_inspection(iid)
-        await pilot.pause()
-        await pilot.press("f9")
-        await until(pilot, lambda: "waiting for a stable reading" in status(app))
+        await start_waiting(pilot, iid)
         screen = app.screen
         app.pop_screen()
         await pilot.pause()

@@ -35,6 +35,7 @@ from fieldtool.tui.base import FieldtoolScreen
 from fieldtool.tui.i18n import T
 from fieldtool.tui.screens.balance import BalanceModal, balance_summary
 from fieldtool.tui.screens.modals import ConfirmModal
+from fieldtool.tui.widgets.select_options import replace_options
 
 TEXT = {
     "title": T("New inspection", "新建检验"),
@@ -421,13 +422,7 @@ class NewInspectionScreen(FieldtoolScreen):
         return self.query_one(f"#{field_id}", Input).value.strip()
 
     def _set_options(self, field_id: str, options: list[tuple[str, str]]) -> None:
-        select = self._sel(field_id)
-        current = select.value
-        select.set_options(options)
-        if current is not Select.NULL and any(v == current for _, v in options):
-            select.value = current
-            # Setting the same value again does not redraw it: force it, so a new label shows.
-            select.mutate_reactive(Select.value)  # type: ignore[misc]
+        replace_options(self._sel(field_id), options)
 
     def _select_value(self, field_id: str, value: str | None) -> None:
         """Choose an option when it exists (a stored id may have left the programme)."""

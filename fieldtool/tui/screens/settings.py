@@ -31,6 +31,7 @@ from fieldtool.errors import FieldtoolError
 from fieldtool.tui.base import FieldtoolScreen
 from fieldtool.tui.i18n import T
 from fieldtool.tui.screens.balance import BalanceModal, balance_summary
+from fieldtool.tui.widgets.select_options import replace_options
 
 TEXT = {
     "title": T("Settings", "设置"),
@@ -228,14 +229,7 @@ class SettingsScreen(FieldtoolScreen):
         return themes
 
     def _set_options(self, field_id: str, options: list[tuple[str, str]]) -> None:
-        """New option labels (another language, another register), keeping the choice."""
-        select = self._sel(field_id)
-        current = select.value
-        select.set_options(options)
-        if current is not Select.NULL and any(v == current for _, v in options):
-            select.value = current
-            # Setting the same value again does not redraw it: force it, so a new label shows.
-            select.mutate_reactive(Select.value)  # type: ignore[misc]
+        replace_options(self._sel(field_id), options)
 
     # -- the register --------------------------------------------------------------------------------
 
