@@ -147,11 +147,22 @@ class LotState:
     @property
     def entry(self) -> str:
         """What the inspector types for each package: ``net``, ``gross`` or ``gross tare``."""
-        if self.tare.method is TareMethod.NET:
-            return "net"
-        if self.tare.method is TareMethod.AVERAGE:
-            return "gross"
-        return "gross tare"
+        return entry_for(self.tare.method)
+
+
+def entry_for(method: TareMethod) -> str:
+    """What is entered for each package under a tare method: ``net``, ``gross`` or ``gross tare``."""
+    if method is TareMethod.NET:
+        return "net"
+    if method is TareMethod.AVERAGE:
+        return "gross"
+    return "gross tare"
+
+
+def header_weighing_unit(header: InspectionHeader) -> Unit:
+    """The unit an inspection's packages are weighed in: its own unit when weighed net, else `weighing_unit`."""
+    lot_unit = unit(header.unit)
+    return weighing_unit(lot_unit) if header.tare_method is not TareMethod.NET else lot_unit
 
 
 _SPLIT = re.compile(r"[\s;/]+")
@@ -221,6 +232,18 @@ class Services:
     def balances(self) -> list[Balance]:
         """The balance register."""
         return self.store.balances()
+
+    def weighing_entry(self, inspection_id: str) -> tuple[Unit, str]:
+        """What an inspection's packages are weighed in and entered as, from its header alone (cheap).
+
+        Returns:
+            The weighing unit, and ``net``, ``gross`` or ``gross tare`` (as `LotState`).
+
+        Raises:
+            NotFoundError: no such inspection.
+        """
+        h = self.store.inspection(inspection_id).header
+        return header_weighing_unit(h), entry_for(h.tare_method)
 
     def inspection_balance(self, inspection_id: str) -> Balance | None:
         """The register entry of the balance an inspection is weighed on; None when it names none.
@@ -304,7 +327,7 @@ class Services:
             inspection=inspection,
             rules=rules,
             unit=u,
-            weighing_unit=weighing_unit(u) if h.tare_method is not TareMethod.NET else u,
+            weighing_unit=header_weighing_unit(h),
             measurements=measurements,
             progress=progress,
             tare=self._tare_state(inspection, rules, progress.tne, densities[-1] if densities else None),

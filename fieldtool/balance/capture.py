@@ -56,12 +56,12 @@ def _text(value: Decimal) -> str:
     return format(value, "f")
 
 
-def _check_entry(state: LotState, gross: Reading | None) -> None:
+def _check_entry(entry: str, gross: Reading | None) -> None:
     """Refuse a capture that does not fit the entry of the lot (one reading, or gross then tare)."""
-    if state.entry == "gross tare" and gross is None:
+    if entry == "gross tare" and gross is None:
         raise InputError("individual tare: read the full package first (read_for_entry), then capture its emptied packaging")
-    if state.entry != "gross tare" and gross is not None:
-        raise InputError(f"this inspection enters one {state.entry} weight per package; no separate gross reading")
+    if entry != "gross tare" and gross is not None:
+        raise InputError(f"this inspection enters one {entry} weight per package; no separate gross reading")
 
 
 def read_for_entry(
@@ -118,9 +118,9 @@ def record_reading(
         StoreError: the inspection is final.
         UnitMismatch, EmptyPan: the reading cannot be recorded.
     """
-    state = services.lot_state(inspection_id)
-    unit = state.weighing_unit.symbol
-    _check_entry(state, gross)
+    weighing, entry = services.weighing_entry(inspection_id)  # the header alone: record_weight checks the rest
+    unit = weighing.symbol
+    _check_entry(entry, gross)
     for r in (gross, reading):
         if r is not None and not r.stable:
             raise InputError(f"an unstable reading ({r}) is never recorded")
@@ -163,9 +163,9 @@ def capture_weight(
         StoreError: the inspection is final.
         BalanceError: the balance failed, or its reading cannot be recorded (unit, empty pan).
     """
-    state = services.lot_state(inspection_id)
-    _check_entry(state, gross)
-    reading = read_for_entry(driver, state.weighing_unit.symbol, timeout, on_value, cancel)
+    weighing, entry = services.weighing_entry(inspection_id)
+    _check_entry(entry, gross)
+    reading = read_for_entry(driver, weighing.symbol, timeout, on_value, cancel)
     return record_reading(services, inspection_id, reading, gross=gross, port=driver.port)
 
 
@@ -176,10 +176,10 @@ def record_tare_reading(services: Services, inspection_id: str, reading: Reading
         InputError: not average tare, packages already weighed, or an unstable reading.
         UnitMismatch, EmptyPan: the reading cannot be recorded.
     """
-    state = services.lot_state(inspection_id)
+    weighing, _ = services.weighing_entry(inspection_id)
     if not reading.stable:
         raise InputError(f"an unstable reading ({reading}) is never recorded")
-    value = convert(reading, state.weighing_unit.symbol, port)
+    value = convert(reading, weighing.symbol, port)
     if value <= 0:
         raise EmptyPan(port, f"the balance reads {reading}; put the packaging on the pan")
     return services.record_tare_sample(inspection_id, _text(value), source="balance", raw=reading.raw)
@@ -200,6 +200,6 @@ def capture_tare_sample(
         InputError: the inspection does not use average tare, or packages are already weighed.
         BalanceError: the balance failed, or its reading cannot be recorded.
     """
-    state = services.lot_state(inspection_id)
-    reading = read_for_entry(driver, state.weighing_unit.symbol, timeout, on_value, cancel)
+    weighing, _ = services.weighing_entry(inspection_id)
+    reading = read_for_entry(driver, weighing.symbol, timeout, on_value, cancel)
     return record_tare_reading(services, inspection_id, reading, port=driver.port)
