@@ -9,11 +9,12 @@ from textual.binding import ActiveBinding
 from textual.screen import ModalScreen, Screen
 
 from fieldtool.errors import FieldtoolError
-from fieldtool.services import Services
+from fieldtool.services import LotState, Services
 from fieldtool.tui.i18n import T
 from fieldtool.tui.keys import translated_bindings
 
 if TYPE_CHECKING:
+    from fieldtool.core.inspection import InspectionHeader
     from fieldtool.tui.app import FieldtoolApp
 
 R = TypeVar("R")
@@ -57,6 +58,36 @@ class FieldtoolScreen(ScreenHelpers, Screen[None]):
     def active_bindings(self) -> dict[str, ActiveBinding]:
         """The active bindings described in the current language (the Footer shows them)."""
         return translated_bindings(super().active_bindings, self.lang)
+
+
+class InspectionScreen(FieldtoolScreen):
+    """A screen about one inspection (density, tare, weighing, verdict): loads the lot and names its product.
+
+    Args:
+        inspection_id: the inspection.
+        classes: the screen's CSS classes.
+    """
+
+    def __init__(self, inspection_id: str, classes: str) -> None:
+        super().__init__(classes=classes)
+        self.inspection_id = inspection_id
+        self.state: LotState | None = None
+        """The lot as stored, once loaded."""
+        self._product_names: tuple[str, str] | None = None
+
+    async def load(self) -> LotState | None:
+        """Load the lot's state and its product's names from the programme; a user error is shown and gives None."""
+        self.title = "fieldtool"
+        state = await self.call(lambda s: s.lot_state(self.inspection_id))
+        if state is not None:
+            self._product_names = await self.fapp.product_names(state.inspection)
+        return state
+
+    def product_line(self, header: InspectionHeader) -> str:
+        """The product (in the current language, from the programme) and the brand, for the lot's heading."""
+        names = self._product_names
+        product = (names[1] if self.lang == "zh" else names[0]) if names else header.product_id or ""
+        return " ".join(x for x in (product, header.brand) if x)
 
 
 class FieldtoolModal(ScreenHelpers, ModalScreen[R]):

@@ -21,7 +21,7 @@ from fieldtool.core.quantity import density_from_flask
 from fieldtool.errors import FieldtoolError
 from fieldtool.plans.programme import DENSITY_RANGE
 from fieldtool.services import LotState
-from fieldtool.tui.base import FieldtoolScreen
+from fieldtool.tui.base import InspectionScreen
 from fieldtool.tui.i18n import T
 from fieldtool.tui.screens.modals import ConfirmModal
 from fieldtool.tui.screens.new_inspection import parse_positive
@@ -94,7 +94,7 @@ def _number(text: str) -> Decimal | None:
     return value if value.is_finite() else None
 
 
-class DensityScreen(FieldtoolScreen):
+class DensityScreen(InspectionScreen):
     """Records the density a liquid's weighed masses are converted with."""
 
     CSS_PATH = Path(__file__).with_name("density.tcss")
@@ -105,10 +105,7 @@ class DensityScreen(FieldtoolScreen):
     ]
 
     def __init__(self, inspection_id: str) -> None:
-        super().__init__(classes="density-screen")
-        self.inspection_id = inspection_id
-        self.state: LotState | None = None
-        self._product_names: tuple[str, str] | None = None
+        super().__init__(inspection_id, "density-screen")
         self._typical: Decimal | None = None
         self._errors: dict[str, T] = {}
         self._method = "flask"
@@ -135,11 +132,9 @@ class DensityScreen(FieldtoolScreen):
         yield Footer()
 
     async def on_mount(self) -> None:
-        self.title = "fieldtool"
-        state = await self.call(lambda s: s.lot_state(self.inspection_id))
+        state = await self.load()
         if state is not None:
             self.state = state
-            self._product_names = await self.fapp.product_names(state.inspection)
             self._typical = await self._typical_density(state)
         self._show_method()
         self.relabel()
@@ -179,8 +174,7 @@ class DensityScreen(FieldtoolScreen):
             self.query_one(f"#{key}", Input).placeholder = self.tr(TEXT[placeholder])
         if self.state is not None:
             h = self.state.inspection.header
-            names = self._product_names
-            product = " ".join(x for x in ((names[1] if self.lang == "zh" else names[0]) if names else h.product_id or "", h.brand) if x)
+            product = self.product_line(h)
             self.query_one("#lot-head", Label).update(
                 self.tr(TEXT["head"], product=product, nominal=h.nominal, unit=h.unit, lot=h.lot_size, rules=h.rule_set_id,
                         site=h.site_name)

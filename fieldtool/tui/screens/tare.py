@@ -23,7 +23,7 @@ from fieldtool.balance.reading import Reading
 from fieldtool.core.tare import AverageTareAssessment, TareMethod
 from fieldtool.errors import FieldtoolError
 from fieldtool.services import LotState
-from fieldtool.tui.base import FieldtoolScreen
+from fieldtool.tui.base import InspectionScreen
 from fieldtool.tui.capture import TEXT as CAPTURE_TEXT
 from fieldtool.tui.capture import BalanceCapture
 from fieldtool.tui.i18n import T
@@ -82,7 +82,7 @@ def plain(value: Decimal) -> str:
     return format(value.normalize(), "f")
 
 
-class TareScreen(FieldtoolScreen, BalanceCapture):
+class TareScreen(InspectionScreen, BalanceCapture):
     """Weighs the tare sample of empty packagings and decides whether the average tare may be used."""
 
     CSS_PATH = Path(__file__).with_name("tare.tcss")
@@ -95,10 +95,7 @@ class TareScreen(FieldtoolScreen, BalanceCapture):
     ]
 
     def __init__(self, inspection_id: str) -> None:
-        super().__init__(classes="tare-screen")
-        self.inspection_id = inspection_id
-        self.state: LotState | None = None
-        self._product_names: tuple[str, str] | None = None
+        super().__init__(inspection_id, "tare-screen")
         self._last_saved: tuple[int, Decimal, bool] | None = None
         """The last empty packaging saved: its number, weight and whether it was read from the balance."""
 
@@ -118,10 +115,8 @@ class TareScreen(FieldtoolScreen, BalanceCapture):
         yield Footer()
 
     async def on_mount(self) -> None:
-        self.title = "fieldtool"
-        state = await self.call(lambda s: s.lot_state(self.inspection_id))
+        state = await self.load()
         if state is not None:
-            self._product_names = await self.fapp.product_names(state.inspection)
             self.show(state)
         self.query_one("#tare-weight", WeightInput).focus()
 
@@ -155,8 +150,7 @@ class TareScreen(FieldtoolScreen, BalanceCapture):
         h = state.inspection.header
         unit = state.weighing_unit.symbol
         self.sub_title = self.tr(TEXT["title"])
-        names = self._product_names
-        product = " ".join(x for x in ((names[1] if self.lang == "zh" else names[0]) if names else h.product_id or "", h.brand) if x)
+        product = self.product_line(h)
         self.query_one("#lot-head", Label).update(
             self.tr(TEXT["head"], product=product, nominal=h.nominal, unit=h.unit, lot=h.lot_size, rules=h.rule_set_id, site=h.site_name)
         )

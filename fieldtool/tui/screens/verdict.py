@@ -22,7 +22,7 @@ from fieldtool.core.evaluate import Criterion, CriterionCode, MeanStatistics, Ou
 from fieldtool.errors import FieldtoolError
 from fieldtool.explain import OUTCOME_WORDS, LotContext, criterion_text, reason_text, signed
 from fieldtool.services import LotState
-from fieldtool.tui.base import FieldtoolScreen
+from fieldtool.tui.base import InspectionScreen
 from fieldtool.tui.i18n import T
 from fieldtool.tui.screens.weighing import WeighingScreen
 from fieldtool.tui.widgets.distribution import DistributionPlot, PlotData
@@ -80,7 +80,7 @@ _STATUS_MARK = {Status.PASS: "✓", Status.FAIL: "✗", Status.PENDING: "…"}
 _CRITERION_IDS = {CriterionCode.DEFECTIVES: "crit-defectives", CriterionCode.T2: "crit-t2", CriterionCode.MEAN: "crit-mean"}
 
 
-class VerdictScreen(FieldtoolScreen):
+class VerdictScreen(InspectionScreen):
     """Shows the verdict of a complete (or final) lot and takes the inspector's confirmation.
 
     Args:
@@ -98,10 +98,7 @@ class VerdictScreen(FieldtoolScreen):
     ]
 
     def __init__(self, inspection_id: str = "") -> None:
-        super().__init__(classes="verdict-screen")
-        self.inspection_id = inspection_id
-        self.state: LotState | None = None
-        self._product_names: tuple[str, str] | None = None
+        super().__init__(inspection_id, "verdict-screen")
         self._error: str | None = None
 
     def compose(self) -> ComposeResult:
@@ -125,10 +122,8 @@ class VerdictScreen(FieldtoolScreen):
         yield Footer()
 
     async def on_mount(self) -> None:
-        self.title = "fieldtool"
-        state = await self.call(lambda s: s.lot_state(self.inspection_id))
+        state = await self.load()
         if state is not None:
-            self._product_names = await self.fapp.product_names(state.inspection)
             self.show(state)
         self.query_one("#verdict-body", VerticalScroll).focus()
 
@@ -180,10 +175,7 @@ class VerdictScreen(FieldtoolScreen):
 
     def _head(self, state: LotState) -> None:
         h = state.inspection.header
-        names = self._product_names
-        product = " ".join(
-            x for x in ((names[1] if self.lang == "zh" else names[0]) if names else h.product_id or "", h.brand) if x
-        )
+        product = self.product_line(h)
         self.query_one("#lot-head", Label).update(
             self.tr(TEXT["head"], product=product, nominal=h.nominal, unit=h.unit, lot=h.lot_size,
                     rules=h.rule_set_id, variant=h.variant, site=h.site_name)

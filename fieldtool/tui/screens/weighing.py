@@ -23,7 +23,7 @@ from fieldtool.core.evaluate import PackageClass
 from fieldtool.core.inspection import Measurement
 from fieldtool.errors import FieldtoolError
 from fieldtool.services import LotState
-from fieldtool.tui.base import FieldtoolScreen
+from fieldtool.tui.base import InspectionScreen
 from fieldtool.tui.capture import TEXT as CAPTURE_TEXT
 from fieldtool.tui.capture import BalanceCapture
 from fieldtool.tui.i18n import T
@@ -79,7 +79,7 @@ TEXT = {
 _CLASS_STYLE = {PackageClass.OK: "", PackageClass.T1: "warning", PackageClass.T2: "error"}
 
 
-class WeighingScreen(FieldtoolScreen, BalanceCapture):
+class WeighingScreen(InspectionScreen, BalanceCapture):
     """Records every package of the sample and shows the statistics live."""
 
     CSS_PATH = Path(__file__).with_name("weighing.tcss")
@@ -94,10 +94,7 @@ class WeighingScreen(FieldtoolScreen, BalanceCapture):
     ]
 
     def __init__(self, inspection_id: str) -> None:
-        super().__init__(classes="weighing-screen")
-        self.inspection_id = inspection_id
-        self.state: LotState | None = None
-        self._product_names: tuple[str, str] | None = None
+        super().__init__(inspection_id, "weighing-screen")
         self._table_lang = ""
         self._gross: Reading | None = None
         """For an individual tare: the full package read from the balance, waiting for its emptied packaging."""
@@ -116,13 +113,11 @@ class WeighingScreen(FieldtoolScreen, BalanceCapture):
     AUTO_FOCUS = "#weight"
 
     async def on_mount(self) -> None:
-        self.title = "fieldtool"
         # Focus first: the prompt appears only with the state, and an inspector starts typing
         # the moment it does.
         self.query_one("#weight", WeightInput).focus()
-        state = await self.call(lambda s: s.lot_state(self.inspection_id))
+        state = await self.load()
         if state is not None:
-            self._product_names = await self.fapp.product_names(state.inspection)
             self.show(state)
 
     # -- rendering ---------------------------------------------------------------------------------
@@ -137,8 +132,7 @@ class WeighingScreen(FieldtoolScreen, BalanceCapture):
         previous, self.state = self.state, state
         h = state.inspection.header
         self.sub_title = self.tr(TEXT["title"])
-        names = self._product_names
-        product = " ".join(x for x in ((names[1] if self.lang == "zh" else names[0]) if names else h.product_id or "", h.brand) if x)
+        product = self.product_line(h)
         self.query_one("#lot-head", Label).update(
             self.tr(TEXT["head"], product=product, nominal=h.nominal, unit=h.unit, lot=h.lot_size,
                     rules=h.rule_set_id, variant=h.variant, site=h.site_name)
