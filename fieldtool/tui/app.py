@@ -16,15 +16,14 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
 from fieldtool.config import Settings, save_settings
-from fieldtool.core.inspection import Inspection
-from fieldtool.core.tare import TareMethod
 from fieldtool.errors import FieldtoolError
-from fieldtool.services import LotState
 from fieldtool.tui.i18n import T
 from fieldtool.tui.runner import ServiceRunner
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the domain is imported on the store thread, not before the first screen
     from fieldtool.balance.session import BalanceSession
+    from fieldtool.core.inspection import Inspection
+    from fieldtool.services import LotState
 
 TEXT_NEW = T("New inspection", "新建检验")
 TEXT_RENDERING = T("rendering the lot report {number}…", "正在生成检验报告 {number}……")
@@ -104,7 +103,12 @@ class FieldtoolApp(App[str | None]):
         from fieldtool.tui.screens.home import HomeScreen
 
         await self.push_screen(HomeScreen())
-        # The store opens on its own thread; wait for it in a worker so Home paints at once.
+        # The store opens on its own thread once Home is painted (its imports would otherwise
+        # share the interpreter with the first screen); a worker waits for it.
+        self.call_after_refresh(self._open_store)
+
+    def _open_store(self) -> None:
+        self.runner.start()
         self.run_worker(self._after_start(), group="start")
 
     async def _after_start(self) -> None:
@@ -162,6 +166,7 @@ class FieldtoolApp(App[str | None]):
 
     def screen_for(self, state: LotState) -> Screen[None]:
         """The screen an inspection in this state needs next."""
+        from fieldtool.core.tare import TareMethod
         from fieldtool.tui.screens.density import DensityScreen
         from fieldtool.tui.screens.tare import TareScreen
         from fieldtool.tui.screens.verdict import VerdictScreen

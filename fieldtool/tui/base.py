@@ -9,12 +9,12 @@ from textual.binding import ActiveBinding
 from textual.screen import ModalScreen, Screen
 
 from fieldtool.errors import FieldtoolError
-from fieldtool.services import LotState, Services
 from fieldtool.tui.i18n import T
 from fieldtool.tui.keys import translated_bindings
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the services are imported on the store thread, not before the first screen
     from fieldtool.core.inspection import InspectionHeader
+    from fieldtool.services import LotState, Services
     from fieldtool.tui.app import FieldtoolApp
 
 R = TypeVar("R")

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
-from typing import TypeVar
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import TYPE_CHECKING, TypeVar
 
-from fieldtool.services import Services
+if TYPE_CHECKING:  # the services (and the domain) are imported on the store thread, not before the first screen
+    from fieldtool.services import Services
 
 R = TypeVar("R")
 
@@ -19,9 +20,11 @@ R = TypeVar("R")
 class ServiceRunner:
     """Runs `Services` calls one at a time on a dedicated thread.
 
-    The factory runs first on that thread, while the UI starts: opening the database (and
-    importing sqlite-utils) does not delay the first screen. A call made before it has finished
-    simply waits behind it; if it failed, every call raises its error.
+    The factory runs first on that thread, when `start` is called (the app calls it once its first
+    screen is painted, so that opening the database and importing sqlite-utils and numpy do not
+    compete with the first screen for the interpreter) or with the first call, whichever comes
+    first. A call made before the factory has finished simply waits behind it; if it failed,
+    every call raises its error.
 
     Args:
         factory: builds the `Services` (and opens the store) on the runner's thread.
@@ -29,21 +32,31 @@ class ServiceRunner:
 
     def __init__(self, factory: Callable[[], Services]) -> None:
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="fieldtool-store")
-        self._ready = self._executor.submit(factory)
+        self._factory = factory
+        self._ready: Future[Services] | None = None
+
+    def start(self) -> None:
+        """Open the store on the store thread now (if not already opening)."""
+        if self._ready is None:
+            self._ready = self._executor.submit(self._factory)
 
     def _run(self, fn: Callable[[Services], R]) -> R:
+        assert self._ready is not None
         return fn(self._ready.result())
 
     async def call(self, fn: Callable[[Services], R]) -> R:
         """Run `fn(services)` on the store thread and await its result (exceptions propagate)."""
+        self.start()
         return await asyncio.get_running_loop().run_in_executor(self._executor, self._run, fn)
 
     def call_sync(self, fn: Callable[[Services], R]) -> R:
         """Run `fn(services)` on the store thread and wait for it (for start-up and tests)."""
+        self.start()
         return self._executor.submit(self._run, fn).result()
 
     def close(self) -> None:
         """Close the store (if it was opened) and stop the thread."""
-        if self._ready.exception() is None:
-            self._executor.submit(lambda: self._ready.result().store.close()).result()
+        ready = self._ready
+        if ready is not None and ready.exception() is None:
+            self._executor.submit(lambda: ready.result().store.close()).result()
         self._executor.shutdown()

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.cells import cell_len
 from rich.text import Text
@@ -21,13 +21,13 @@ from textual.binding import Binding, BindingType
 from textual.coordinate import Coordinate
 from textual.widgets import DataTable, Footer, Header, Input, Label
 
-from fieldtool.core.evaluate import Outcome
-from fieldtool.core.inspection import InspectorProfile
-from fieldtool.explain import OUTCOME_WORDS
-from fieldtool.plans.programme import Programme
-from fieldtool.services import CellProgress, InspectionRow
 from fieldtool.tui.base import FieldtoolScreen
 from fieldtool.tui.i18n import T
+
+if TYPE_CHECKING:  # the domain is imported on the store thread; Home paints before it is there
+    from fieldtool.core.inspection import InspectorProfile
+    from fieldtool.plans.programme import Programme
+    from fieldtool.services import CellProgress, InspectionRow
 
 TEXT = {
     "title": T("Home", "首页"),
@@ -100,11 +100,13 @@ _SHOW_FILTERS: dict[str, dict[str, object]] = {
     "all": {},
     "open": {"final": False},
     "final": {"final": True},
-    "pass": {"outcome": Outcome.PASS},
-    "fail": {"outcome": Outcome.FAIL},
+    "pass": {"outcome": "pass"},
+    "fail": {"outcome": "fail"},
 }
+"""Filters of the list by what it shows (an outcome by its value: the domain is not imported before the first screen)."""
 
-_OUTCOME_STYLE = {Outcome.PASS: "success", Outcome.FAIL: "error", Outcome.SECOND_SAMPLE_NEEDED: "warning"}
+_OUTCOME_STYLE = {"pass": "success", "fail": "error", "second-sample-needed": "warning"}
+"""Theme colours of the outcomes, by value (`Outcome` is a StrEnum: its members look these up)."""
 
 
 def fit(text: str, width: int) -> str:
@@ -175,9 +177,9 @@ class HomeScreen(FieldtoolScreen):
         self.title = "fieldtool"
         self.relabel()
         self.query_one("#inspections", DataTable).focus()
-        # Load in the background: the screen is there at once, its data follows when the store
-        # (opened on its own thread while the UI starts) answers.
-        self.run_worker(self.refresh_data(), group="home-data", exclusive=True)
+        # Load in the background once the screen is painted: its data follows when the store
+        # (opened on its own thread) answers.
+        self.call_after_refresh(lambda: self.run_worker(self.refresh_data(), group="home-data", exclusive=True))
 
 
     def on_screen_resume(self) -> None:
@@ -215,6 +217,10 @@ class HomeScreen(FieldtoolScreen):
         search = self.query_one("#search", Input).value.strip()
         if search:
             filters["search"] = search
+        if "outcome" in filters:
+            from fieldtool.core.evaluate import Outcome
+
+            filters["outcome"] = Outcome(filters["outcome"])
         return await self.call(lambda s: s.inspection_rows(**filters))
 
     async def _load_list(self) -> None:
@@ -276,6 +282,8 @@ class HomeScreen(FieldtoolScreen):
         self.query_one("#home-head", Label).update(Text(f"{who}  ·  {what}"))
 
     def _fill_matrix(self) -> None:
+        from fieldtool.services import CellProgress
+
         table = self.query_one("#matrix", DataTable)
         p = self._programme
         table.display = p is not None
@@ -320,6 +328,8 @@ class HomeScreen(FieldtoolScreen):
         return Text(text)
 
     def _show_cell_info(self, at: Coordinate) -> None:
+        from fieldtool.services import CellProgress
+
         p = self._programme
         label = self.query_one("#cell-info", Label)
         if p is None or not (0 <= at.row < len(p.cities) and 0 <= at.column <= len(p.products)):
@@ -345,6 +355,8 @@ class HomeScreen(FieldtoolScreen):
         label.update(Text(text + self.tr(TEXT["cell_enter"])))
 
     def _fill_list(self) -> None:
+        from fieldtool.explain import OUTCOME_WORDS
+
         table = self.query_one("#inspections", DataTable)
         selected = self._selected_id()
         table.clear(columns=True)

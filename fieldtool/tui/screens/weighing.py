@@ -95,6 +95,7 @@ class WeighingScreen(InspectionScreen, BalanceCapture):
 
     def __init__(self, inspection_id: str) -> None:
         super().__init__(inspection_id, "weighing-screen")
+        self._head = ""
         self._table_lang = ""
         self._gross: Reading | None = None
         """For an individual tare: the full package read from the balance, waiting for its emptied packaging."""
@@ -133,10 +134,11 @@ class WeighingScreen(InspectionScreen, BalanceCapture):
         h = state.inspection.header
         self.sub_title = self.tr(TEXT["title"])
         product = self.product_line(h)
-        self.query_one("#lot-head", Label).update(
-            self.tr(TEXT["head"], product=product, nominal=h.nominal, unit=h.unit, lot=h.lot_size,
-                    rules=h.rule_set_id, variant=h.variant, site=h.site_name)
-        )
+        head = self.tr(TEXT["head"], product=product, nominal=h.nominal, unit=h.unit, lot=h.lot_size,
+                       rules=h.rule_set_id, variant=h.variant, site=h.site_name)
+        if head != self._head:  # the heading changes only with the language: no work for every package
+            self._head = head
+            self.query_one("#lot-head", Label).update(head, layout=False)  # one line, full width (weighing.tcss)
         ids = [m.id for m in state.measurements]
         if previous is not None and self._table_lang == self.lang and [m.id for m in previous.measurements] == ids[:-1] and ids:
             # One more package (the usual case): a package's class never changes, so append its row.
@@ -198,7 +200,7 @@ class WeighingScreen(InspectionScreen, BalanceCapture):
 
     def _status(self, text: str, error: bool = False) -> None:
         label = self.query_one("#status", Label)
-        label.update(text)
+        label.update(text, layout=False)  # one line, full width (weighing.tcss): no relayout per package
         label.set_class(error, "-error")
 
     # -- entering weights --------------------------------------------------------------------------

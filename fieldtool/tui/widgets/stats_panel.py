@@ -73,7 +73,7 @@ class LiveStatsPanel(Static):
                 grid.add_row(tr("defectives"), tr("allowed", count=p.t1_count + p.t2_count, allowed=stage.accept))
         grid.add_row(tr("t2"), tr("allowed", count=p.t2_count, allowed=row.t2_allowed))
         grid.add_row(tr("so_far"), self._so_far(state, lang))
-        self.update(grid)
+        self.update(grid, layout=False)  # the panel's size is set by its screen's CSS, not by its content
         self.set_class(bool(p.settled_failures) or (p.evaluation is not None and p.evaluation.outcome is Outcome.FAIL), "-failed")
         self.set_class(p.evaluation is not None and p.evaluation.outcome is Outcome.PASS, "-passed")
 
