@@ -7,7 +7,7 @@ Run from the repository root with the project's interpreter:
 
 **Lot report.** A temporary database gets one finished inspection of 125 packages (JJF 1070-2005,
 N = 5000, Qn = 500 g, individual tare, seeded weights), entered through `Services` as an inspector
-would. Timed, in the same run and interleaved:
+would. Timed, in the same run and interleaved (one call of each in turn):
 
 - ``lot report (data + render)``: `lot_report_data` then `render_lot_report` to a file;
 - ``lot report (render only)``: `render_lot_report` of data gathered once;
@@ -17,7 +17,7 @@ would. Timed, in the same run and interleaved:
 
 Printed: pages, milliseconds and pages per second of each (median of ``--runs``), and the ratios
 of the render-only figure to the bare document. **Baseline**: the bare document; the target is a
-pages-per-second ratio of at most 4x (bare / lot report). The ratio per document is printed too; it
+pages-per-second ratio of at most 2x (bare / lot report), the issue's aim. The ratio per document is printed too; it
 is larger because the lot report draws much more than the bare one: a title block, eleven more
 sections, bilingual table headers, the chart and the QR code.
 
@@ -46,6 +46,10 @@ from fieldtool.reports.fonts import FontChoice, find_cjk_font
 from fieldtool.reports.lot import render_lot_report
 from fieldtool.services import Services
 from fieldtool.storage import SqliteStore
+
+
+TARGET_PER_PAGE = 2.0
+"""The issue's aim: pages per second of the bare document at most this many times the lot report's."""
 
 
 def make_lot(services: Services, seed: int = 2012) -> str:
@@ -92,15 +96,19 @@ def bare_document(data: LotReportData, path: Path, font: FontChoice) -> int:
     return int(doc.page)
 
 
-def timed(fn: Callable[[], int], runs: int) -> tuple[float, int]:
-    """Median seconds of ``runs`` calls (after one warm-up) and the pages of the last."""
-    pages = fn()
-    times = []
+def timed(cases: list[tuple[str, Callable[[], int]]], runs: int) -> dict[str, tuple[float, int]]:
+    """Median seconds of ``runs`` calls of each case (after one warm-up), interleaved, and the pages of the last.
+
+    Interleaving (a, b, c, a, b, c …) spreads the machine's changes of speed over every case alike.
+    """
+    pages = {name: fn() for name, fn in cases}
+    times: dict[str, list[float]] = {name: [] for name, _ in cases}
     for _ in range(runs):
-        start = time.perf_counter()
-        pages = fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times), pages
+        for name, fn in cases:
+            start = time.perf_counter()
+            pages[name] = fn()
+            times[name].append(time.perf_counter() - start)
+    return {name: (statistics.median(times[name]), pages[name]) for name, _ in cases}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -129,9 +137,7 @@ def main(argv: list[str] | None = None) -> int:
                 ("lot report (render only)", lambda: render_lot_report(data, out, font=font)),
                 ("bare reportlab, same tables", lambda: bare_document(data, work / "bare.pdf", font)),
             ]
-            results: dict[str, tuple[float, int]] = {}
-            for name, fn in cases:
-                results[name] = timed(fn, args.runs)
+            results = timed(cases, args.runs)
 
             print(f"\nlot report: {len(data.packages)} packages, median of {args.runs} runs\n")
             print(f"{'document':<30} {'pages':>5} {'ms':>8} {'pages/s':>8}")
@@ -140,8 +146,8 @@ def main(argv: list[str] | None = None) -> int:
             render_s, render_pages = results["lot report (render only)"]
             bare_s, bare_pages = results["bare reportlab, same tables"]
             per_page = (bare_pages / bare_s) / (render_pages / render_s)
-            print(f"\nratio bare / lot report, pages per second: {per_page:.2f}x  (target ≤ 4x: "
-                  f"{'met' if per_page <= 4 else 'MISSED'})")
+            print(f"\nratio bare / lot report, pages per second: {per_page:.2f}x  (aim ≤ {TARGET_PER_PAGE:g}x: "
+                  f"{'met' if per_page <= TARGET_PER_PAGE else 'MISSED'})")
             print(f"ratio lot report / bare, ms per document: {render_s / bare_s:.2f}x  (informative)")
 
             # -- SUMMARY BENCHMARK ---------------------------------------------------------------

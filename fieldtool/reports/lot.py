@@ -82,6 +82,8 @@ OUTCOME_PENDING = ("未判定", "NOT JUDGED")
 QBAR = '<u offset="0.72*F" width="0.06*F">q</u>'
 """q̄ drawn as q with an overline: CJK fonts rarely carry the combining macron (U+0304)."""
 
+OK_INK, T1_INK, T2_INK = "#777777", "#E65100", "#B71C1C"
+"""The colour of a package's class in the packages table."""
 T1_FILL = "#FFF3E0"
 T2_FILL = "#FFEBEE"
 
@@ -522,29 +524,31 @@ def _packages(data: LotReportData, k: _Kit, n: int) -> list[Flowable]:
         if with_mass:
             row += [fmt(p.net_mass)]
         cls = p.cls
-        if cls is PackageClass.OK:
-            cls_cell: Any = Paragraph("<font color='#777777'>OK</font>", k.st.cell_head)
-        else:
-            ink = "#E65100" if cls is PackageClass.T1 else "#B71C1C"
-            cls_cell = Paragraph(f"<font color='{ink}'><b>{cls.value}</b></font>", k.st.cell_head)
-            extra.append(("BACKGROUND", (0, r), (-1, r), T1_FILL if cls is PackageClass.T1 else T2_FILL))
+        class_col = len(row) + 2  # after the net quantity and the shortfall
+        if cls is not PackageClass.OK:
+            # Plain cells (no paragraph per package: the table is most of the report's work), coloured by commands.
+            ink = T1_INK if cls is PackageClass.T1 else T2_INK
+            extra += [("TEXTCOLOR", (class_col, r), (class_col, r), ink),
+                      ("BACKGROUND", (0, r), (-1, r), T1_FILL if cls is PackageClass.T1 else T2_FILL)]
         zh, en = SOURCE[m.source]
         notes: list[str] = []
         if p.corrected:
             notes.append(k.t("已更正", "corrected", " "))
         if partial_mean and p.in_mean_sample:
             notes.append(k.t("均值样本", "mean sample", " "))
-        note: Any = "; ".join(notes)
+        note: Any = k.v("; ".join(notes)) if notes else ""
         if m.raw is not None:
             # The balance's line is evidence: printed as received (visible spaces kept).
             raw = esc(m.raw.rstrip("\r\n")).replace(" ", "&nbsp;")
             note = Paragraph("; ".join([*map(esc, notes), f"<font size='6.5'>{raw}</font>"]), k.st.cell)
-        row += [fmt(m.net), fmt(p.shortfall), cls_cell, k.t(zh, en, " "), _clock(m.recorded_at), note]
+        row += [fmt(m.net), fmt(p.shortfall), cls.value, k.t(zh, en, " "), _clock(m.recorded_at), note]
         rows.append(row)
     numeric = range(1, 1 + (2 if has_gross else 0) + (1 if with_mass else 0) + 2)
     last = len(widths) - 1
+    class_col = last - 3
+    extra = [("TEXTCOLOR", (class_col, 1), (class_col, -1), OK_INK), ("ALIGN", (class_col, 1), (class_col, -1), "CENTER"), *extra]
     table = grid_table(rows, [w * k.width for w in widths], k.st, numeric_cols=[0, *numeric],
-                       plain_cols=(last - 2, last - 1), extra=extra)
+                       plain_cols=(class_col, last - 2, last - 1, last), extra=extra)
     out = [*k.section(n, "样本单位测量结果", "Packages measured")]
     out += k.small(
         f"d = Qn − q；T < d ≤ 2T 为 T1 类短缺，d > 2T 为 T2 类短缺（已用底色标出）。时间为北京时间（UTC+8）。"
