@@ -47,7 +47,6 @@ from fieldtool.reports.lot import render_lot_report
 from fieldtool.services import Services
 from fieldtool.storage import SqliteStore
 
-
 TARGET_PER_PAGE = 2.0
 """The issue's aim: pages per second of the bare document at most this many times the lot report's."""
 
