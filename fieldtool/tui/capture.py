@@ -47,6 +47,20 @@ TEXT = {
 }
 
 
+HELP = T(
+    "F9 reads the package from the balance instead of typing it: the line under the table shows the live "
+    "value until the balance reports it stable, then the weight is saved with the balance's own line as "
+    "evidence and marked ⚖. A load is never read twice: after each reading, take the package off (or put "
+    "the next one on) before F9 takes the next. Esc stops waiting; typing stays available. The balance "
+    "connection is set and tested in Settings (S on Home); a balance whose serial number is not that of "
+    "the inspection's balance is refused.",
+    "按 F9 从天平读取，无需手工输入：表格下方一行显示实时读数，天平报告稳定后，数值连同天平原始输出一起保存，"
+    "并标记 ⚖。同一负载不会被读取两次：每次读取后，取下该件（或放上下一件），F9 才会读取下一件。按 Esc 停止等待；"
+    "仍可手工输入。天平连接在设置中选择和测试（首页按 S）；出厂编号与本次检验所用天平不符的天平将被拒绝。",
+)
+"""What the help screen (F1) says about reading the balance, on the screens that can."""
+
+
 class BalanceCapture:
     """Mixed into a screen that reads packages from the balance; it needs `_status(text, error)` and `inspection_id`.
 

@@ -256,3 +256,16 @@ async def test_leaving_the_screen_stops_the_wait(runner: ServiceRunner, with_pro
             assert time.monotonic() < deadline, "the read went on after the screen was left"
             await asyncio.sleep(0.02)
         assert not isinstance(app.screen, WeighingScreen) and not screen.capturing
+
+
+async def test_help_on_the_weighing_screen_explains_reading_the_balance(runner: ServiceRunner, with_profile: None) -> None:
+    iid = open_inspection(runner)
+    app = FieldtoolApp(runner, Settings(lang="zh", db_path="test.db"))
+    async with app.run_test(size=(110, 40)) as pilot:
+        await app.open_inspection(iid)
+        await pilot.pause()
+        await pilot.press("f1")
+        await pilot.pause()
+        text = screen_text(app)
+        assert "F9" in text and "读取天平" in text  # the key, described in the screen's language
+        assert "同一负载不会被读取两次" in text

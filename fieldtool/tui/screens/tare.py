@@ -24,6 +24,7 @@ from fieldtool.core.tare import AverageTareAssessment, TareMethod
 from fieldtool.errors import FieldtoolError
 from fieldtool.services import LotState
 from fieldtool.tui.base import InspectionScreen
+from fieldtool.tui.capture import HELP as CAPTURE_HELP
 from fieldtool.tui.capture import TEXT as CAPTURE_TEXT
 from fieldtool.tui.capture import BalanceCapture
 from fieldtool.tui.i18n import T
@@ -87,6 +88,7 @@ class TareScreen(InspectionScreen, BalanceCapture):
 
     CSS_PATH = Path(__file__).with_name("tare.tcss")
     HELP_TITLE = TEXT["title"]
+    HELP_TEXT = CAPTURE_HELP
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+n", "continue", TEXT["k_continue"].en, priority=True),
         Binding("ctrl+r", "restart", TEXT["k_restart"].en, priority=True),

@@ -24,6 +24,7 @@ from fieldtool.core.inspection import Measurement
 from fieldtool.errors import FieldtoolError
 from fieldtool.services import LotState
 from fieldtool.tui.base import InspectionScreen
+from fieldtool.tui.capture import HELP as CAPTURE_HELP
 from fieldtool.tui.capture import TEXT as CAPTURE_TEXT
 from fieldtool.tui.capture import BalanceCapture
 from fieldtool.tui.i18n import T
@@ -84,6 +85,7 @@ class WeighingScreen(InspectionScreen, BalanceCapture):
 
     CSS_PATH = Path(__file__).with_name("weighing.tcss")
     HELP_TITLE = TEXT["title"]
+    HELP_TEXT = CAPTURE_HELP
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "home", "Home"),
         Binding("ctrl+z", "undo", "Undo last", priority=True),
