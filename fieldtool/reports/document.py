@@ -298,6 +298,10 @@ def section(zh: str, en: str, styles: ReportStyles, number: int | str | None = N
 # -- tables ---------------------------------------------------------------------------------------
 
 
+CELL_PADDING = 3
+"""Left and right padding of a table cell, in points."""
+
+
 def grid_style(header_rows: int = 1, zebra: bool = True, nrows: int | None = None) -> TableStyle:
     """The house table style: boxed grid, grey header rows, optional alternate-row shading."""
     cmds: list[tuple[Any, ...]] = [
@@ -307,8 +311,8 @@ def grid_style(header_rows: int = 1, zebra: bool = True, nrows: int | None = Non
         ("INNERGRID", (0, 0), (-1, -1), 0.25, GRID),
         ("TOPPADDING", (0, 0), (-1, -1), 2),
         ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5),
-        ("LEFTPADDING", (0, 0), (-1, -1), 3),
-        ("RIGHTPADDING", (0, 0), (-1, -1), 3),
+        ("LEFTPADDING", (0, 0), (-1, -1), CELL_PADDING),
+        ("RIGHTPADDING", (0, 0), (-1, -1), CELL_PADDING),
     ]
     if header_rows:
         cmds += [
@@ -398,8 +402,8 @@ def key_value_table(
         ("INNERGRID", (0, 0), (-1, -1), 0.25, GRID),
         ("TOPPADDING", (0, 0), (-1, -1), 2),
         ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5),
-        ("LEFTPADDING", (0, 0), (-1, -1), 3),
-        ("RIGHTPADDING", (0, 0), (-1, -1), 3),
+        ("LEFTPADDING", (0, 0), (-1, -1), CELL_PADDING),
+        ("RIGHTPADDING", (0, 0), (-1, -1), CELL_PADDING),
     ]
     for c in range(0, 2 * columns, 2):
         cmds.append(("BACKGROUND", (c, 0), (c, -1), HEAD_FILL))

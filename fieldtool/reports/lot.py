@@ -24,6 +24,7 @@ from typing import Any
 from reportlab.graphics.barcode.qr import QrCode
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer, Table, TableStyle
 
 from fieldtool import __version__
@@ -34,6 +35,7 @@ from fieldtool.explain import OUTCOME_WORDS, STATUS_WORDS, criterion_text, defec
 from fieldtool.report_data import LotReportData, local
 from fieldtool.reports.charts import lot_chart
 from fieldtool.reports.document import (
+    CELL_PADDING,
     FAIL_HEX,
     GRID,
     HEAD_FILL,
@@ -82,6 +84,8 @@ OUTCOME_PENDING = ("未判定", "NOT JUDGED")
 QBAR = '<u offset="0.72*F" width="0.06*F">q</u>'
 """q̄ drawn as q with an overline: CJK fonts rarely carry the combining macron (U+0304)."""
 
+RAW_SIZE = 6.5
+"""Font size of a balance's raw line in the packages table."""
 OK_INK, T1_INK, T2_INK = "#777777", "#E65100", "#B71C1C"
 """The colour of a package's class in the packages table."""
 T1_FILL = "#FFF3E0"
@@ -514,6 +518,7 @@ def _packages(data: LotReportData, k: _Kit, n: int) -> list[Flowable]:
     widths.append(note_w)
     rows: list[list[Any]] = [header]
     extra: list[tuple[Any, ...]] = []
+    note_room = note_w * k.width - 2 * CELL_PADDING
     mean_n = data.plan.mean_n
     partial_mean = mean_n is not None and mean_n < len(data.packages)
     for r, p in enumerate(data.packages, start=1):
@@ -539,9 +544,16 @@ def _packages(data: LotReportData, k: _Kit, n: int) -> list[Flowable]:
         note: Any = k.v("; ".join(notes)) if notes else ""
         if m.raw is not None:
             # The balance's line is evidence: printed as received (visible spaces kept).
-            raw = esc(m.raw.rstrip("\r\n")).replace(" ", "&nbsp;")
-            note = Paragraph("; ".join([*map(esc, notes), f"<font size='6.5'>{raw}</font>"]), k.st.cell)
-        row += [fmt(m.net), fmt(p.shortfall), cls.value, k.t(zh, en, " "), _clock(m.recorded_at), note]
+            raw_lines = m.raw.rstrip("\r\n").splitlines()
+            if not notes and all(stringWidth(line, k.st.font.name, RAW_SIZE) <= note_room for line in raw_lines):
+                # A plain cell (one per captured package: a paragraph each would cost more than the rest of the row).
+                note = "\n".join(raw_lines)
+                extra += [("FONTSIZE", (-1, r), (-1, r), RAW_SIZE), ("LEADING", (-1, r), (-1, r), RAW_SIZE * 1.2)]
+            else:
+                raw = "<br/>".join(esc(line).replace(" ", "&nbsp;") for line in raw_lines)
+                note = Paragraph("; ".join([*map(esc, notes), f"<font size='{RAW_SIZE}'>{raw}</font>"]), k.st.cell)
+        row += [fmt(m.net), fmt(p.shortfall), "OK" if cls is PackageClass.OK else cls.value, k.t(zh, en, " "),
+                _clock(m.recorded_at), note]
         rows.append(row)
     numeric = range(1, 1 + (2 if has_gross else 0) + (1 if with_mass else 0) + 2)
     last = len(widths) - 1
