@@ -91,7 +91,12 @@ def test_simulate_on_tcp_with_console_controls(spawn: Callable[..., tuple[subpro
     assert err.startswith(f"fieldtool: balance on {url}: nothing answered") and err.count("\n") == 1
     proc.stdin.write("unmute\noverload\n")
     proc.stdin.flush()
-    code, out, err = probe(capsys, "--port", url, "--protocol", "mt-sics", "--stable")
+    # The same race: the probe may still meet the muted simulator (no reply to I2) for a moment.
+    deadline = time.monotonic() + 3
+    while True:
+        code, out, err = probe(capsys, "--port", url, "--protocol", "mt-sics", "--stable")
+        if "no reply" not in err or time.monotonic() > deadline:
+            break
     assert code == 2 and "overload" in err
     proc.stdin.write("quit\n")
     proc.stdin.flush()
