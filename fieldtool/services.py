@@ -368,7 +368,8 @@ class Services:
             raise InputError("the tare sample must be complete before the first package is weighed")
         value = _positive(text, "tare")
         self.store.record_tare(inspection_id, value, TareMethod.AVERAGE, source=source, raw=raw, unit=state.weighing_unit.symbol)
-        return self.lot_state(inspection_id)
+        # Only the tare changed (no package is weighed yet): nothing else of the lot is read again.
+        return replace(state, tare=self._tare_state(state.inspection, state.rules, state.progress.tne, state.density))
 
     def record_density(
         self,
@@ -504,7 +505,7 @@ class Services:
         if not state.measurements:
             raise InputError("nothing to undo: no package weighed yet")
         self.store.withdraw_measurement(state.measurements[-1].id, reason)
-        return self.lot_state(inspection_id)
+        return self._with_measurements(state, state.measurements[:-1])
 
     # -- verdict -------------------------------------------------------------------------------
 

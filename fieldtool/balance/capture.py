@@ -9,9 +9,10 @@ For an individual tare (the inspector enters gross and tare) two readings are ne
 package, then its emptied packaging. Read the gross with `read_for_entry`, then call
 `capture_weight(..., gross=that_reading)`; the measurement keeps both raw lines.
 
-A capture has two halves that may run on different threads: `read_for_entry` talks to the
-balance (blocking: a worker thread in the TUI) and `record_reading` / `record_tare_reading`
-store the result (on the store thread, through the TUI's `ServiceRunner`).
+A capture has two halves that may run on different threads: a read talks to the balance
+(blocking; `read_for_entry` here, `BalanceSession.read_next` on a worker thread in the TUI) and
+`record_reading` / `record_tare_reading` store the result (on the store thread, through the
+TUI's `ServiceRunner`).
 """
 
 from __future__ import annotations
@@ -56,6 +57,22 @@ def _text(value: Decimal) -> str:
     return format(value, "f")
 
 
+def _recordable(reading: Reading, unit: str, port: str, what: str = "package") -> Decimal:
+    """The reading's value in `unit`, when it may be recorded: stable, in a convertible unit, a load on the pan.
+
+    Raises:
+        InputError: the reading is not stable.
+        UnitMismatch: its unit cannot be converted to `unit`.
+        EmptyPan: it is zero or negative.
+    """
+    if not reading.stable:
+        raise InputError(f"an unstable reading ({reading}) is never recorded")
+    value = convert(reading, unit, port)
+    if value <= 0:
+        raise EmptyPan(port, f"the balance reads {reading}; put the {what} on the pan")
+    return value
+
+
 def _check_entry(entry: str, gross: Reading | None) -> None:
     """Refuse a capture that does not fit the entry of the lot (one reading, or gross then tare)."""
     if entry == "gross tare" and gross is None:
@@ -89,9 +106,7 @@ def read_for_entry(
         BalanceError: the balance failed (see `BalanceDriver.read_stable`).
     """
     reading = driver.read_stable(timeout, on_value=on_value, cancel=cancel)
-    value = convert(reading, weighing_unit, driver.port)
-    if value <= 0:
-        raise EmptyPan(driver.port, f"the balance reads {reading}; put the package on the pan")
+    _recordable(reading, weighing_unit, driver.port)
     return reading
 
 
@@ -100,7 +115,7 @@ def record_reading(
 ) -> tuple[Measurement, LotState]:
     """Record a stable reading (already read) as the next package: the store half of a capture.
 
-    The TUI reads on a worker thread (`read_for_entry`) and records on the store thread with this.
+    The TUI reads on a worker thread (`BalanceSession.read_next`) and records on the store thread with this.
 
     Args:
         services: the use-cases over the open store.
@@ -121,15 +136,9 @@ def record_reading(
     weighing, entry = services.weighing_entry(inspection_id)  # the header alone: record_weight checks the rest
     unit = weighing.symbol
     _check_entry(entry, gross)
-    for r in (gross, reading):
-        if r is not None and not r.stable:
-            raise InputError(f"an unstable reading ({r}) is never recorded")
-        if r is not None and convert(r, unit, port) <= 0:
-            raise EmptyPan(port, f"the balance reads {r}; put the package on the pan")
-    if gross is None:
-        return services.record_weight(inspection_id, _text(convert(reading, unit, port)), source="balance", raw=reading.raw)
-    text = f"{_text(convert(gross, unit, port))} {_text(convert(reading, unit, port))}"
-    return services.record_weight(inspection_id, text, source="balance", raw=f"{gross.raw}\n{reading.raw}")
+    readings = [r for r in (gross, reading) if r is not None]
+    text = " ".join(_text(_recordable(r, unit, port)) for r in readings)
+    return services.record_weight(inspection_id, text, source="balance", raw="\n".join(r.raw for r in readings))
 
 
 def capture_weight(
@@ -177,11 +186,7 @@ def record_tare_reading(services: Services, inspection_id: str, reading: Reading
         UnitMismatch, EmptyPan: the reading cannot be recorded.
     """
     weighing, _ = services.weighing_entry(inspection_id)
-    if not reading.stable:
-        raise InputError(f"an unstable reading ({reading}) is never recorded")
-    value = convert(reading, weighing.symbol, port)
-    if value <= 0:
-        raise EmptyPan(port, f"the balance reads {reading}; put the packaging on the pan")
+    value = _recordable(reading, weighing.symbol, port, "packaging")
     return services.record_tare_sample(inspection_id, _text(value), source="balance", raw=reading.raw)
 
 

@@ -213,12 +213,19 @@ class SqliteStore:
         return utc_text(self._clock())
 
     def _append(
-        self, kind: RecordKind, inspection_id: str | None, body: Mapping[str, Any], *, record_id: str | None = None
+        self,
+        kind: RecordKind,
+        inspection_id: str | None,
+        body: Mapping[str, Any],
+        *,
+        record_id: str | None = None,
+        checked_open: bool = False,
     ) -> Record:
         """Append the next record of this device and apply it to the projections, in one transaction.
 
         Returns after COMMIT (or, when called inside a caller's `_writing` block, as part of it: the
-        caller returns after its COMMIT).
+        caller returns after its COMMIT). `checked_open`: the caller has checked, inside the same
+        write transaction, that the inspection exists and is open (it cannot change before COMMIT).
 
         Raises:
             NotFoundError: the inspection does not exist.
@@ -226,7 +233,7 @@ class SqliteStore:
         """
         try:
             with self._writing():
-                if inspection_id is not None and kind is not RecordKind.INSPECTION_CREATED:
+                if inspection_id is not None and kind is not RecordKind.INSPECTION_CREATED and not checked_open:
                     self._require_open(inspection_id)
                 seq, prev_hash = last_link(self._db, self._device_id)
                 record = new_record(
@@ -520,7 +527,7 @@ class SqliteStore:
                 "reason": None,
                 "withdrawn": False,
             }
-            record = self._append(RecordKind.MEASUREMENT_RECORDED, inspection_id, body)
+            record = self._append(RecordKind.MEASUREMENT_RECORDED, inspection_id, body, checked_open=True)
         return measurement_from_row(self._measurement_row(record.id))
 
     def correct_measurement(
@@ -556,7 +563,7 @@ class SqliteStore:
                 "reason": why,
                 "withdrawn": False,
             }
-            record = self._append(RecordKind.MEASUREMENT_CORRECTED, old["inspection_id"], body)
+            record = self._append(RecordKind.MEASUREMENT_CORRECTED, old["inspection_id"], body, checked_open=True)
         return measurement_from_row(self._measurement_row(record.id))
 
     def withdraw_measurement(self, measurement_id: str, reason: str) -> Measurement:
@@ -578,7 +585,7 @@ class SqliteStore:
                 for key in ("position", "gross", "tare", "net", "unit", "weighing_unit", "density", "source", "raw")
             }
             body |= {"supersedes": old["id"], "reason": why, "withdrawn": True}
-            record = self._append(RecordKind.MEASUREMENT_WITHDRAWN, old["inspection_id"], body)
+            record = self._append(RecordKind.MEASUREMENT_WITHDRAWN, old["inspection_id"], body, checked_open=True)
         return measurement_from_row(self._measurement_row(record.id))
 
     def _current_version(self, measurement_id: str) -> Row:
