@@ -23,6 +23,7 @@ from fieldtool.tui.runner import ServiceRunner
 if TYPE_CHECKING:  # the domain is imported on the store thread, not before the first screen
     from fieldtool.balance.session import BalanceSession
     from fieldtool.core.inspection import Inspection
+    from fieldtool.plans.programme import Product
     from fieldtool.services import LotState
 
 TEXT_NEW = T("New inspection", "新建检验")
@@ -181,16 +182,15 @@ class FieldtoolApp(App[str | None]):
             return TareScreen(iid)
         return WeighingScreen(iid)
 
-    async def product_names(self, inspection: Inspection) -> tuple[str, str] | None:
-        """The (English, Chinese) names of an inspection's product from its programme, if it has one."""
+    async def product(self, inspection: Inspection) -> Product | None:
+        """An inspection's product from its programme (names, typical density …), if it has one."""
         h = inspection.header
         if not (h.programme_id and h.product_id):
             return None
         try:
-            product = await self.runner.call(lambda s: s.programme(h.programme_id or "").product(h.product_id or ""))
+            return await self.runner.call(lambda s: s.programme(h.programme_id or "").product(h.product_id or ""))
         except FieldtoolError:
             return None
-        return product.name_en, product.name_zh
 
     async def export_lot_report(self, inspection_id: str) -> Path | None:
         """Render an inspection's lot report (a draft while unfinished) off the event loop; say where it went.

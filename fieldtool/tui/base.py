@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from textual.binding import ActiveBinding
 from textual.screen import ModalScreen, Screen
+from textual.widgets import Label
 
 from fieldtool.errors import FieldtoolError
 from fieldtool.tui.i18n import T
@@ -14,6 +15,7 @@ from fieldtool.tui.keys import translated_bindings
 
 if TYPE_CHECKING:  # the services are imported on the store thread, not before the first screen
     from fieldtool.core.inspection import InspectionHeader
+    from fieldtool.plans.programme import Product
     from fieldtool.services import LotState, Services
     from fieldtool.tui.app import FieldtoolApp
 
@@ -53,6 +55,14 @@ class FieldtoolScreen(ScreenHelpers, Screen[None]):
 
     HELP_TITLE = T("Screen", "界面")
     """The screen's name in the help screen."""
+    STATUS_FIXED_SIZE = False
+    """True when the screen's ``#status`` line has a fixed size in its CSS: updating it needs no relayout."""
+
+    def _status(self, text: str, error: bool = False) -> None:
+        """Show a one-line message on the screen's ``#status`` label (in the error colour when `error`)."""
+        label = self.query_one("#status", Label)
+        label.update(text, layout=not self.STATUS_FIXED_SIZE)
+        label.set_class(error, "-error")
 
     @property
     def active_bindings(self) -> dict[str, ActiveBinding]:
@@ -73,20 +83,21 @@ class InspectionScreen(FieldtoolScreen):
         self.inspection_id = inspection_id
         self.state: LotState | None = None
         """The lot as stored, once loaded."""
-        self._product_names: tuple[str, str] | None = None
+        self.product: Product | None = None
+        """The lot's product in its programme, once loaded (None for a lot outside a programme)."""
 
     async def load(self) -> LotState | None:
         """Load the lot's state and its product's names from the programme; a user error is shown and gives None."""
         self.title = "fieldtool"
         state = await self.call(lambda s: s.lot_state(self.inspection_id))
         if state is not None:
-            self._product_names = await self.fapp.product_names(state.inspection)
+            self.product = await self.fapp.product(state.inspection)
         return state
 
     def product_line(self, header: InspectionHeader) -> str:
         """The product (in the current language, from the programme) and the brand, for the lot's heading."""
-        names = self._product_names
-        product = (names[1] if self.lang == "zh" else names[0]) if names else header.product_id or ""
+        p = self.product
+        product = (p.name_zh if self.lang == "zh" else p.name_en) if p is not None else header.product_id or ""
         return " ".join(x for x in (product, header.brand) if x)
 
 

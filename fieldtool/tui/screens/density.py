@@ -20,11 +20,11 @@ from textual.widgets import Footer, Header, Input, Label, Select
 from fieldtool.core.quantity import density_from_flask
 from fieldtool.errors import FieldtoolError
 from fieldtool.plans.programme import DENSITY_RANGE
-from fieldtool.services import LotState
 from fieldtool.tui.base import InspectionScreen
 from fieldtool.tui.i18n import T
 from fieldtool.tui.screens.modals import ConfirmModal
 from fieldtool.tui.screens.new_inspection import parse_positive
+from fieldtool.tui.widgets.select_options import replace_options
 
 TEXT = {
     "title": T("Density at 20 °C", "20 °C 密度"),
@@ -135,20 +135,10 @@ class DensityScreen(InspectionScreen):
         state = await self.load()
         if state is not None:
             self.state = state
-            self._typical = await self._typical_density(state)
+            self._typical = self.product.typical_density if self.product is not None else None
         self._show_method()
         self.relabel()
         self.query_one("#volume", Input).focus()
-
-    async def _typical_density(self, state: LotState) -> Decimal | None:
-        h = state.inspection.header
-        if not (h.programme_id and h.product_id):
-            return None
-        try:
-            product = await self.fapp.runner.call(lambda s: s.programme(h.programme_id or "").product(h.product_id or ""))
-        except FieldtoolError:
-            return None
-        return product.typical_density
 
     # -- rendering ---------------------------------------------------------------------------------
 
@@ -161,12 +151,7 @@ class DensityScreen(InspectionScreen):
         """Re-render every text in the current language."""
         self.sub_title = self.tr(TEXT["title"])
         self.query_one("#label-method", Label).update(self.tr(TEXT["method"]))
-        method = self.query_one("#density-method", Select)
-        current = method.value
-        method.set_options([(self.tr(TEXT["flask"]), "flask"), (self.tr(TEXT["typed"]), "typed")])
-        method.value = current
-        # Setting the same value again does not redraw it: force it, so the new label shows.
-        method.mutate_reactive(Select.value)  # type: ignore[misc]
+        replace_options(self.query_one("#density-method", Select), [(self.tr(TEXT["flask"]), "flask"), (self.tr(TEXT["typed"]), "typed")])
         for key in _FIELDS:
             self.query_one(f"#label-{key}", Label).update(self.tr(TEXT[key]))
             # The flask method needs the temperature; a density meter gives ρ at 20 °C itself.
@@ -307,9 +292,7 @@ class DensityScreen(InspectionScreen):
         try:
             await self.fapp.runner.call(lambda s: s.record_density(self.inspection_id, **values))
         except FieldtoolError as exc:
-            status = self.query_one("#status", Label)
-            status.update(str(exc))
-            status.add_class("-error")
+            self._status(str(exc), error=True)
             return
         await self.fapp.open_inspection(self.inspection_id, replace=True)
 

@@ -745,11 +745,6 @@ class NewInspectionScreen(FieldtoolScreen):
 
     # -- actions -----------------------------------------------------------------------------------
 
-    def _status(self, text: str, error: bool = False) -> None:
-        label = self.query_one("#status", Label)
-        label.update(text)
-        label.set_class(error, "-error")
-
     def _header(self) -> InspectionHeader:
         """The header as typed; call only when every field is valid."""
         nominal = parse_positive(self._text("nominal"))

@@ -16,8 +16,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Footer, Header, Label, Static
 
 from fieldtool.core.sampling import Draw
-from fieldtool.services import LotState
-from fieldtool.tui.base import FieldtoolScreen
+from fieldtool.tui.base import InspectionScreen
 from fieldtool.tui.i18n import T
 
 TEXT = {
@@ -54,7 +53,7 @@ def position_grid(positions: tuple[int, ...], lot_size: int, width: int = GRID_W
     return "\n".join("".join(str(p).rjust(cell) for p in row) for row in rows)
 
 
-class SampleScreen(FieldtoolScreen):
+class SampleScreen(InspectionScreen):
     """Shows which packages to pull from a lot whose sample fieldtool drew."""
 
     CSS_PATH = Path(__file__).with_name("sampling.tcss")
@@ -65,11 +64,7 @@ class SampleScreen(FieldtoolScreen):
     ]
 
     def __init__(self, inspection_id: str) -> None:
-        super().__init__(classes="sample-screen")
-        self.inspection_id = inspection_id
-        self.state: LotState | None = None
-        self._product_names: tuple[str, str] | None = None
-
+        super().__init__(inspection_id, "sample-screen")
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -80,12 +75,10 @@ class SampleScreen(FieldtoolScreen):
         yield Footer()
 
     async def on_mount(self) -> None:
-        self.title = "fieldtool"
-        state = await self.call(lambda s: s.lot_state(self.inspection_id))
+        state = await self.load()
         if state is None:
             return
         self.state = state
-        self._product_names = await self.fapp.product_names(state.inspection)
         stages = self.query_one("#stages", VerticalScroll)
         if state.draw is not None:
             for k, positions in enumerate(state.draw.stages, 1):
@@ -100,8 +93,7 @@ class SampleScreen(FieldtoolScreen):
         if self.state is None:
             return
         h = self.state.inspection.header
-        names = self._product_names
-        product = " ".join(x for x in ((names[1] if self.lang == "zh" else names[0]) if names else h.product_id or "", h.brand) if x)
+        product = self.product_line(h)
         method = self.tr(TEXT[h.sampling_method.value])
         d: Draw | None = self.state.draw
         self.query_one("#lot-head", Label).update(

@@ -204,11 +204,6 @@ class TareScreen(InspectionScreen, BalanceCapture):
         else:
             box.placeholder = self.tr(TEXT["prompt"], n=n, unit=unit)
 
-    def _status(self, text: str, error: bool = False) -> None:
-        label = self.query_one("#status", Label)
-        label.update(text)
-        label.set_class(error, "-error")
-
     # -- entering tares ----------------------------------------------------------------------------
 
     async def on_weight_input_entered(self, event: WeightInput.Entered) -> None:

@@ -86,6 +86,7 @@ class WeighingScreen(InspectionScreen, BalanceCapture):
     CSS_PATH = Path(__file__).with_name("weighing.tcss")
     HELP_TITLE = TEXT["title"]
     HELP_TEXT = CAPTURE_HELP
+    STATUS_FIXED_SIZE = True  # one line, full width (weighing.tcss): no relayout per package
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "home", "Home"),
         Binding("ctrl+z", "undo", "Undo last", priority=True),
@@ -199,11 +200,6 @@ class WeighingScreen(InspectionScreen, BalanceCapture):
             box.placeholder = self.tr(TEXT[key], n=n, unit=unit)
             if state.draw is not None and n <= len(state.draw.positions):
                 box.placeholder += "  ·  " + self.tr(TEXT["pull"], pos=state.draw.positions[n - 1])
-
-    def _status(self, text: str, error: bool = False) -> None:
-        label = self.query_one("#status", Label)
-        label.update(text, layout=False)  # one line, full width (weighing.tcss): no relayout per package
-        label.set_class(error, "-error")
 
     # -- entering weights --------------------------------------------------------------------------
 
