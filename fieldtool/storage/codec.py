@@ -35,11 +35,6 @@ Row = Mapping[str, Any]
 """A table row as sqlite-utils returns it."""
 
 
-def dec_text(value: Decimal | None) -> str | None:
-    """A decimal as its exact text, or None."""
-    return None if value is None else str(value)
-
-
 def dec(text: str | None) -> Decimal | None:
     """A decimal from its stored text, or None."""
     return None if text is None else Decimal(text)

@@ -290,22 +290,6 @@ def _initial(db: Database) -> None:
 
 # -- sync: device identities, the hub's registry and the laptop's receipts -----------------------
 
-SYNC_TABLES = (
-    "hub",
-    "hub_enrolments",
-    "hub_devices",
-    "hub_revocations",
-    "hub_nonces",
-    "hub_receipts",
-    "hub_flagged",
-    "hub_bundles",
-    "hub_assignments",
-    "sync_link",
-    "sync_receipts",
-    "sync_reference",
-)
-"""Every table that migration 0002 creates (fieldtool.sync: the hub's tables and the laptop's)."""
-
 
 @migrations(name="0002_sync")
 def _sync(db: Database) -> None:

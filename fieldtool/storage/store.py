@@ -36,7 +36,7 @@ from fieldtool.core.inspection import (
 )
 from fieldtool.core.quantity import UNITS, Kind, density_from_flask
 from fieldtool.core.quantity import unit as lookup_unit
-from fieldtool.core.records import Record, RecordKind, new_record
+from fieldtool.core.records import GENESIS, Record, RecordKind, new_record
 from fieldtool.core.tare import TareMethod
 from fieldtool.errors import InputError, NotFoundError, StoreError
 from fieldtool.storage import checks
@@ -1038,7 +1038,7 @@ class SqliteStore:
         row = self._one(
             "SELECT r.seq, r.hash FROM sync_receipts r JOIN sync_link l ON l.hub_id = r.hub_id "
             "WHERE r.device_id = ? ORDER BY r.seq DESC LIMIT 1", [self._device_id])
-        return (0, "0" * 64) if row is None else (int(row["seq"]), str(row["hash"]))
+        return (0, GENESIS) if row is None else (int(row["seq"]), str(row["hash"]))
 
     def unsynced_inspection_count(self) -> int:
         """This device's finalised inspections whose finalisation no hub has acknowledged yet."""

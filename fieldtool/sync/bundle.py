@@ -8,34 +8,17 @@ on the laptop, so its unsynced count goes down without a network.
 from __future__ import annotations
 
 import json
-import os
 from datetime import UTC, datetime
 from pathlib import Path
 
-from fieldtool.core.records import canonical_json
+from fieldtool.core.records import GENESIS, canonical_json
 from fieldtool.errors import InputError
+from fieldtool.files import write_atomically
 from fieldtool.storage import SqliteStore
 from fieldtool.sync import keys
 from fieldtool.sync.client import check_receipt_against_chain, verified_receipt
 from fieldtool.sync.errors import SyncError
 from fieldtool.sync.wire import Bundle, Receipt, make_bundle
-
-
-def write_atomically(path: Path, data: bytes) -> None:
-    """Write a file so that it is either complete or absent (a partial file is never left under its name).
-
-    Raises:
-        InputError: the file cannot be written.
-    """
-    partial = path.with_name(path.name + ".part")
-    try:
-        with open(partial, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        partial.replace(path)
-    except OSError as e:
-        raise InputError(f"cannot write {path}: {e.strerror}") from None
 
 
 def export_bundle(store: SqliteStore, key: keys.SigningKey, path: Path, everything: bool = False) -> Bundle:
@@ -51,7 +34,7 @@ def export_bundle(store: SqliteStore, key: keys.SigningKey, path: Path, everythi
         The bundle written (it may hold no record when everything was acknowledged).
     """
     store.sign_finalisations(keys.finalisation_signer(key))
-    after_seq, after_hash = (0, "0" * 64) if everything else store.acknowledged_head()
+    after_seq, after_hash = (0, GENESIS) if everything else store.acknowledged_head()
     records = list(store.records(after_seq=after_seq))
     created = datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
     bundle = make_bundle(store.device_id, key.public_key, created, after_seq, after_hash, records, key.sign)

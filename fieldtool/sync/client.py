@@ -8,7 +8,6 @@ stopped: the hub's head says what it holds.
 
 from __future__ import annotations
 
-import hashlib
 import http.client
 import itertools
 import json
@@ -24,7 +23,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from fieldtool.core.records import GENESIS
 from fieldtool.errors import FieldtoolError, InputError
+from fieldtool.files import write_atomically
 from fieldtool.storage import SqliteStore
 from fieldtool.sync import keys
 from fieldtool.sync.errors import AuthError, RefusedError, SyncError
@@ -81,7 +82,7 @@ class SyncResult:
     """Records the hub held already."""
     receipts: list[Receipt] = field(default_factory=list)
     """Every receipt received and verified, in order."""
-    head: tuple[int, str] = (0, "0" * 64)
+    head: tuple[int, str] = (0, GENESIS)
     """The acknowledged head at the end."""
     reference_files: list[str] = field(default_factory=list)
     """Programme and rule-set files written from the hub's reference data."""
@@ -370,8 +371,7 @@ def pull_reference(store: SqliteStore, client: HubClient, hub_key: str, hub_id: 
                 result.reference_problems.append(f"{what} with the unusable id {file_id!r} not applied")
                 continue
             current = known.get(file_id)
-            if current is not None and hashlib.sha256(current.read_bytes()).hexdigest() == hashlib.sha256(
-                    text.encode("utf-8")).hexdigest():
+            if current is not None and current.read_bytes() == text.encode("utf-8"):
                 continue
             with tempfile.TemporaryDirectory() as scratch:
                 candidate = Path(scratch) / f"{file_id}.toml"
@@ -382,10 +382,7 @@ def pull_reference(store: SqliteStore, client: HubClient, hub_key: str, hub_id: 
                     result.reference_problems.append(f"{what} {file_id} from the hub not applied: {e}")
                     continue
             target.mkdir(parents=True, exist_ok=True)
-            destination = target / f"{file_id}.toml"
-            partial = destination.with_suffix(".toml.part")
-            partial.write_text(text, encoding="utf-8")
-            partial.replace(destination)
+            write_atomically(target / f"{file_id}.toml", text.encode("utf-8"))
             result.reference_files.append(f"{what} {file_id}")
 
 

@@ -452,6 +452,3 @@ def open_hub(db: Path, clock: Callable[[], datetime] | None = None) -> tuple[Sql
         raise
 
 
-def reference_json(document: dict[str, Any]) -> str:
-    """The reference document as stored on a laptop (canonical JSON text)."""
-    return json.dumps(document, sort_keys=True, ensure_ascii=False)

@@ -34,6 +34,7 @@ from fieldtool.sync.wire import (
     HEADER_SIGNATURE,
     HEADER_TIME,
     FormatError,
+    no_float,
     record_from_dict,
 )
 
@@ -78,13 +79,9 @@ async def _body(request: Request) -> bytes | Response:
     return b"".join(chunks)
 
 
-def _no_float(text: str) -> Any:
-    raise FormatError(f"a number with a fraction ({text}) cannot enter a record: decimals travel as strings")
-
-
 def _json(body: bytes) -> Any:
     try:
-        return json.loads(body.decode("utf-8"), parse_float=_no_float)
+        return json.loads(body.decode("utf-8"), parse_float=no_float)
     except (UnicodeDecodeError, json.JSONDecodeError) as e:
         raise FormatError(f"the request body is not complete JSON ({e}); was the upload cut?") from None
 

@@ -268,7 +268,7 @@ def bundle_from_bytes(data: bytes, name: str) -> Bundle:
             message names the file.
     """
     try:
-        doc = json.loads(data.decode("utf-8"), parse_float=_no_float)
+        doc = json.loads(data.decode("utf-8"), parse_float=no_float)
     except (UnicodeDecodeError, json.JSONDecodeError) as e:
         raise FormatError(f"{name} is not a complete bundle (not valid JSON: {e}); was it truncated?") from None
     if not isinstance(doc, dict) or doc.get("type") != BUNDLE_TYPE:
@@ -290,7 +290,8 @@ def bundle_from_bytes(data: bytes, name: str) -> Bundle:
                   records, doc["signature"])
 
 
-def _no_float(text: str) -> Any:
+def no_float(text: str) -> Any:
+    """A `json.loads` parse_float that refuses any number with a fraction (decimals travel as strings)."""
     raise FormatError(f"a number with a fraction ({text}) cannot enter a record: decimals travel as strings")
 
 
