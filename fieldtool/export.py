@@ -214,7 +214,7 @@ def _lot_row(inspection: Inspection, verdict: StoredVerdict | None, names: _Name
         "site_kind": h.site_kind.value,
         "brand": h.brand,
         "batch": h.batch,
-        "production_date": _day(h.production_date),
+        "production_date": _iso(h.production_date),
         "nominal": _dec(h.nominal),
         "unit": h.unit,
         "lot_size": h.lot_size,
@@ -227,9 +227,9 @@ def _lot_row(inspection: Inspection, verdict: StoredVerdict | None, names: _Name
         "tare_method": h.tare_method.value,
         "notes": h.notes,
         "device_id": inspection.device_id,
-        "created_at": _time(inspection.created_at),
+        "created_at": _iso(inspection.created_at),
         "status": "final" if inspection.is_final else "open",
-        "finalised_at": _time(inspection.finalised_at),
+        "finalised_at": _iso(inspection.finalised_at),
         "finalised_by": inspection.finalised_by,
         "measurement_versions": versions,
     }
@@ -245,7 +245,7 @@ def _lot_row(inspection: Inspection, verdict: StoredVerdict | None, names: _Name
             "tne": _dec(verdict.inputs.tne),
             "sample_size": len(verdict.inputs.nets),
             "verdict_id": verdict.id,
-            "evaluated_at": _time(verdict.evaluated_at),
+            "evaluated_at": _iso(verdict.evaluated_at),
             "engine_version": verdict.engine_version,
         }
         for code, observed, limit in (
@@ -292,7 +292,7 @@ def _measurement_rows(history: Sequence[Measurement], verdict: StoredVerdict | N
             "raw": m.raw,
             "supersedes": m.supersedes,
             "reason": m.reason,
-            "recorded_at": _time(m.recorded_at),
+            "recorded_at": _iso(m.recorded_at),
         })
     return rows
 
@@ -301,11 +301,7 @@ def _dec(value: Decimal | None) -> str | None:
     return None if value is None else str(value)
 
 
-def _day(value: date | None) -> str | None:
-    return None if value is None else value.isoformat()
-
-
-def _time(value: datetime | None) -> str | None:
+def _iso(value: date | datetime | None) -> str | None:
     return None if value is None else value.isoformat()
 
 

@@ -29,7 +29,7 @@ from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 from fractions import Fraction
 
-from fieldtool.core.evaluate import LotEvaluation, MeanStatistics, PackageClass, Progress, classify
+from fieldtool.core.evaluate import LotEvaluation, MeanStatistics, PackageClass, Progress
 from fieldtool.core.inspection import (
     Balance,
     DensityRecord,
@@ -331,16 +331,17 @@ def lot_report_data(services: Services, inspection_id: str, allow_draft: bool = 
     history = tuple(store.measurement_history(inspection_id))
     by_id = {m.id: m for m in history}
     mean_n = progress.plan.mean_n
+    # The lot's state has classified every current package already, in the same order.
     packages = tuple(
         PackageRow(
-            number=i,
+            number=r.index,
             measurement=m,
-            shortfall=h.nominal - m.net,
-            cls=classify(m.net, h.nominal, t),
+            shortfall=r.shortfall,
+            cls=r.cls,
             corrected=m.supersedes is not None,
-            in_mean_sample=mean_n is not None and i <= mean_n,
+            in_mean_sample=mean_n is not None and r.index <= mean_n,
         )
-        for i, m in enumerate(state.measurements, start=1)
+        for r, m in zip(progress.packages, state.measurements, strict=True)
     )
     corrections = tuple(
         CorrectionRow(position=m.position, original=by_id[m.supersedes], replacement=m)

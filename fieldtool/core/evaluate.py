@@ -137,9 +137,7 @@ class MeanStatistics:
     @property
     def lam_s(self) -> Decimal:
         """λ·s rounded for display (0 when λ = 0 or n < 2)."""
-        if self.variance_exact is None or self.lam == 0:
-            return self._q(Decimal(0))
-        return self._q(self.lam * _sqrt(self.variance_exact))
+        return self._q(self._lam_s_precise())
 
     def limit(self, nominal: Decimal) -> Decimal:
         """The mean limit Qn − λ·s, for display."""

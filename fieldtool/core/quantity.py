@@ -121,17 +121,6 @@ def decimals_of(value: Decimal) -> int:
     return max(0, -exponent)
 
 
-def volume_from_mass(mass_g: Decimal, density_g_per_ml: Decimal) -> Decimal:
-    """The volume in mL of a liquid from its mass in g and its density at 20 °C in g/mL (V = m / ρ).
-
-    Raises:
-        InputError: the density is not positive.
-    """
-    if density_g_per_ml <= 0:
-        raise InputError(f"density must be positive; got {density_g_per_ml} g/mL")
-    return mass_g / density_g_per_ml
-
-
 DENSITY_STEP = Decimal("0.00001")
 """Densities from a flask are kept to this step, in g/mL."""
 

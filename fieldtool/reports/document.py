@@ -93,8 +93,6 @@ HEAD_FILL = colors.HexColor("#E4E7EC")
 ZEBRA_FILL = colors.HexColor("#F6F7F9")
 PASS_HEX = "#1B5E20"
 FAIL_HEX = "#B71C1C"
-PASS_INK = colors.HexColor(PASS_HEX)
-FAIL_INK = colors.HexColor(FAIL_HEX)
 DRAFT_INK = colors.HexColor("#C62828")
 
 _PRODUCER = "fieldtool (reportlab)"

@@ -138,10 +138,6 @@ def _city_label(styles: ReportStyles, zh: str, en: str) -> str:
     return _t(styles, zh, en, sep=" ")
 
 
-def _count_text(c: Counts) -> str:
-    return f"{c.lots}"
-
-
 def _style(styles: ReportStyles, name: str, base: ParagraphStyle, **kw: Any) -> ParagraphStyle:
     return ParagraphStyle(name, parent=base, **kw)
 
