@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 PROG = "fieldtool"
 
 
-class _Parser(argparse.ArgumentParser):
+class OneLineParser(argparse.ArgumentParser):
     """An argument parser whose errors are one line and exit 2."""
 
     def error(self, message: str) -> NoReturn:
@@ -33,12 +33,12 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog=PROG, description="Offline net-content inspections of prepackaged goods.")
+    parser = OneLineParser(prog=PROG, description="Offline net-content inspections of prepackaged goods.")
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
     parser.add_argument("--db", type=Path, help="database file (default: in the user data directory; see 'fieldtool locate')")
     parser.add_argument("--lang", choices=["en", "zh"], help="language of the TUI (default: from the system locale)")
     parser.add_argument("--inspection", metavar="ID", help="open this inspection in the TUI at once (resume it)")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=OneLineParser)
 
     tui = sub.add_parser("tui", help="open the inspector's terminal UI (the default command)")
     tui.add_argument("--db", type=Path, dest="sub_db", help="database file")
@@ -69,7 +69,7 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("file", nargs="?", metavar="FILE", help="net quantities ('-' for stdin)")
 
     plans = sub.add_parser("plans", help="list or show rule sets")
-    plans_sub = plans.add_subparsers(dest="plans_command", metavar="ACTION", parser_class=_Parser, required=True)
+    plans_sub = plans.add_subparsers(dest="plans_command", metavar="ACTION", parser_class=OneLineParser, required=True)
     p_list = plans_sub.add_parser("list", help="list the rule sets")
     p_list.add_argument("--json", action="store_true")
     p_show = plans_sub.add_parser("show", help="print a rule set's tables")
@@ -77,7 +77,7 @@ def _parser() -> argparse.ArgumentParser:
     p_show.add_argument("--json", action="store_true")
 
     prog = sub.add_parser("programme", help="list or show inspection programmes")
-    prog_sub = prog.add_subparsers(dest="programme_command", metavar="ACTION", parser_class=_Parser, required=True)
+    prog_sub = prog.add_subparsers(dest="programme_command", metavar="ACTION", parser_class=OneLineParser, required=True)
     g_list = prog_sub.add_parser("list", help="list the programmes")
     g_list.add_argument("--json", action="store_true")
     g_show = prog_sub.add_parser("show", help="print a programme: cities, products, quotas")
@@ -86,7 +86,7 @@ def _parser() -> argparse.ArgumentParser:
     g_show.add_argument("--lang", choices=["en", "zh"], default="en")
 
     report = sub.add_parser("report", help="PDF reports: one lot, or the programme summary")
-    report_sub = report.add_subparsers(dest="report_command", metavar="KIND", parser_class=_Parser, required=True)
+    report_sub = report.add_subparsers(dest="report_command", metavar="KIND", parser_class=OneLineParser, required=True)
     r_lot = report_sub.add_parser("lot", help="the lot report of one inspection (定量包装商品净含量计量检验报告)")
     r_lot.add_argument("inspection_id", metavar="INSPECTION_ID")
     r_lot.add_argument("--draft", action="store_true", help="report an unfinished inspection, marked DRAFT on every page")

@@ -326,11 +326,6 @@ def _add(args: argparse.Namespace) -> int:
 # -- on its own ----------------------------------------------------------------------------------
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> NoReturn:
-        self.exit(2, f"{self.prog}: {message} (see {self.prog} --help)\n")
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``fieldtool balance …`` on its own; returns the exit status.
 
@@ -340,8 +335,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     words = list(sys.argv[1:] if argv is None else argv)
     if words[:1] != ["balance"]:
         words.insert(0, "balance")
-    parser = _Parser(prog=PROG)
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser, required=True)
+    from fieldtool.cli import OneLineParser  # the main CLI imports this module lazily: no cycle
+
+    parser = OneLineParser(prog=PROG)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=OneLineParser, required=True)
     add_commands(sub)
     args = parser.parse_args(words)
     try:

@@ -12,7 +12,7 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 from fieldtool.errors import FieldtoolError, InputError
 
@@ -323,17 +323,12 @@ def _import(hub: Any, args: argparse.Namespace) -> int:
     return 0
 
 
-class _Parser(argparse.ArgumentParser):
-    """An argument parser whose errors are one line and exit 2 (as the main CLI's)."""
-
-    def error(self, message: str) -> NoReturn:
-        self.exit(2, f"{self.prog}: {message} (see {self.prog} --help)\n")
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the sync commands alone (``python -m fieldtool.cli_sync``); returns the exit status."""
-    parser = _Parser(prog="fieldtool", description="fieldtool sync commands")
-    add_commands(parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser, required=True))
+    from fieldtool.cli import OneLineParser  # the main CLI imports this module lazily: no cycle
+
+    parser = OneLineParser(prog="fieldtool", description="fieldtool sync commands")
+    add_commands(parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=OneLineParser, required=True))
     args = parser.parse_args(argv)
     try:
         status = run(args)
