@@ -76,6 +76,25 @@ def header() -> InspectionHeader:
     )
 
 
+class Lots:
+    """The inspection to record into: a new one each time the last one's sample is complete (n = 125 here)."""
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        self._new()
+
+    def _new(self) -> None:
+        self.id = self.services.start_inspection(header()).id
+        self.left = self.services.lot_state(self.id).progress.needed
+
+    def next(self) -> str:
+        """The id of an inspection with room for one more package (the switch is not timed apart: it is rare)."""
+        if self.left == 0:
+            self._new()
+        self.left -= 1
+        return self.id
+
+
 def rate(n: int, body: Callable[[], None]) -> float:
     start = time.perf_counter()
     for _ in range(n):
@@ -106,17 +125,17 @@ def one_round(weights_file: Path, packages: int, work: Path) -> dict[str, float]
     try:
         with SqliteStore.open(db) as store:
             services = Services(store)
-            iid = services.start_inspection(header()).id
+            lots = Lots(services)
             session.open()
-            rates["capture"] = rate(packages, lambda: record_reading(services, iid, session.read_next("g", timeout=5)) and None)
+            rates["capture"] = rate(packages, lambda: record_reading(services, lots.next(), session.read_next("g", timeout=5)) and None)
     finally:
         session.close()
         sim.stop()
     typed = iter(weights_file.read_text().split())
     with SqliteStore.open(work / f"typed-{time.monotonic_ns()}.db") as store:
         services = Services(store)
-        iid = services.start_inspection(header()).id
-        rates["typed"] = rate(packages, lambda: services.record_weight(iid, next(typed)) and None)
+        lots = Lots(services)
+        rates["typed"] = rate(packages, lambda: services.record_weight(lots.next(), next(typed)) and None)
     return rates
 
 
