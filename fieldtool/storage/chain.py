@@ -45,6 +45,11 @@ def last_link(db: Database, device_id: str) -> tuple[int, str]:
     row = next(
         db.query("SELECT seq, hash FROM records WHERE device_id = ? ORDER BY seq DESC LIMIT 1", [device_id]), None
     )
+    return link_of(row)
+
+
+def link_of(row: Row | None) -> tuple[int, str]:
+    """The (seq, hash) of a row that names a link of a chain: (0, GENESIS) for no row (before the first record)."""
     return (0, GENESIS) if row is None else (int(row["seq"]), str(row["hash"]))
 
 
@@ -63,6 +68,19 @@ def record_from_row(row: Row, body: Any) -> Record:
     )
 
 
+def decode_record(row: Row) -> Record:
+    """A record from its `records` row, its body decoded from JSON.
+
+    Raises:
+        StoreError: the stored body is not valid JSON.
+    """
+    try:
+        body = json.loads(row["body"])
+    except json.JSONDecodeError as e:
+        raise StoreError(f"record {row['id']} has a body that is not JSON: {e}") from None
+    return record_from_row(row, body)
+
+
 def read_records(db: Database, device_id: str, after_seq: int = 0) -> Iterator[Record]:
     """One device's records with seq greater than `after_seq`, in order.
 
@@ -70,11 +88,7 @@ def read_records(db: Database, device_id: str, after_seq: int = 0) -> Iterator[R
         StoreError: a stored body is not valid JSON.
     """
     for row in db.query("SELECT * FROM records WHERE device_id = ? AND seq > ? ORDER BY seq", [device_id, after_seq]):
-        try:
-            body = json.loads(row["body"])
-        except json.JSONDecodeError as e:
-            raise StoreError(f"record {row['id']} has a body that is not JSON: {e}") from None
-        yield record_from_row(row, body)
+        yield decode_record(row)
 
 
 def chain_report(db: Database) -> list[str]:

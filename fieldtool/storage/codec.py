@@ -40,6 +40,16 @@ def dec(text: str | None) -> Decimal | None:
     return None if text is None else Decimal(text)
 
 
+def iso_day(day: date | None) -> str | None:
+    """A calendar date as its stored text (ISO 8601), or None."""
+    return None if day is None else day.isoformat()
+
+
+def day_from_iso(text: str | None) -> date | None:
+    """A calendar date from its stored text, or None."""
+    return None if text is None else date.fromisoformat(text)
+
+
 def utc_text(moment: datetime) -> str:
     """An aware datetime as ISO 8601 in UTC with microseconds (text order is time order).
 
@@ -72,7 +82,7 @@ def header_body(header: InspectionHeader) -> dict[str, Any]:
         "product_id": header.product_id,
         "brand": header.brand,
         "batch": header.batch,
-        "production_date": None if header.production_date is None else header.production_date.isoformat(),
+        "production_date": iso_day(header.production_date),
         "nominal": header.nominal,
         "unit": header.unit,
         "lot_size": header.lot_size,
@@ -98,7 +108,7 @@ def header_from_row(row: Row) -> InspectionHeader:
         product_id=row["product_id"],
         brand=row["brand"],
         batch=row["batch"],
-        production_date=None if row["production_date"] is None else date.fromisoformat(row["production_date"]),
+        production_date=day_from_iso(row["production_date"]),
         nominal=Decimal(row["nominal"]),
         unit=row["unit"],
         lot_size=row["lot_size"],
@@ -146,7 +156,7 @@ def balance_from_row(row: Row) -> Balance:
         accuracy_class=row["accuracy_class"],
         mpe=dec(row["mpe"]),
         certificate=row["certificate"],
-        calibration_due=None if row["calibration_due"] is None else date.fromisoformat(row["calibration_due"]),
+        calibration_due=day_from_iso(row["calibration_due"]),
         connection=row["connection"],
         added_at=utc(row["added_at"]),
     )
