@@ -1,7 +1,7 @@
 """Provides the ``fieldtool balance`` commands: ``simulate`` a balance, ``probe`` a connection, ``add`` one to the register.
 
-Wired into `fieldtool.cli` with two lines (`add_commands` on the sub-parsers, `run` in `main`);
-also runnable on its own: ``python -m fieldtool.cli_balance simulate --protocol mt-sics --listen pty``.
+Wired into `fieldtool.cli.main` with two lines (`add_commands` on the sub-parsers, `run` in `main`);
+also runnable on its own: ``python -m fieldtool.cli.balance simulate --protocol mt-sics --listen pty``.
 Every user mistake and every balance failure ends as one line on stderr and exit status 2.
 """
 
@@ -19,13 +19,14 @@ from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
+from fieldtool.cli.parser import OneLineParser
 from fieldtool.errors import FieldtoolError, InputError
+from fieldtool.infra.config import BALANCE_PROTOCOL_NAMES, BALANCE_PROTOCOLS
 
 if TYPE_CHECKING:
     from fieldtool.balance.sim import Simulator
 
 PROG = "fieldtool"
-PROTOCOL_NAMES = ("mt-sics", "sbi", "and")
 
 CONTROLS = """\
 controls (one a line on stdin):
@@ -51,7 +52,7 @@ def add_commands(subparsers: Any) -> None:
         "connect to (socket://HOST:PORT or the pseudo-terminal's /dev/pts/N); then it serves until "
         "Ctrl-C, SIGTERM or 'quit'. Lines on stdin control it (type 'help')."
     ))
-    sim.add_argument("--protocol", required=True, choices=PROTOCOL_NAMES, help="the protocol to speak")
+    sim.add_argument("--protocol", required=True, choices=BALANCE_PROTOCOL_NAMES, help="the protocol to speak")
     sim.add_argument("--listen", required=True, metavar="tcp:HOST:PORT|pty",
                      help="tcp:127.0.0.1:PORT (PORT 0: any free port; tcp:PORT for loopback) or pty")
     sim.add_argument("--weights", type=Path, metavar="FILE", help="the script: one package load a line, in --unit")
@@ -102,7 +103,7 @@ def _connection_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--port", required=True, metavar="URL|DEVICE",
                         help="a device (/dev/ttyUSB0, COM3, with ?baud=9600&bits=8&parity=N&stop=1&handshake=none) "
                              "or a URL (socket://HOST:PORT, tcp:HOST:PORT, rfc2217://HOST:PORT)")
-    parser.add_argument("--protocol", default="auto", choices=("auto", *PROTOCOL_NAMES), help="the protocol (default auto: probe)")
+    parser.add_argument("--protocol", default="auto", choices=BALANCE_PROTOCOLS, help="the protocol (default auto: probe)")
     parser.add_argument("--baud", type=int, help="bits per second (default 9600)")
     parser.add_argument("--bits", type=int, choices=(7, 8), help="data bits (default 8)")
     parser.add_argument("--parity", choices=("N", "E", "O", "M", "S"), help="parity (default N)")
@@ -296,11 +297,11 @@ def _probe(args: argparse.Namespace) -> int:
 
 
 def _add(args: argparse.Namespace) -> int:
-    from fieldtool import paths
     from fieldtool.balance.probe import connect
-    from fieldtool.balance.register import register_identified
-    from fieldtool.services import Services
+    from fieldtool.infra import paths
     from fieldtool.storage import SqliteStore
+    from fieldtool.usecases.balance import register_identified
+    from fieldtool.usecases.inspection import Services
 
     due = None
     if args.due:
@@ -329,13 +330,12 @@ def _add(args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``fieldtool balance …`` on its own; returns the exit status.
 
-    ``python -m fieldtool.cli_balance simulate …`` and ``python -m fieldtool.cli_balance balance simulate …``
+    ``python -m fieldtool.cli.balance simulate …`` and ``python -m fieldtool.cli.balance balance simulate …``
     are the same.
     """
     words = list(sys.argv[1:] if argv is None else argv)
     if words[:1] != ["balance"]:
         words.insert(0, "balance")
-    from fieldtool.cli import OneLineParser  # the main CLI imports this module lazily: no cycle
 
     parser = OneLineParser(prog=PROG)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=OneLineParser, required=True)

@@ -14,22 +14,16 @@ import sys
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from fieldtool import __version__
+from fieldtool.cli.parser import OneLineParser
 from fieldtool.errors import FieldtoolError, InputError, StoreError
 
 if TYPE_CHECKING:
-    from fieldtool.services import Services
+    from fieldtool.usecases.inspection import Services
 
 PROG = "fieldtool"
-
-
-class OneLineParser(argparse.ArgumentParser):
-    """An argument parser whose errors are one line and exit 2."""
-
-    def error(self, message: str) -> NoReturn:
-        self.exit(2, f"{self.prog}: {message} (see {self.prog} --help)\n")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -68,21 +62,9 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--json", action="store_true", help="print JSON instead of text")
     check.add_argument("file", nargs="?", metavar="FILE", help="net quantities ('-' for stdin)")
 
-    plans = sub.add_parser("plans", help="list or show rule sets")
-    plans_sub = plans.add_subparsers(dest="plans_command", metavar="ACTION", parser_class=OneLineParser, required=True)
-    p_list = plans_sub.add_parser("list", help="list the rule sets")
-    p_list.add_argument("--json", action="store_true")
-    p_show = plans_sub.add_parser("show", help="print a rule set's tables")
-    p_show.add_argument("id")
-    p_show.add_argument("--json", action="store_true")
-
-    prog = sub.add_parser("programme", help="list or show inspection programmes")
-    prog_sub = prog.add_subparsers(dest="programme_command", metavar="ACTION", parser_class=OneLineParser, required=True)
-    g_list = prog_sub.add_parser("list", help="list the programmes")
-    g_list.add_argument("--json", action="store_true")
-    g_show = prog_sub.add_parser("show", help="print a programme: cities, products, quotas")
-    g_show.add_argument("id")
-    g_show.add_argument("--json", action="store_true")
+    _list_and_show(sub, "plans", "list or show rule sets", "list the rule sets", "print a rule set's tables")
+    g_show = _list_and_show(sub, "programme", "list or show inspection programmes", "list the programmes",
+                            "print a programme: cities, products, quotas")
     g_show.add_argument("--lang", choices=["en", "zh"], default="en")
 
     report = sub.add_parser("report", help="PDF reports: one lot, or the programme summary")
@@ -110,7 +92,8 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("--product", action="append", metavar="PRODUCT", help="only this product (repeat for more)")
     export.add_argument("--db", type=Path, dest="sub_db", help="database file")
 
-    from fieldtool import cli_balance, cli_sync
+    from fieldtool.cli import balance as cli_balance
+    from fieldtool.cli import sync as cli_sync
 
     cli_sync.add_commands(sub)
     cli_balance.add_commands(sub)
@@ -119,6 +102,18 @@ def _parser() -> argparse.ArgumentParser:
     locate.add_argument("--db", type=Path, dest="sub_db", help="database file (default: in the user data directory)")
     locate.add_argument("--json", action="store_true")
     return parser
+
+
+def _list_and_show(sub: Any, command: str, help_text: str, list_help: str, show_help: str) -> argparse.ArgumentParser:
+    """Add ``COMMAND list [--json]`` and ``COMMAND show ID [--json]``; returns the ``show`` parser."""
+    group = sub.add_parser(command, help=help_text)
+    actions = group.add_subparsers(dest=f"{command}_command", metavar="ACTION", parser_class=OneLineParser, required=True)
+    listing = actions.add_parser("list", help=list_help)
+    listing.add_argument("--json", action="store_true")
+    show: argparse.ArgumentParser = actions.add_parser("show", help=show_help)
+    show.add_argument("id")
+    show.add_argument("--json", action="store_true")
+    return show
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -140,7 +135,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _report(args)
         if args.command == "export":
             return _export(args)
-        from fieldtool import cli_balance, cli_sync
+        from fieldtool.cli import balance as cli_balance
+        from fieldtool.cli import sync as cli_sync
 
         for status in (cli_sync.run(args), cli_balance.run(args) if args.command == "balance" else None):
             if status is not None:
@@ -165,7 +161,7 @@ def _open_input(name: str) -> tuple[TextIO, str]:
 
 
 def _check(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
-    from fieldtool.check import EXIT_CODES, batch_lines, check_lot, evaluation_as_dict, read_nets
+    from fieldtool.usecases.check import EXIT_CODES, batch_lines, check_lot, evaluation_as_dict, read_nets
 
     if args.batch:
         if any(v is not None for v in (args.plan, args.nominal, args.unit, args.lot_size, args.file)):
@@ -199,7 +195,7 @@ def _check(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     if args.json:
         print(json.dumps(result, ensure_ascii=False, indent=2))
     else:
-        from fieldtool.textout import format_evaluation
+        from fieldtool.cli.textout import format_evaluation
 
         print(format_evaluation(ev))
     return EXIT_CODES[result["verdict"]]
@@ -218,8 +214,8 @@ def _batch_summary(number: int, r: dict[str, Any]) -> str:
 
 
 def _plans(args: argparse.Namespace) -> int:
+    from fieldtool.cli.textout import format_rule_set, rule_set_as_dict
     from fieldtool.plans.rules import all_rule_sets, load_rule_set
-    from fieldtool.textout import format_rule_set, rule_set_as_dict
 
     if args.plans_command == "list":
         rule_sets = all_rule_sets()
@@ -236,7 +232,8 @@ def _plans(args: argparse.Namespace) -> int:
 
 
 def _programme(args: argparse.Namespace) -> int:
-    from fieldtool.plans.programme import all_programmes, format_programme, load_programme, programme_as_dict
+    from fieldtool.cli.textout import format_programme, programme_as_dict
+    from fieldtool.plans.programme import all_programmes, load_programme
 
     if args.programme_command == "list":
         programmes = all_programmes()
@@ -255,15 +252,15 @@ def _programme(args: argparse.Namespace) -> int:
 
 
 def _db_path(args: argparse.Namespace) -> Path:
-    from fieldtool import paths
+    from fieldtool.infra import paths
 
     chosen = getattr(args, "sub_db", None) or args.db
     return Path(chosen) if chosen else paths.default_db()
 
 
 def _tui(args: argparse.Namespace) -> int:
-    from fieldtool import paths
-    from fieldtool.config import load_settings
+    from fieldtool.infra import paths
+    from fieldtool.infra.config import load_settings
     from fieldtool.tui.i18n import system_lang
     from fieldtool.tui.runner import ServiceRunner
 
@@ -278,9 +275,9 @@ def _tui(args: argparse.Namespace) -> int:
     if not sys.stdin.isatty() or not sys.stdout.isatty():
         raise InputError("the TUI needs a terminal; for scripts use 'fieldtool check' (see fieldtool --help)")
     def open_services() -> Services:  # runs on the store thread, while the UI starts
-        from fieldtool.services import Services
         from fieldtool.storage import SqliteStore
         from fieldtool.sync import keys
+        from fieldtool.usecases.inspection import Services
 
         key = keys.load_or_create(paths.data_dir() / keys.KEY_FILE)
         return Services(SqliteStore.open(db), signer=key)
@@ -307,23 +304,23 @@ def _existing_db(args: argparse.Namespace) -> Path:
 
 def _report(args: argparse.Namespace) -> int:
     from fieldtool.reports.fonts import find_cjk_font
-    from fieldtool.services import Services
     from fieldtool.storage import SqliteStore
+    from fieldtool.usecases.inspection import Services
 
     db = _existing_db(args)
     font = find_cjk_font(args.font, notify=lambda msg: print(f"{PROG}: {msg}", file=sys.stderr))
     with SqliteStore.open(db) as store:
         services = Services(store)
         if args.report_command == "lot":
-            from fieldtool.report_data import lot_report_data
             from fieldtool.reports.lot import render_lot_report
+            from fieldtool.usecases.lot_report import lot_report_data
 
             data = lot_report_data(services, args.inspection_id, allow_draft=args.draft)
             pages = render_lot_report(data, args.output, lang=args.lang, font=font, draft=args.draft)
             print(f"{args.output}: lot report {data.report_number}, {pages} pages")
             return 0
         from fieldtool.reports.summary import render_programme_summary
-        from fieldtool.summary_data import programme_summary_data
+        from fieldtool.usecases.summary import programme_summary_data
 
         summary = programme_summary_data(
             services, args.programme, cities=args.city, products=args.product,
@@ -344,9 +341,9 @@ def _day(text: str | None, option: str) -> date | None:
 
 
 def _export(args: argparse.Namespace) -> int:
-    from fieldtool.export import export
-    from fieldtool.services import Services
     from fieldtool.storage import SqliteStore
+    from fieldtool.usecases.export import export
+    from fieldtool.usecases.inspection import Services
 
     db = _existing_db(args)
     with SqliteStore.open(db) as store:
@@ -358,10 +355,10 @@ def _export(args: argparse.Namespace) -> int:
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from fieldtool import paths
-    from fieldtool.demo import DemoClock, build_demo
-    from fieldtool.services import Services
+    from fieldtool.infra import paths
     from fieldtool.storage import SqliteStore
+    from fieldtool.usecases.demo import DemoClock, build_demo
+    from fieldtool.usecases.inspection import Services
 
     chosen = getattr(args, "sub_db", None) or args.db
     db = Path(chosen) if chosen else paths.data_dir() / "demo.db"
@@ -400,9 +397,9 @@ def _demo_tui(args: argparse.Namespace, db: Path) -> int:
     if not args.balance:
         return _tui(args)
     from fieldtool.balance.sim import Simulator
-    from fieldtool.demo import demo_balance
-    from fieldtool.services import Services
     from fieldtool.storage import SqliteStore
+    from fieldtool.usecases.demo_balance import demo_balance
+    from fieldtool.usecases.inspection import Services
 
     with SqliteStore.open(db) as store:
         simulated = demo_balance(Services(store), seed=args.seed)
@@ -417,7 +414,7 @@ def _demo_tui(args: argparse.Namespace, db: Path) -> int:
 
 
 def _locate(args: argparse.Namespace) -> int:
-    from fieldtool import paths
+    from fieldtool.infra import paths
     from fieldtool.plans.where import programmes_dirs, rules_dirs
 
     places = {

@@ -1,7 +1,7 @@
 """Provides the sync commands of the CLI: ``verify``, ``sync``, ``bundle`` and ``hub``.
 
 `add_commands` adds them to the main parser's subparsers; `run` runs one of them, or returns
-None when the command is not one of these. ``python -m fieldtool.cli_sync ...`` runs them alone.
+None when the command is not one of these. ``python -m fieldtool.cli.sync ...`` runs them alone.
 Every user mistake ends as one line on stderr and a non-zero exit, never a traceback.
 """
 
@@ -10,10 +10,11 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from fieldtool.cli.parser import OneLineParser
 from fieldtool.errors import FieldtoolError, InputError
 
 COMMANDS = ("verify", "sync", "bundle", "hub")
@@ -106,14 +107,14 @@ def run(args: argparse.Namespace) -> int | None:
 
 
 def _db(args: argparse.Namespace) -> Path:
-    from fieldtool import paths
+    from fieldtool.infra import paths
 
     chosen = getattr(args, "sub_db", None) or getattr(args, "db", None)
     return Path(chosen) if chosen else paths.default_db()
 
 
 def _device_key() -> Any:
-    from fieldtool import paths
+    from fieldtool.infra import paths
     from fieldtool.sync import keys
 
     return keys.load_or_create(paths.data_dir() / keys.KEY_FILE)
@@ -152,7 +153,7 @@ def _verify(args: argparse.Namespace) -> int:
 
 def _own_public_key() -> str | None:
     """This user's device public key, if the key file exists (verify never creates one)."""
-    from fieldtool import paths
+    from fieldtool.infra import paths
     from fieldtool.sync import keys
 
     try:
@@ -173,7 +174,7 @@ def _verify_report(args: argparse.Namespace, db: Path) -> int:
 
 
 def _sync(args: argparse.Namespace) -> int:
-    from fieldtool import paths
+    from fieldtool.infra import paths
     from fieldtool.storage import SqliteStore
     from fieldtool.sync.client import SyncProgress, sync
 
@@ -248,7 +249,8 @@ def _hub(args: argparse.Namespace) -> int:
                   f"'fieldtool sync --hub URL --enroll {code}'", file=sys.stderr)
             return 0
         if command == "devices":
-            return _devices(store.hub_devices(), args.json)
+            return _listing(store.hub_devices(), args.json, "no device enrolled yet (see 'fieldtool hub enroll')",
+                            _device_line)
         if command == "revoke":
             hub.revoke(args.device, args.reason)
             print(f"device {args.device} revoked; its requests and bundles are refused from now on")
@@ -256,7 +258,7 @@ def _hub(args: argparse.Namespace) -> int:
         if command == "import":
             return _import(hub, args)
         if command == "flagged":
-            return _flagged(store.flagged(), args.json)
+            return _listing(store.flagged(), args.json, "no record kept aside", _flagged_line)
         if command == "assign":
             from fieldtool.plans.programme import load_programme
 
@@ -278,29 +280,27 @@ def _ids(text: str) -> list[str]:
     return [part.strip() for part in text.split(",") if part.strip()]
 
 
-def _devices(devices: list[dict[str, Any]], as_json: bool) -> int:
-    if as_json:
-        print(json.dumps(devices, indent=2, ensure_ascii=False))
-        return 0
-    if not devices:
-        print("no device enrolled yet (see 'fieldtool hub enroll')")
-    for d in devices:
-        state = f"REVOKED {d['revoked_at']} ({d['revoke_reason']})" if d["revoked_at"] else "active"
-        print(f"{d['id']}  {d['name']}  enrolled {d['enrolled_at']}  records {d['records']} (head seq "
-              f"{d['head_seq']})  flagged {d['flagged']}  {state}")
-    return 0
-
-
-def _flagged(entries: list[dict[str, Any]], as_json: bool) -> int:
+def _listing(entries: list[dict[str, Any]], as_json: bool, empty: str, line: Callable[[dict[str, Any]], str]) -> int:
+    """Print the entries as JSON, or one line each (`empty` when there are none)."""
     if as_json:
         print(json.dumps(entries, indent=2, ensure_ascii=False))
         return 0
     if not entries:
-        print("no record kept aside")
-    for e in entries:
-        print(f"#{e['id']} {e['flagged_at']} device {e['device_id']} seq {e['seq']} record {e['record_id']} "
-              f"(from {e['source']}): {e['reason']}")
+        print(empty)
+    for entry in entries:
+        print(line(entry))
     return 0
+
+
+def _device_line(d: dict[str, Any]) -> str:
+    state = f"REVOKED {d['revoked_at']} ({d['revoke_reason']})" if d["revoked_at"] else "active"
+    return (f"{d['id']}  {d['name']}  enrolled {d['enrolled_at']}  records {d['records']} (head seq "
+            f"{d['head_seq']})  flagged {d['flagged']}  {state}")
+
+
+def _flagged_line(e: dict[str, Any]) -> str:
+    return (f"#{e['id']} {e['flagged_at']} device {e['device_id']} seq {e['seq']} record {e['record_id']} "
+            f"(from {e['source']}): {e['reason']}")
 
 
 def _import(hub: Any, args: argparse.Namespace) -> int:
@@ -324,8 +324,7 @@ def _import(hub: Any, args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the sync commands alone (``python -m fieldtool.cli_sync``); returns the exit status."""
-    from fieldtool.cli import OneLineParser  # the main CLI imports this module lazily: no cycle
+    """Run the sync commands alone (``python -m fieldtool.cli.sync``); returns the exit status."""
 
     parser = OneLineParser(prog="fieldtool", description="fieldtool sync commands")
     add_commands(parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=OneLineParser, required=True))

@@ -114,6 +114,11 @@ def parse_decimal(text: object, what: str) -> Decimal:
     return value
 
 
+def decimal_str(value: Decimal | None) -> str | None:
+    """A decimal as its exact text (every recorded digit, as JSON and CSV carry quantities); None stays None."""
+    return None if value is None else str(value)
+
+
 def decimals_of(value: Decimal) -> int:
     """The number of digits after the decimal point with which a value was recorded."""
     exponent = value.as_tuple().exponent

@@ -24,7 +24,7 @@ from fieldtool.core.rules import (
     TneTable,
 )
 from fieldtool.errors import RuleFileError
-from fieldtool.plans.strict import Table, load_toml
+from fieldtool.plans.strict import Table, open_table
 from fieldtool.plans.where import file_for, files_by_id, rules_dirs
 
 SCHEMA_VERSION = 1
@@ -36,13 +36,7 @@ def load_rule_set_file(path: Path) -> RuleSet:
     Raises:
         RuleFileError: the file does not follow the schema; the message names the file and key.
     """
-    top = Table(load_toml(path), path)
-    schema = top.integer("schema")
-    if schema != SCHEMA_VERSION:
-        raise top.error("schema", f"this fieldtool reads schema {SCHEMA_VERSION}; got {schema}")
-    rid = top.text("id")
-    if rid != path.stem:
-        raise top.error("id", f"must equal the file name {path.stem!r}; got {rid!r}")
+    top, rid = open_table(path, SCHEMA_VERSION)
     name = top.text("name")
     name_zh = top.text("name_zh", "")
     jurisdiction = top.text("jurisdiction")

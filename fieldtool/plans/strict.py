@@ -34,6 +34,29 @@ def load_toml(path: Path) -> dict[str, Any]:
         raise RuleFileError(f"{path}: not valid TOML: {exc}") from None
 
 
+def open_table(path: Path, schema_version: int) -> tuple[Table, str]:
+    """Read a rule-set or programme file: its top table, with the schema version and the id checked.
+
+    Args:
+        path: the TOML file; its stem is the id the file must declare.
+        schema_version: the one ``schema`` this fieldtool reads.
+
+    Returns:
+        The top table (``schema`` and ``id`` already taken) and the id.
+
+    Raises:
+        RuleFileError: the file cannot be read, is not TOML, has another schema or another id.
+    """
+    top = Table(load_toml(path), path)
+    schema = top.integer("schema")
+    if schema != schema_version:
+        raise top.error("schema", f"this fieldtool reads schema {schema_version}; got {schema}")
+    file_id = top.text("id")
+    if file_id != path.stem:
+        raise top.error("id", f"must equal the file name {path.stem!r}; got {file_id!r}")
+    return top, file_id
+
+
 class Table:
     """A view of one TOML table that hands out each key once and refuses what is left over."""
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fieldtool import paths
 from fieldtool.errors import NotFoundError
+from fieldtool.infra import paths
 
 
 def rules_dirs() -> list[Path]:

@@ -14,9 +14,9 @@ from decimal import Decimal
 from typing import Any, TextIO
 
 from fieldtool.core.evaluate import Criterion, LotEvaluation, evaluate_lot
-from fieldtool.core.quantity import parse_decimal, unit
+from fieldtool.core.explain import criterion_text, reason_text
+from fieldtool.core.quantity import decimal_str, parse_decimal, unit
 from fieldtool.errors import FieldtoolError, InputError
-from fieldtool.explain import criterion_text, reason_text
 from fieldtool.plans.rules import load_rule_set
 
 EXIT_CODES = {"pass": 0, "fail": 1, "second-sample-needed": 3}
@@ -71,10 +71,6 @@ def _read_csv(lines: list[str], header_line: int, name: str) -> list[Decimal]:
     return nets
 
 
-def _num(value: Decimal | None) -> str | None:
-    return None if value is None else str(value)
-
-
 def _criterion(ev: LotEvaluation, c: Criterion) -> dict[str, Any]:
     return {
         "criterion": c.code.value,
@@ -106,13 +102,13 @@ def evaluation_as_dict(ev: LotEvaluation) -> dict[str, Any]:
         "tne": str(ev.tne),
         "qn_minus_t": str(ev.nominal - ev.tne),
         "qn_minus_2t": str(ev.nominal - 2 * ev.tne),
-        "lambda": _num(row.lam) if stats else None,
+        "lambda": decimal_str(row.lam) if stats else None,
         "mean_sample_size": stats.n if stats else None,
-        "mean": _num(stats.mean) if stats else None,
-        "stdev": _num(stats.stdev) if stats else None,
-        "lambda_s": _num(stats.lam_s) if stats else None,
-        "mean_limit": _num(stats.limit(ev.nominal)) if stats else None,
-        "margin": _num(stats.margin(ev.nominal)) if stats else None,
+        "mean": decimal_str(stats.mean) if stats else None,
+        "stdev": decimal_str(stats.stdev) if stats else None,
+        "lambda_s": decimal_str(stats.lam_s) if stats else None,
+        "mean_limit": decimal_str(stats.limit(ev.nominal)) if stats else None,
+        "margin": decimal_str(stats.margin(ev.nominal)) if stats else None,
         "mean_ok": stats.passes(ev.nominal) if stats else None,
         "defective_rule": ev.rules.defective_rule.value,
         "defectives": int(defectives.observed) if defectives else None,

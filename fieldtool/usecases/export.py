@@ -33,19 +33,19 @@ import os
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from fieldtool.core.chinatime import day_bounds
 from fieldtool.core.evaluate import CriterionCode, Status
 from fieldtool.core.inspection import Inspection, Measurement, StoredVerdict
+from fieldtool.core.programme import Programme
+from fieldtool.core.quantity import decimal_str
 from fieldtool.errors import FieldtoolError, InputError
-from fieldtool.files import write_atomically
-from fieldtool.plans.programme import Programme
-from fieldtool.summary_data import day_bounds
+from fieldtool.infra.files import write_atomically
 
 if TYPE_CHECKING:
-    from fieldtool.services import Services
+    from fieldtool.usecases.inspection import Services
 
 FORMATS = ("csv", "json")
 """The export formats."""
@@ -188,8 +188,7 @@ def _namer(services: Services) -> Callable[[Inspection], _Names]:
         programme = programmes[h.programme_id]
         if programme is None:
             return _Names()
-        city = next((c for c in programme.cities if c.id == h.city_id), None)
-        product = next((p for p in programme.products if p.id == h.product_id), None)
+        city, product = programme.find_city(h.city_id), programme.find_product(h.product_id)
         return _Names(
             city_zh=city.name_zh if city else None, city_en=city.name_en if city else None,
             product_zh=product.name_zh if product else None, product_en=product.name_en if product else None,
@@ -215,7 +214,7 @@ def _lot_row(inspection: Inspection, verdict: StoredVerdict | None, names: _Name
         "brand": h.brand,
         "batch": h.batch,
         "production_date": _iso(h.production_date),
-        "nominal": _dec(h.nominal),
+        "nominal": decimal_str(h.nominal),
         "unit": h.unit,
         "lot_size": h.lot_size,
         "rule_set_id": h.rule_set_id,
@@ -242,7 +241,7 @@ def _lot_row(inspection: Inspection, verdict: StoredVerdict | None, names: _Name
         row |= {
             "outcome": verdict.outcome.value,
             "failed_criteria": [c.code.value for c in verdict.criteria if c.status is Status.FAIL],
-            "tne": _dec(verdict.inputs.tne),
+            "tne": decimal_str(verdict.inputs.tne),
             "sample_size": len(verdict.inputs.nets),
             "verdict_id": verdict.id,
             "evaluated_at": _iso(verdict.evaluated_at),
@@ -255,9 +254,9 @@ def _lot_row(inspection: Inspection, verdict: StoredVerdict | None, names: _Name
         ):
             c = criteria.get(code)
             if c is not None:
-                row[observed], row[limit] = _dec(c.observed), _dec(c.limit)
+                row[observed], row[limit] = decimal_str(c.observed), decimal_str(c.limit)
                 if code is CriterionCode.MEAN:
-                    row["mean_excess"] = _dec(c.excess)
+                    row["mean_excess"] = decimal_str(c.excess)
     return {key: row[key] for key in LOT_COLUMNS}
 
 
@@ -282,12 +281,12 @@ def _measurement_rows(history: Sequence[Measurement], verdict: StoredVerdict | N
             "status": status,
             "counted": status == "current",
             "in_verdict": m.id in judged,
-            "net": _dec(m.net),
-            "gross": _dec(m.gross),
-            "tare": _dec(m.tare),
+            "net": decimal_str(m.net),
+            "gross": decimal_str(m.gross),
+            "tare": decimal_str(m.tare),
             "unit": m.unit,
             "weighing_unit": m.weighing_unit,
-            "density": _dec(m.density),
+            "density": decimal_str(m.density),
             "source": m.source.value,
             "raw": m.raw,
             "supersedes": m.supersedes,
@@ -295,10 +294,6 @@ def _measurement_rows(history: Sequence[Measurement], verdict: StoredVerdict | N
             "recorded_at": _iso(m.recorded_at),
         })
     return rows
-
-
-def _dec(value: Decimal | None) -> str | None:
-    return None if value is None else str(value)
 
 
 def _iso(value: date | datetime | None) -> str | None:
@@ -332,7 +327,7 @@ def _json_text(rows: Sequence[Row]) -> str:
 
 
 def _write_atomic(path: Path, text: str, encoding: str) -> Path:
-    """Write `text` atomically (see `fieldtool.files.write_atomically`).
+    """Write `text` atomically (see `fieldtool.infra.files.write_atomically`).
 
     Raises:
         InputError: the directory cannot be written, or `path` is a directory.

@@ -180,7 +180,7 @@ def test_check_does_not_import_textual_or_reportlab(tmp_path: Path) -> None:
     probe = (
         "import sys, runpy\n"
         "sys.argv = ['fieldtool', 'check', '--plan', 'jjf1070-2005', '--nominal', '500', '--unit', 'g', '--lot-size', '3', sys.argv[1]]\n"
-        "from fieldtool.cli import main\n"
+        "from fieldtool.cli.main import main\n"
         "code = main(sys.argv[1:])\n"
         "heavy = sorted(m for m in sys.modules if m.split('.')[0] in {'textual', 'reportlab', 'rich', 'numpy', 'sqlite_utils'})\n"
         "print('HEAVY', heavy)\n"

@@ -1,4 +1,4 @@
-"""Tests of the demo database (`fieldtool.demo`): built through the use-cases, plausible, reproducible."""
+"""Tests of the demo database (`fieldtool.usecases.demo`): built through the use-cases, plausible, reproducible."""
 
 from __future__ import annotations
 
@@ -12,14 +12,15 @@ from pathlib import Path
 
 import pytest
 
+from fieldtool.core.chinatime import CHINA_TIME
 from fieldtool.core.evaluate import Outcome, evaluate_lot
 from fieldtool.core.inspection import DensityMethod
 from fieldtool.core.quantity import Kind, from_base, to_base, unit
 from fieldtool.core.tare import TareMethod
-from fieldtool.demo import CHINA, PERIOD, PROGRAMME_ID, DemoClock, DemoSummary, build_demo
 from fieldtool.errors import InputError, NotFoundError
-from fieldtool.services import VOLUME_STEP, Services
 from fieldtool.storage import SqliteStore
+from fieldtool.usecases.demo import PERIOD, PROGRAMME_ID, DemoClock, DemoSummary, build_demo
+from fieldtool.usecases.inspection import VOLUME_STEP, Services
 
 CITIES = ["beijing", "shanghai", "guangzhou"]
 SEED = 2
@@ -110,12 +111,12 @@ def test_the_chain_and_the_projections_verify(services: Services) -> None:
 
 
 def test_records_carry_campaign_times_in_order(services: Services) -> None:
-    first = datetime.combine(PERIOD[0], time(0), CHINA)
-    last = datetime.combine(PERIOD[1], time(23, 59), CHINA)
+    first = datetime.combine(PERIOD[0], time(0), CHINA_TIME)
+    last = datetime.combine(PERIOD[1], time(23, 59), CHINA_TIME)
     times = [datetime.fromisoformat(r.recorded_at) for r in services.store.records()]
     assert times == sorted(times) and first <= times[0] and times[-1] <= last
     for inspection in services.inspections():
-        local = inspection.created_at.astimezone(CHINA)
+        local = inspection.created_at.astimezone(CHINA_TIME)
         assert local.weekday() < 5 and time(8, 0) <= local.time() <= time(20, 0)
         assert inspection.header.production_date is not None and inspection.header.production_date <= local.date()
 
@@ -227,10 +228,10 @@ def test_the_demo_balance_finishes_an_open_lot_through_the_real_driver(demo: Bui
     import shutil
 
     from fieldtool.balance import connect
-    from fieldtool.balance.capture import read_for_entry, record_reading
     from fieldtool.balance.session import check_identity
     from fieldtool.balance.sim import Simulator
-    from fieldtool.demo import demo_balance
+    from fieldtool.usecases.balance import record_reading
+    from fieldtool.usecases.demo import demo_balance
 
     copy = tmp_path / "demo.db"
     shutil.copy(demo.path, copy)
@@ -246,10 +247,9 @@ def test_the_demo_balance_finishes_an_open_lot_through_the_real_driver(demo: Bui
             simulator.serve_tcp(), "auto", reply_timeout=0.3, poll_interval=0.002
         ) as driver:
             check_identity(driver.identify(), register, driver.port)  # the simulated balance is the lot's balance
-            unit_symbol = state.weighing_unit.symbol
             while not state.complete:
-                gross = read_for_entry(driver, unit_symbol, 3) if state.entry == "gross tare" else None
-                _, state = record_reading(services, simulated.inspection_id, read_for_entry(driver, unit_symbol, 3), gross=gross)
+                gross = driver.read_stable(10) if state.entry == "gross tare" else None
+                _, state = record_reading(services, simulated.inspection_id, driver.read_stable(10), gross=gross, port=driver.port)
         assert len(state.measurements) == state.progress.needed
         steps = {m.net % from_base(to_base(register.d, unit(register.unit)), state.weighing_unit) for m in state.measurements if m.gross is None}
         assert steps <= {Decimal(0)}  # net entries are read to the balance's d
@@ -257,7 +257,7 @@ def test_the_demo_balance_finishes_an_open_lot_through_the_real_driver(demo: Bui
 
 
 def test_a_demo_without_open_lots_has_no_balance_to_simulate(tmp_path: Path) -> None:
-    from fieldtool.demo import demo_balance
+    from fieldtool.usecases.demo import demo_balance
 
     with SqliteStore.open(tmp_path / "empty.db") as store, pytest.raises(InputError, match="no open lot weighed on a balance"):
         demo_balance(Services(store))

@@ -11,9 +11,9 @@ from functools import cache
 
 import pytest
 
-from fieldtool import paths
 from fieldtool.core.rules import ResolvedPlan, RuleSet, resolve_plan
 from fieldtool.errors import OutOfScopeError
+from fieldtool.infra import paths
 from fieldtool.plans.rules import load_rule_set_file
 
 JJF = "jjf1070-2005"

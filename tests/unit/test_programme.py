@@ -12,15 +12,14 @@ from fieldtool.core.quantity import Kind, unit
 from fieldtool.core.rules import tne
 from fieldtool.core.tare import TareMethod
 from fieldtool.errors import InputError, NotFoundError, RuleFileError
+from fieldtool.cli.textout import format_programme, programme_as_dict
 from fieldtool.plans.programme import (
     Method,
     NominalQuantity,
     Programme,
     all_programmes,
-    format_programme,
     load_programme,
     load_programme_file,
-    programme_as_dict,
     programme_paths,
 )
 from fieldtool.plans.rules import load_rule_set

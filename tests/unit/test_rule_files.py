@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from fieldtool import paths
 from fieldtool.core.quantity import Kind
 from fieldtool.errors import RuleFileError
+from fieldtool.infra import paths
 from fieldtool.plans.rules import all_rule_sets, load_rule_set, load_rule_set_file, rule_set_paths
 
 SHIPPED = paths.shipped_plans_dir() / "rules"

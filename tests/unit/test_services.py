@@ -1,4 +1,4 @@
-"""Tests of the use-cases (`fieldtool.services`) on a real SQLite file: what an inspector types, what is stored."""
+"""Tests of the use-cases (`fieldtool.usecases.inspection`) on a real SQLite file: what an inspector types, what is stored."""
 
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ from fieldtool.core.inspection import DensityMethod, InspectionHeader, SamplingM
 from fieldtool.core.quantity import unit
 from fieldtool.core.tare import TareMethod
 from fieldtool.errors import FieldtoolError, InputError, NotFoundError, OutOfScopeError, StoreError
-from fieldtool.services import CellProgress, LotState, Services
 from fieldtool.storage import SqliteStore
+from fieldtool.usecases.inspection import CellProgress, LotState, Services
 
 TODAY = datetime(2012, 6, 1, 2, 0, tzinfo=UTC)
 

@@ -1,4 +1,4 @@
-"""Tests of the programme summary figures (`fieldtool.summary_data`) on small hand-made databases.
+"""Tests of the programme summary figures (`fieldtool.usecases.summary`) on small hand-made databases.
 
 Every lot here is small (N ≤ 10: the whole lot is the sample, no mean test, no package may be
 short by more than T) and entered as net quantities, so each count and each (q̄ − Qn)/T can be
@@ -16,14 +16,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from fieldtool.core.chinatime import CHINA_TIME, day_bounds
 from fieldtool.core.evaluate import CriterionCode, Outcome
 from fieldtool.core.inspection import InspectionHeader, SamplingMethod, SiteKind
 from fieldtool.core.tare import TareMethod
 from fieldtool.errors import InputError, NotFoundError
-from fieldtool.services import Services
+from fieldtool.reports.summary_model import Counts
 from fieldtool.stats.summary import LotMeans, group_spreads, lot_mean_deviations
 from fieldtool.storage import SqliteStore
-from fieldtool.summary_data import CHINA_TIME, Counts, day_bounds, programme_summary_data
+from fieldtool.usecases.inspection import Services
+from fieldtool.usecases.summary import programme_summary_data
 
 PROGRAMME = "cn-2012-net-content"
 

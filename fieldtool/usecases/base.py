@@ -1,0 +1,147 @@
+"""Provides `ServicesBase`: the store, the clock, the rule sets and programmes, and the state of a lot.
+
+Every family of the inspection's use-cases (`new_inspection`, `weighing`, `home`) builds on it, and
+`fieldtool.usecases.inspection.Services` joins them into one object.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from fieldtool.core.evaluate import assess_progress
+from fieldtool.core.inspection import DensityRecord, Inspection, Measurement
+from fieldtool.core.quantity import Kind, unit
+from fieldtool.core.rules import RuleSet, resolve_plan, tne_in
+from fieldtool.core.sampling import Draw, draw_sample
+from fieldtool.core.tare import TareMethod, assess_average_tare
+from fieldtool.errors import StoreError
+from fieldtool.plans.programme import Programme, all_programmes, load_programme
+from fieldtool.plans.rules import load_rule_set
+from fieldtool.usecases.lot_types import LotState, TareState, header_weighing_unit, weighing_unit
+
+if TYPE_CHECKING:  # the store (and sqlite-utils, which loads numpy) is imported on the store thread
+    from fieldtool.storage import SqliteStore
+    from fieldtool.sync.keys import SigningKey
+
+
+class ServicesBase:
+    """The store and the reference data the use-cases share, and the state of a lot.
+
+    Built with the arguments of `fieldtool.usecases.inspection.Services`, which documents them.
+    """
+
+    def __init__(
+        self,
+        store: SqliteStore,
+        clock: Callable[[], datetime] | None = None,
+        new_seed: Callable[[], int] | None = None,
+        signer: SigningKey | None = None,
+    ) -> None:
+        self.store = store
+        self.signer = signer
+        self._clock = clock or (lambda: datetime.now(UTC))
+        self._new_seed = new_seed or (lambda: 100_000 + secrets.randbelow(900_000))
+        self._rules: dict[str, RuleSet] = {}
+        self._programmes: dict[str, Programme] = {}
+
+    # -- reference data ------------------------------------------------------------------------
+
+    def rule_set(self, rule_set_id: str) -> RuleSet:
+        """A rule set by id (read once, then kept)."""
+        if rule_set_id not in self._rules:
+            self._rules[rule_set_id] = load_rule_set(rule_set_id)
+        return self._rules[rule_set_id]
+
+    def programme(self, programme_id: str) -> Programme:
+        """A programme by id (read once, then kept)."""
+        if programme_id not in self._programmes:
+            self._programmes[programme_id] = load_programme(programme_id)
+        return self._programmes[programme_id]
+
+    def programmes(self) -> list[Programme]:
+        """Every programme found."""
+        found = all_programmes()
+        self._programmes.update({p.id: p for p in found})
+        return found
+
+    def today(self) -> date:
+        """Today, by the injected clock."""
+        return self._clock().date()
+
+    # -- the state of a lot --------------------------------------------------------------------
+
+    def draw(self, inspection: Inspection) -> Draw | None:
+        """The positions to pull for an inspection whose sample fieldtool draws (seeded), else None."""
+        h = inspection.header
+        if h.sampling_seed is None or h.sampling_method.value not in ("simple-random", "systematic"):
+            return None
+        plan = resolve_plan(self.rule_set(h.rule_set_id), h.lot_size, h.variant)
+        return draw_sample(h.lot_size, plan.cumulative, h.sampling_seed, h.sampling_method.value)
+
+    def lot_state(self, inspection_id: str) -> LotState:
+        """The inspection as it stands.
+
+        Raises:
+            NotFoundError: no such inspection.
+        """
+        inspection = self.store.inspection(inspection_id)
+        h = inspection.header
+        rules = self.rule_set(h.rule_set_id)
+        u = unit(h.unit)
+        measurements = tuple(self.store.current_measurements(inspection_id))
+        progress = assess_progress(rules, h.nominal, u, h.lot_size, [m.net for m in measurements], h.variant)
+        densities = self.store.densities(inspection_id)
+        needs_density = u.kind is Kind.VOLUME and h.tare_method is not TareMethod.NET
+        return LotState(
+            inspection=inspection,
+            rules=rules,
+            unit=u,
+            weighing_unit=header_weighing_unit(h),
+            measurements=measurements,
+            progress=progress,
+            tare=self._tare_state(inspection, rules, progress.tne, densities[-1] if densities else None),
+            density=densities[-1] if densities else None,
+            needs_density=needs_density,
+            verdict=self.store.latest_verdict(inspection_id) if inspection.is_final else None,
+            draw=self.draw(inspection),
+        )
+
+    def _tare_state(self, inspection: Inspection, rules: RuleSet, t: Decimal, density: DensityRecord | None) -> TareState:
+        method = inspection.header.tare_method
+        weighings = tuple(self.store.tares(inspection.id))
+        average = None
+        if method is TareMethod.AVERAGE:
+            sample = [w.value for w in weighings if w.method is TareMethod.AVERAGE]
+            u = unit(inspection.header.unit)
+            # The tare sample is weighed in the weighing unit; T is compared in that unit too
+            # (for a liquid, T in mL times ρ in g/mL is T as a mass).
+            t_w = t
+            if u.kind is Kind.VOLUME:
+                t_w = tne_in(t, u, weighing_unit(u), density.density_g_per_ml if density is not None else None)
+            average = assess_average_tare(sample, t_w, rules.tare)
+        return TareState(method=method, weighings=weighings, average=average)
+
+    def _open_state(self, inspection_id: str) -> LotState:
+        """The state of an inspection that may still change.
+
+        Raises:
+            StoreError: the inspection is final.
+        """
+        state = self.lot_state(inspection_id)
+        if state.inspection.is_final:
+            raise StoreError(f"inspection {inspection_id} is final; it can no longer change")
+        return state
+
+    def _with_measurements(self, state: LotState, measurements: tuple[Measurement, ...]) -> LotState:
+        """The state after a change of measurements only (nothing else of the lot is read again)."""
+        h = state.inspection.header
+        progress = assess_progress(state.rules, h.nominal, state.unit, h.lot_size, [m.net for m in measurements], h.variant)
+        return replace(state, measurements=measurements, progress=progress)
+
+
+__all__ = ["ServicesBase"]
