@@ -41,11 +41,12 @@ from reportlab.platypus import SimpleDocTemplate, Table, TableStyle
 
 from fieldtool.core.inspection import InspectionHeader, SamplingMethod, SiteKind
 from fieldtool.core.tare import TareMethod
-from fieldtool.report_data import LotReportData, lot_report_data
 from fieldtool.reports.fonts import FontChoice, find_cjk_font
 from fieldtool.reports.lot import render_lot_report
-from fieldtool.services import Services
+from fieldtool.reports.lot_model import LotReportData
 from fieldtool.storage import SqliteStore
+from fieldtool.usecases.inspection import Services
+from fieldtool.usecases.lot_report import lot_report_data
 
 TARGET_PER_PAGE = 2.0
 """The issue's aim: pages per second of the bare document at most this many times the lot report's."""

@@ -35,13 +35,14 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import PageBreak, Paragraph, SimpleDocTemplate, Table, TableStyle
 
-from fieldtool.demo import PROGRAMME_ID, DemoClock, build_demo
-from fieldtool.export import export
 from fieldtool.reports.fonts import FontChoice, find_cjk_font
 from fieldtool.reports.summary import render_programme_summary
-from fieldtool.services import Services
+from fieldtool.reports.summary_model import SummaryData
 from fieldtool.storage import SqliteStore
-from fieldtool.summary_data import SummaryData, programme_summary_data
+from fieldtool.usecases.demo import PROGRAMME_ID, DemoClock, build_demo
+from fieldtool.usecases.export import export
+from fieldtool.usecases.inspection import Services
+from fieldtool.usecases.summary import programme_summary_data
 
 T = TypeVar("T")
 

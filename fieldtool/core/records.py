@@ -156,6 +156,17 @@ class Record:
         return canonical_json(self.body).decode("utf-8")
 
 
+def records_fingerprint(hashes: Iterable[str]) -> str:
+    """The fingerprint of a set of records: SHA-256 (hex) of the canonical JSON of the list of their hashes.
+
+    A lot's fingerprint covers every record of the inspection, in the store's order
+    (`SqliteStore.inspection_records`). Each record hash covers its content and its predecessor, so
+    the fingerprint changes with any change to what was stored; the lot report prints it and
+    `fieldtool verify --report` recomputes it.
+    """
+    return hashlib.sha256(canonical_json(list(hashes))).hexdigest()
+
+
 def new_record(
     *,
     prev_hash: str,

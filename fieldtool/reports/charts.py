@@ -21,11 +21,11 @@ from reportlab.graphics.shapes import Circle, Drawing, Line, Polygon, Rect, Stri
 from reportlab.lib import colors
 from reportlab.lib.colors import Color
 
-from fieldtool.reports.document import Lang, bi_text
+from fieldtool.reports.document import T1_HEX, T2_HEX, Lang, bi_text
 
 OK_INK = colors.HexColor("#37474F")
-T1_INK = colors.HexColor("#E65100")
-T2_INK = colors.HexColor("#B71C1C")
+T1_INK = colors.HexColor(T1_HEX)
+T2_INK = colors.HexColor(T2_HEX)
 AXIS_INK = colors.HexColor("#222222")
 GRID_INK = colors.HexColor("#DDDDDD")
 

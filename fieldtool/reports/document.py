@@ -2,9 +2,9 @@
 
 One look for every report: A4, fixed margins, a running header (title on the left, report number
 on the right, a rule beneath) and footer ("第 x 页 共 y 页 / page x of y", drawn after layout by a
-two-pass canvas so that y is known), an optional DRAFT / 草稿 mark on every page, paragraph styles
-set in the CJK font of ``fonts.py`` (``wordWrap="CJK"`` for Chinese), bilingual helpers and table
-styles whose header rows repeat on every page.
+two-pass canvas so that y is known), an optional DRAFT / 草稿 mark on every page, the colours, and
+paragraph styles set in the CJK font of ``fonts.py`` (``wordWrap="CJK"`` for Chinese). The blocks
+of a report's body (bilingual paragraphs, headings, tables) are in ``blocks.py``.
 
 API (stable; the lot report and the programme summary both use it):
 
@@ -19,20 +19,8 @@ metadata show.
 ``cell``, ``cell_en``, ``cell_num``, ``cell_head``, ``cell_head_en``, ``verdict``, ``verdict_en``)
 plus ``font`` and ``lang``. ``ReportStyles.frame_width`` is the usable width in points.
 
-Text helpers (all escape their text; pass ``markup=True`` to keep reportlab markup):
-``esc(text)``; ``para(text, style)``; ``bilingual(zh, en, styles, kind="body")`` -> flowables, zh
-line then en line (or the one language); ``bi_cell(zh, en, styles, kind="cell")`` -> a table cell
-(list of paragraphs); ``bi_text(zh, en, lang, sep=" / ")`` -> a plain one-line string;
-``section(zh, en, styles, number=None, min_space=40*mm)`` -> a numbered heading with a rule
-(a new page first when less than ``min_space`` is left).
-
-Tables: ``grid_table(rows, col_widths, styles, header_rows=1, numeric_cols=(), plain_cols=(),
-zebra=True, extra=())`` -> a ``Table`` with a boxed grid, grey header rows repeated on each page
-(``repeatRows``), alternate row shading; string cells become paragraphs, except body cells of
-``numeric_cols`` (right-aligned) and ``plain_cols`` (left-aligned), drawn as plain strings, which is
-much faster for long tables; ``extra`` are further ``TableStyle`` commands (row marks). ``key_value_table(pairs,
-styles, columns=2, label_width=None)`` -> the label/value blocks of a title page.
-``grid_style(header_rows=1, zebra=True) -> TableStyle`` for hand-made tables.
+``bi_text(zh, en, lang, sep=" / ")`` -> a plain one-line string in the report's language(s).
+``verdict_ink(result)`` -> the colour of a pass, a fail or anything else (pending, not judged).
 
 Output: ``build_pdf(path, flowables, meta, font) -> int`` renders with ``invariant=1`` and fixed
 metadata (two runs are byte-identical), writes through a temporary file in the target directory
@@ -40,15 +28,12 @@ and renames it into place, and returns the page count; an unwritable path raises
 ``InputError``. ``render_pdf_bytes(flowables, meta, font) -> tuple[bytes, int]`` renders in memory.
 Flowables are consumed by a build: make fresh ones for each call.
 """
-
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, cast, get_args
-from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER, TA_RIGHT
@@ -59,18 +44,13 @@ from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     BaseDocTemplate,
-    CondPageBreak,
     Flowable,
     Frame,
     PageTemplate,
-    Paragraph,
-    Table,
-    TableStyle,
 )
-from reportlab.platypus.flowables import HRFlowable
 
 from fieldtool.errors import InputError
-from fieldtool.files import write_atomically
+from fieldtool.infra.files import write_atomically
 from fieldtool.reports.fonts import FontChoice
 
 Lang = Literal["zh", "en", "both"]
@@ -92,7 +72,15 @@ GRID = colors.HexColor("#9A9A9A")
 HEAD_FILL = colors.HexColor("#E4E7EC")
 ZEBRA_FILL = colors.HexColor("#F6F7F9")
 PASS_HEX = "#1B5E20"
+"""A pass: a verdict, a criterion, a suitable balance."""
 FAIL_HEX = "#B71C1C"
+"""A fail."""
+NEUTRAL_HEX = "#4A4A4A"
+"""Neither: a criterion pending, a lot not judged yet."""
+T1_HEX = "#E65100"
+"""A T1 package (T < d ≤ 2T), in the table of packages and the chart."""
+T2_HEX = "#B71C1C"
+"""A T2 package (d > 2T)."""
 DRAFT_INK = colors.HexColor("#C62828")
 
 _PRODUCER = "fieldtool (reportlab)"
@@ -107,6 +95,20 @@ def check_lang(lang: str) -> Lang:
     if lang not in LANGS:
         raise InputError(f"unknown report language {lang!r}; use one of {', '.join(LANGS)}")
     return cast(Lang, lang)
+
+
+def verdict_ink(result: str | bool | None) -> str:
+    """The colour of a result: a pass green, a fail red, anything else grey.
+
+    Args:
+        result: an `Outcome` or a criterion's `Status` (whose values are ``pass`` and ``fail``), a
+            check's True or False, or None (not judged yet).
+    """
+    if result is True or result == "pass":
+        return PASS_HEX
+    if result is False or result == "fail":
+        return FAIL_HEX
+    return NEUTRAL_HEX
 
 
 @dataclass(frozen=True)
@@ -219,17 +221,8 @@ def make_styles(font: FontChoice, lang: Lang = "both", *, landscape: bool = Fals
     )
 
 
-# -- text helpers ---------------------------------------------------------------------------------
 
-
-def esc(text: object) -> str:
-    """Escape ``text`` for reportlab paragraph markup."""
-    return escape(str(text))
-
-
-def para(text: object, style: ParagraphStyle, *, markup: bool = False) -> Paragraph:
-    """A paragraph of ``text`` (escaped unless ``markup``)."""
-    return Paragraph(str(text) if markup else esc(text), style)
+# -- text -----------------------------------------------------------------------------------------
 
 
 def bi_text(zh: str, en: str, lang: Lang, sep: str = " / ") -> str:
@@ -239,174 +232,6 @@ def bi_text(zh: str, en: str, lang: Lang, sep: str = " / ") -> str:
     if lang == "en":
         return en
     return f"{zh}{sep}{en}" if zh != en else zh
-
-
-def bilingual(zh: str, en: str, styles: ReportStyles, kind: str = "body", *,
-              markup: bool = False) -> list[Flowable]:
-    """The Chinese line then the English line (or only the report's language).
-
-    Args:
-        zh: Chinese text.
-        en: English text.
-        styles: The report's styles (their ``lang`` decides).
-        kind: Style name (``body``, ``heading``, ``title``, ``small``, ``verdict``, ...); the English
-            line uses ``kind_en``.
-        markup: The texts are reportlab markup already (not escaped).
-    """
-    out: list[Flowable] = []
-    if styles.lang in ("zh", "both"):
-        out.append(para(zh, styles.get(kind), markup=markup))
-    if styles.lang in ("en", "both"):
-        style = styles.get(kind, english=True) if styles.lang == "both" else _english_primary(styles, kind)
-        out.append(para(en, style, markup=markup))
-    return out
-
-
-def _english_primary(styles: ReportStyles, kind: str) -> ParagraphStyle:
-    """For an English-only report the English line takes the primary size and colour."""
-    base = styles.get(kind)
-    return ParagraphStyle(f"{base.name}_en1", parent=base, wordWrap=None)
-
-
-def bi_cell(zh: str, en: str, styles: ReportStyles, kind: str = "cell", *,
-            markup: bool = False) -> list[Flowable]:
-    """A table cell: the Chinese text with the English beneath in smaller type (or one language)."""
-    return bilingual(zh, en, styles, kind, markup=markup)
-
-
-def section(zh: str, en: str, styles: ReportStyles, number: int | str | None = None,
-            *, min_space: float = 40 * mm) -> list[Flowable]:
-    """A section heading: ``1  标题  Title`` on one line, a rule beneath.
-
-    Starts a new page when less than ``min_space`` is left, so that a heading is never stranded at
-    the foot of a page (a keep-with-next would push a long table to the next page whole).
-    """
-    prefix = f"{number}&nbsp;&nbsp;" if number is not None else ""
-    if styles.lang == "both":
-        text = (f"{prefix}{esc(zh)}&nbsp;&nbsp;<font size='{styles.heading_en.fontSize + 0.5}' "
-                f"color='#4A4A4A'>{esc(en)}</font>")
-    else:
-        text = prefix + esc(zh if styles.lang == "zh" else en)
-    head = Paragraph(text, ParagraphStyle("sec", parent=styles.heading, spaceBefore=9, wordWrap=None
-                                          if styles.lang == "en" else "CJK"))
-    rule = HRFlowable(width="100%", thickness=0.8, color=RULE, spaceBefore=1.5, spaceAfter=4)
-    return [CondPageBreak(min_space), head, rule]
-
-
-# -- tables ---------------------------------------------------------------------------------------
-
-
-CELL_PADDING = 3
-"""Left and right padding of a table cell, in points."""
-
-
-def grid_style(header_rows: int = 1, zebra: bool = True, nrows: int | None = None) -> TableStyle:
-    """The house table style: boxed grid, grey header rows, optional alternate-row shading."""
-    cmds: list[tuple[Any, ...]] = [
-        ("FONTSIZE", (0, 0), (-1, -1), 8),
-        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-        ("BOX", (0, 0), (-1, -1), 0.8, INK),
-        ("INNERGRID", (0, 0), (-1, -1), 0.25, GRID),
-        ("TOPPADDING", (0, 0), (-1, -1), 2),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5),
-        ("LEFTPADDING", (0, 0), (-1, -1), CELL_PADDING),
-        ("RIGHTPADDING", (0, 0), (-1, -1), CELL_PADDING),
-    ]
-    if header_rows:
-        cmds += [
-            ("BACKGROUND", (0, 0), (-1, header_rows - 1), HEAD_FILL),
-            ("LINEBELOW", (0, header_rows - 1), (-1, header_rows - 1), 0.8, INK),
-        ]
-    if zebra and nrows is not None:
-        for r in range(header_rows + 1, nrows, 2):
-            cmds.append(("BACKGROUND", (0, r), (-1, r), ZEBRA_FILL))
-    return TableStyle(cmds)
-
-
-def grid_table(
-    rows: Sequence[Sequence[Any]],
-    col_widths: Sequence[float],
-    styles: ReportStyles,
-    *,
-    header_rows: int = 1,
-    numeric_cols: Iterable[int] = (),
-    plain_cols: Iterable[int] = (),
-    zebra: bool = True,
-    extra: Iterable[tuple[Any, ...]] = (),
-) -> Table:
-    """A data table whose header rows repeat at the top of each page.
-
-    Args:
-        rows: Cells: strings (set in the ``cell`` style, ``cell_head`` in header rows), paragraphs
-            or lists of flowables.
-        col_widths: Column widths in points (they should add up to at most ``styles.frame_width``).
-        styles: The report's styles.
-        header_rows: Rows repeated on each page (``repeatRows``).
-        numeric_cols: Columns whose body string cells are numbers: drawn right-aligned as plain
-            strings (no paragraph: fast, never wrapped, no markup).
-        plain_cols: Columns whose body string cells are short texts drawn left-aligned as plain
-            strings (never wrapped, no markup), such as times.
-        zebra: Shade every other body row.
-        extra: Further ``TableStyle`` commands (applied last).
-    """
-    numeric = set(numeric_cols)
-    plain = set(plain_cols) | numeric
-    cooked: list[list[Any]] = []
-    for r, row in enumerate(rows):
-        out: list[Any] = []
-        for c, cell in enumerate(row):
-            if isinstance(cell, str) and not (r >= header_rows and c in plain):
-                cell = para(cell, styles.cell_head if r < header_rows else styles.cell)
-            out.append(cell)
-        cooked.append(out)
-    table = Table(cooked, colWidths=list(col_widths), repeatRows=header_rows, hAlign="LEFT")
-    style = grid_style(header_rows, zebra, len(cooked))
-    style.add("FONTNAME", (0, 0), (-1, -1), styles.font.name)
-    style.add("TEXTCOLOR", (0, 0), (-1, -1), INK)
-    for c in sorted(numeric):
-        style.add("ALIGN", (c, header_rows), (c, -1), "RIGHT")
-    for cmd in extra:
-        style.add(*cmd)
-    table.setStyle(style)
-    return table
-
-
-def key_value_table(
-    pairs: Sequence[tuple[Any, Any]],
-    styles: ReportStyles,
-    *,
-    columns: int = 2,
-    label_width: float | None = None,
-) -> Table:
-    """Label/value pairs laid out in ``columns`` label+value column pairs, shaded labels.
-
-    Labels and values may be strings (escaped, set in ``cell`` style) or flowables/lists.
-    """
-    width = styles.frame_width
-    lw = label_width if label_width is not None else (30 * mm if columns > 1 else 45 * mm)
-    vw = width / columns - lw
-    data: list[list[Any]] = []
-    for start in range(0, len(pairs), columns):
-        row: list[Any] = []
-        chunk = list(pairs[start:start + columns])
-        for label, value in chunk + [("", "")] * (columns - len(chunk)):
-            row.append(para(label, styles.cell) if isinstance(label, str) else label)
-            row.append(para(value, styles.cell) if isinstance(value, str) else value)
-        data.append(row)
-    table = Table(data, colWidths=[lw, vw] * columns, hAlign="LEFT")
-    cmds: list[tuple[Any, ...]] = [
-        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-        ("BOX", (0, 0), (-1, -1), 0.8, INK),
-        ("INNERGRID", (0, 0), (-1, -1), 0.25, GRID),
-        ("TOPPADDING", (0, 0), (-1, -1), 2),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5),
-        ("LEFTPADDING", (0, 0), (-1, -1), CELL_PADDING),
-        ("RIGHTPADDING", (0, 0), (-1, -1), CELL_PADDING),
-    ]
-    for c in range(0, 2 * columns, 2):
-        cmds.append(("BACKGROUND", (c, 0), (c, -1), HEAD_FILL))
-    table.setStyle(TableStyle(cmds))
-    return table
 
 
 # -- page furniture -------------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 
 The lot report prints the SHA-256 fingerprint of its inspection's records as text (and keeps it,
 with the inspection id, in the PDF's keywords). The fingerprint is read back with pypdf and
-compared with the one computed now from the database (`fieldtool.report_data.records_fingerprint`
+compared with the one computed now from the database (`fieldtool.core.records.records_fingerprint`
 over `SqliteStore.inspection_records`), and the database's chains and signatures are verified:
 a report matches only stored evidence that is itself intact.
 """
@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from fieldtool.core.records import records_fingerprint
 from fieldtool.errors import InputError, NotFoundError
 from fieldtool.storage import SqliteStore
 
@@ -94,7 +95,6 @@ def check_report(path: Path, db: Path, own_public_key: str | None = None) -> Rep
     Raises:
         InputError: the report cannot be read or holds no fingerprint.
     """
-    from fieldtool.report_data import records_fingerprint
     from fieldtool.sync.verify import verify_store
 
     fingerprint, inspection_id = read_report(path)

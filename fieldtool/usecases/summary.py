@@ -4,8 +4,8 @@
 and counts it: in total, by month, by city × product, by city and by product. It never judges a
 lot again: the outcome and the failed criteria are those saved with the verdict, and the lot mean
 deviation (q̄ − Qn)/T is computed from the nets the verdict saved (for the whole programme at once,
-in `fieldtool.stats.summary`). The result is plain data for `fieldtool.reports.summary`, which
-imports this module for its types only (the use-cases stay above the reports).
+in `fieldtool.stats.summary`). The result is plain data (the types of
+`fieldtool.reports.summary_model`) for `fieldtool.reports.summary` to lay out.
 
 Dates: an inspection belongs to the day (and month) on which it was opened, in China Standard
 Time (UTC+8, the programme's own calendar), whatever the zone of the computer.
@@ -15,235 +15,37 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone, tzinfo
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
-from typing import TYPE_CHECKING
 
-from fieldtool.core.evaluate import Criterion, MeanStatistics, Outcome, Status
-from fieldtool.core.inspection import Inspection, SiteKind, StoredVerdict
+from fieldtool.core.chinatime import day_bounds, local
+from fieldtool.core.evaluate import MeanStatistics, Outcome, Status
+from fieldtool.core.explain import reason_text
+from fieldtool.core.inspection import Inspection, StoredVerdict
 from fieldtool.core.quantity import Unit, unit
 from fieldtool.core.rules import PlanRow, ResolvedPlan, RuleSet, resolve_plan
 from fieldtool.errors import FieldtoolError, InputError, StoreError
-from fieldtool.explain import reason_text
-from fieldtool.plans.programme import City, Product, Programme
-from fieldtool.stats.summary import LotMeans, Spread, group_spreads, lot_mean_deviations
+from fieldtool.plans.programme import Programme
+from fieldtool.reports.summary_model import (
+    Cell,
+    Counts,
+    FailingLot,
+    Period,
+    PlanRowUse,
+    ProductDeviations,
+    RuleSetUse,
+    Scope,
+    SummaryData,
+)
+from fieldtool.stats.summary import LotMeans, group_spreads, lot_mean_deviations
 from fieldtool.sync.verify import require_intact
-
-if TYPE_CHECKING:  # reports read SummaryData; they must not pull in the use-cases
-    from fieldtool.services import Services
-
-CHINA_TIME = timezone(timedelta(hours=8), "CST")
-"""The calendar of the summary: an inspection's day and month are taken in China Standard Time."""
-
-
-@dataclass(frozen=True)
-class Counts:
-    """Lots inspected and failed in some part of the programme."""
-
-    lots: int = 0
-    """Finalised inspections (lots judged)."""
-    failed: int = 0
-    """Of them, lots whose saved verdict is fail."""
-
-    @property
-    def passed(self) -> int:
-        """Lots whose saved verdict is pass."""
-        return self.lots - self.failed
-
-    @property
-    def pass_rate(self) -> float | None:
-        """Passed / lots as a fraction (0 … 1); None when no lot was inspected."""
-        return None if self.lots == 0 else self.passed / self.lots
-
-    def plus(self, failed: bool) -> Counts:
-        """These counts with one more lot."""
-        return Counts(self.lots + 1, self.failed + int(failed))
-
-
-@dataclass(frozen=True)
-class Cell:
-    """One city × product cell of the matrix."""
-
-    quota: int
-    """Lots the programme asks for in this cell."""
-    counts: Counts
-    """Lots inspected and failed."""
-
-
-@dataclass(frozen=True)
-class Period:
-    """One calendar month of the programme."""
-
-    year: int
-    """The year."""
-    month: int
-    """The month, 1 … 12."""
-    counts: Counts
-    """Lots opened in that month (China Standard Time) and failed."""
-
-    @property
-    def label(self) -> str:
-        """``2012-05``."""
-        return f"{self.year:04d}-{self.month:02d}"
-
-
-@dataclass(frozen=True)
-class FailingLot:
-    """A lot that failed, with what a supervisor needs for follow-up and the list of offenders."""
-
-    inspection_id: str
-    """The inspection's UUID."""
-    city: City | None
-    """The programme's city (None when the inspection names a city the programme does not have)."""
-    city_id: str
-    """The city id as stored (may be empty)."""
-    product: Product | None
-    """The programme's product (None when unknown to the programme)."""
-    product_id: str
-    """The product id as stored (may be empty)."""
-    inspected_on: date
-    """The day the inspection was opened (China Standard Time)."""
-    site_name: str
-    """The inspected company or shop."""
-    site_address: str
-    """Its address."""
-    site_kind: SiteKind
-    """Producer, wholesaler or retailer."""
-    brand: str
-    """Brand and product name as labelled."""
-    batch: str
-    """Batch or lot number as labelled."""
-    production_date: date | None
-    """Production date as labelled."""
-    nominal: Decimal
-    """Qn as saved with the verdict."""
-    unit: str
-    """The unit of Qn, T and the criteria."""
-    lot_size: int
-    """N."""
-    tne: Decimal
-    """T."""
-    failed: tuple[Criterion, ...]
-    """The saved criteria whose status is fail."""
-    reasons: Mapping[str, tuple[str, ...]]
-    """Each failed criterion worded (`fieldtool.explain.reason_text`), by language: ``en`` and ``zh``."""
-    deviation: float
-    """(q̄ − Qn)/T of the lot's mean sample (NaN when T = 0)."""
-    notes: str
-    """The inspection's notes (the sampling form number, for example)."""
-
-
-@dataclass(frozen=True)
-class ProductDeviations:
-    """The lot mean deviations (q̄ − Qn)/T of one product."""
-
-    product: Product
-    """The product."""
-    values: tuple[float, ...]
-    """One value per lot, in the order the lots were opened (NaN where T = 0)."""
-    failed: tuple[bool, ...]
-    """Whether each lot failed, in the same order."""
-    spread: Spread | None
-    """Five-number summary of the values; None without lots."""
-
-
-@dataclass(frozen=True)
-class RuleSetUse:
-    """A rule set that judged lots of the selection."""
-
-    rule_set: RuleSet
-    """The rule set."""
-    lots: int
-    """Lots judged by it."""
-
-
-@dataclass(frozen=True)
-class PlanRowUse:
-    """A row of a sampling plan that judged lots of the selection."""
-
-    rule_set_id: str
-    """The rule set."""
-    variant: str
-    """The sampling plan variant."""
-    row: PlanRow
-    """The plan row (lot sizes, n, λ, allowed counts)."""
-    lots: Counts
-    """Lots judged with this row, and failed."""
-
-    @property
-    def accept(self) -> int | None:
-        """The first stage's accept number of the defectives count, if the row has one."""
-        return self.row.stages[0].accept if self.row.stages else None
-
-
-@dataclass(frozen=True)
-class Scope:
-    """What the summary covers, as asked."""
-
-    city_ids: tuple[str, ...] | None
-    """Only these cities (None: all of the programme's)."""
-    product_ids: tuple[str, ...] | None
-    """Only these products (None: all)."""
-    since: date | None
-    """First day covered, inclusive (China Standard Time); None: from the start."""
-    until: date | None
-    """Last day covered, inclusive; None: to the end."""
-
-
-@dataclass(frozen=True)
-class SummaryData:
-    """Everything the programme summary shows."""
-
-    programme: Programme
-    """The programme."""
-    scope: Scope
-    """The selection asked for."""
-    generated_on: date
-    """The day the figures were gathered (the services' clock)."""
-    report_no: str
-    """The report number: programme, day and a fingerprint of the lots and verdicts counted."""
-    fingerprint: str
-    """SHA-256 (hex) of the ids of the inspections and verdicts counted, sorted: equal data, equal fingerprint."""
-    first_day: date
-    """The day the earliest counted inspection was opened."""
-    last_day: date
-    """The day the latest counted inspection was opened."""
-    totals: Counts
-    """Every lot counted."""
-    periods: tuple[Period, ...]
-    """By month, in order (months without lots between the first and the last are included, with zeros)."""
-    cities: tuple[City, ...]
-    """The cities in scope, in the programme's order."""
-    products: tuple[Product, ...]
-    """The products in scope, in the programme's order."""
-    cells: Mapping[tuple[str, str], Cell]
-    """Every city × product of the scope, by (city id, product id)."""
-    by_city: Mapping[str, Counts]
-    """Per city id of `cities`."""
-    by_product: Mapping[str, Counts]
-    """Per product id of `products`."""
-    unassigned: Counts
-    """Lots whose city or product is not one of the programme's (counted in `totals`, not in the matrix)."""
-    deviations: tuple[ProductDeviations, ...]
-    """(q̄ − Qn)/T by product, in the order of `products`."""
-    failing: tuple[FailingLot, ...]
-    """Every failed lot: by city and product in the programme's order, then by day."""
-    rule_sets: tuple[RuleSetUse, ...]
-    """The rule sets that judged the lots (the programme's first)."""
-    plan_rows: tuple[PlanRowUse, ...]
-    """The plan rows used, by rule set, variant and lot size."""
-    open_inspections: int
-    """Inspections of the scope not finalised yet (not counted anywhere else)."""
-    last_finalised: datetime
-    """When the latest counted inspection was finalised (UTC): the data are as of then."""
-    lot_ids: tuple[str, ...] = field(default=(), repr=False)
-    """The ids of the inspections counted, in the order they were opened."""
+from fieldtool.usecases.inspection import Services
 
 
 @dataclass(frozen=True)
 class _Context:
-    """The part of a lot that `fieldtool.explain.reason_text` reads."""
+    """The part of a lot that `fieldtool.core.explain.reason_text` reads."""
 
     rules: RuleSet
     nominal: Decimal
@@ -251,39 +53,6 @@ class _Context:
     plan: ResolvedPlan
     tne: Decimal
     stats: MeanStatistics | None = None
-
-
-def day_bounds(since: date | datetime | None, until: date | datetime | None, tz: tzinfo = CHINA_TIME) -> tuple[datetime | None, datetime | None]:
-    """The instants that bound a selection of days: from the start of `since` to the end of `until`.
-
-    Args:
-        since: the first day (inclusive), or an aware instant (inclusive).
-        until: the last day (inclusive), or an aware instant (exclusive).
-        tz: the calendar of the days.
-
-    Returns:
-        (start, end) as aware datetimes, each None when not given.
-
-    Raises:
-        InputError: a naive datetime, or `until` before `since`.
-    """
-    def instant(value: date | datetime | None, end: bool) -> datetime | None:
-        if value is None:
-            return None
-        if isinstance(value, datetime):
-            if value.tzinfo is None or value.utcoffset() is None:
-                raise InputError(f"a time bound needs a time zone; got {value.isoformat()}")
-            return value
-        return datetime.combine(value + timedelta(days=1) if end else value, time(0), tz)
-
-    start, stop = instant(since, False), instant(until, True)
-    if start is not None and stop is not None and stop <= start:
-        raise InputError(f"the period ends ({_day_text(until)}) before it starts ({_day_text(since)})")
-    return start, stop
-
-
-def _day_text(value: date | datetime | None) -> str:
-    return "" if value is None else value.isoformat()
 
 
 def programme_summary_data(
@@ -385,8 +154,8 @@ def programme_summary_data(
             by_product[key[1]] = by_product[key[1]].plus(failed)
         else:
             unassigned = unassigned.plus(failed)
-        local = inspection.created_at.astimezone(CHINA_TIME)
-        months[(local.year, local.month)] = months.get((local.year, local.month), Counts()).plus(failed)
+        opened = local(inspection.created_at)
+        months[(opened.year, opened.month)] = months.get((opened.year, opened.month), Counts()).plus(failed)
         rule_lots[rules.id] = rule_lots.get(rules.id, 0) + 1
         row_key = (rules.id, inputs.variant, plan.row.lot_min)
         rows[row_key] = plan.row
@@ -408,7 +177,7 @@ def programme_summary_data(
                 city_id=h.city_id or "",
                 product=product_by_id.get(h.product_id or ""),
                 product_id=h.product_id or "",
-                inspected_on=inspection.created_at.astimezone(CHINA_TIME).date(),
+                inspected_on=local(inspection.created_at).date(),
                 site_name=h.site_name,
                 site_address=h.site_address,
                 site_kind=h.site_kind,
@@ -457,7 +226,7 @@ def programme_summary_data(
         digest.update(f"{inspection.id}:{verdict.id}\n".encode())
     fingerprint = digest.hexdigest()
     generated_on = services.today()
-    days = [i.created_at.astimezone(CHINA_TIME).date() for i in found]
+    days = [local(i.created_at).date() for i in found]
     return SummaryData(
         programme=programme,
         scope=scope,
@@ -502,10 +271,10 @@ def _as_day(value: date | datetime | None, end: bool) -> date | None:
     if value is None:
         return None
     if isinstance(value, datetime):
-        local = value.astimezone(CHINA_TIME)
-        if end and local.timetz().replace(tzinfo=None) == time(0):
-            return local.date() - timedelta(days=1)
-        return local.date()
+        moment = local(value)
+        if end and moment.timetz().replace(tzinfo=None) == time(0):
+            return moment.date() - timedelta(days=1)
+        return moment.date()
     return value
 
 
@@ -533,17 +302,4 @@ def _describe(programme: Programme, scope: Scope) -> str:
     return ", ".join(parts)
 
 
-__all__ = [
-    "CHINA_TIME",
-    "Cell",
-    "Counts",
-    "FailingLot",
-    "Period",
-    "PlanRowUse",
-    "ProductDeviations",
-    "RuleSetUse",
-    "Scope",
-    "SummaryData",
-    "day_bounds",
-    "programme_summary_data",
-]
+__all__ = ["programme_summary_data"]

@@ -1,4 +1,4 @@
-"""Tests of the export of lots and measurements (`fieldtool.export`), read back from real files."""
+"""Tests of the export of lots and measurements (`fieldtool.usecases.export`), read back from real files."""
 
 from __future__ import annotations
 
@@ -13,12 +13,12 @@ from typing import Any
 
 import pytest
 
-from fieldtool.demo import PROGRAMME_ID
+from fieldtool.core.chinatime import CHINA_TIME
 from fieldtool.errors import FieldtoolError, InputError, NotFoundError
-from fieldtool.export import LOT_COLUMNS, MEASUREMENT_COLUMNS, export
-from fieldtool.services import Services
 from fieldtool.storage import SqliteStore
-from fieldtool.summary_data import CHINA_TIME
+from fieldtool.usecases.demo import PROGRAMME_ID
+from fieldtool.usecases.export import LOT_COLUMNS, MEASUREMENT_COLUMNS, export
+from fieldtool.usecases.inspection import Services
 
 
 @pytest.fixture

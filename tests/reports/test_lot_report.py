@@ -10,12 +10,13 @@ from pathlib import Path
 import pytest
 
 from fieldtool.core.evaluate import Outcome
+from fieldtool.core.explain import OUTCOME_WORDS
 from fieldtool.errors import FieldtoolError, InputError, NotFoundError
-from fieldtool.explain import OUTCOME_WORDS
-from fieldtool.report_data import LotReportData, lot_report_data, report_number
 from fieldtool.reports.fonts import FontChoice, find_cjk_font
 from fieldtool.reports.lot import render_lot_report
-from fieldtool.services import Services
+from fieldtool.reports.lot_model import LotReportData
+from fieldtool.usecases.inspection import Services
+from fieldtool.usecases.lot_report import lot_report_data, report_number
 
 from .conftest import HAVE_PDFTOPPM, HAVE_PDFTOTEXT, DemoLots, page_texts, poppler_page_texts, squash
 

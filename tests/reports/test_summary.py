@@ -18,14 +18,16 @@ from typing import Any
 
 import pytest
 
+from fieldtool.core.chinatime import CHINA_TIME
 from fieldtool.core.evaluate import Outcome, Status
 from fieldtool.core.inspection import Inspection, StoredVerdict
-from fieldtool.demo import PROGRAMME_ID
 from fieldtool.errors import FieldtoolError, InputError
 from fieldtool.reports.summary import render_programme_summary
-from fieldtool.services import Services
+from fieldtool.reports.summary_model import Cell, Counts, SummaryData
 from fieldtool.storage import SqliteStore
-from fieldtool.summary_data import CHINA_TIME, Cell, Counts, SummaryData, programme_summary_data
+from fieldtool.usecases.demo import PROGRAMME_ID
+from fieldtool.usecases.inspection import Services
+from fieldtool.usecases.summary import programme_summary_data
 
 pypdf = pytest.importorskip("pypdf")
 
