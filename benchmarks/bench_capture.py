@@ -35,13 +35,13 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from fieldtool.balance.capture import record_reading
 from fieldtool.balance.probe import connect
 from fieldtool.balance.session import BalanceSession
 from fieldtool.core.inspection import InspectionHeader, SamplingMethod, SiteKind
 from fieldtool.core.tare import TareMethod
-from fieldtool.services import Services
 from fieldtool.storage import SqliteStore
+from fieldtool.usecases.balance import record_reading
+from fieldtool.usecases.inspection import Services
 
 TARGET_RATIO = 0.9
 """The session should keep at least this share of the driver's rate."""
@@ -54,7 +54,7 @@ class SimulatorProcess:
 
     def __init__(self, weights_file: Path) -> None:
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "fieldtool.cli_balance", "simulate", "--protocol", "mt-sics", "--listen", "tcp:127.0.0.1:0",
+            [sys.executable, "-m", "fieldtool.cli.balance", "simulate", "--protocol", "mt-sics", "--listen", "tcp:127.0.0.1:0",
              "--unstable", "0", "--weights", str(weights_file)],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, cwd=REPO,
         )

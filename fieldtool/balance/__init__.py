@@ -7,7 +7,7 @@ Typical use::
         print(balance.identify())
         reading = balance.read_stable(timeout=10)
 
-The simulators live in `fieldtool.balance.sim`; `fieldtool.balance.capture` records readings
+The simulators live in `fieldtool.balance.sim`; `fieldtool.usecases.balance` records readings
 into an inspection.
 """
 

@@ -22,12 +22,13 @@ from fieldtool.balance.reading import tokens_of
 from fieldtool.balance.sbi import SbiDriver
 from fieldtool.balance.transport import ConnectionSpec, Link, open_transport
 from fieldtool.errors import InputError
+from fieldtool.infra.config import BALANCE_PROTOCOLS
 
-DRIVERS: dict[str, type[BalanceDriver]] = {"mt-sics": MtSicsDriver, "sbi": SbiDriver, "and": AndDriver}
-"""The driver of each protocol, by its short name."""
+DRIVERS: dict[str, type[BalanceDriver]] = {kind.protocol: kind for kind in (MtSicsDriver, SbiDriver, AndDriver)}
+"""The driver of each protocol, by its short name (in the order of `fieldtool.infra.config.BALANCE_PROTOCOL_NAMES`)."""
 
-PROTOCOLS = ("auto", *DRIVERS)
-"""What ``--protocol`` accepts."""
+PROTOCOLS = BALANCE_PROTOCOLS
+"""What ``--protocol`` accepts (`fieldtool.infra.config.BALANCE_PROTOCOLS`)."""
 
 
 def _is_mt_sics(line: str) -> bool:

@@ -24,12 +24,12 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING, NoReturn
 
-from fieldtool.balance.capture import convert
 from fieldtool.balance.driver import BalanceDriver
 from fieldtool.balance.errors import BalanceError, Busy, Disconnected, EmptyPan, PortError, StabilityTimeout
 from fieldtool.balance.probe import connect
 from fieldtool.balance.reading import Identity, Reading
 from fieldtool.balance.transport import parse_connection
+from fieldtool.balance.units import convert
 from fieldtool.errors import InputError
 
 if TYPE_CHECKING:

@@ -273,6 +273,31 @@ def _mean_sample_statistics(plan: ResolvedPlan, nets: Sequence[Decimal], nominal
     return mean_statistics(values, plan.row.lam, places)
 
 
+def set_up_lot(
+    rules: RuleSet, nominal: Decimal, unit: Unit, lot_size: int, variant: str = "standard"
+) -> tuple[ResolvedPlan, Decimal]:
+    """The plan row and T for a lot: what every judgement of a lot starts from.
+
+    Args:
+        rules: the rule set.
+        nominal: Qn in `unit`.
+        unit: the unit of `nominal`.
+        lot_size: N, the number of packages in the lot.
+        variant: the sampling plan variant.
+
+    Returns:
+        The plan row for the lot, with concrete sizes, and T in `unit`.
+
+    Raises:
+        InputError: Qn is not positive.
+        OutOfScopeError: the rule set does not cover this nominal quantity or lot size.
+    """
+    if nominal <= 0:
+        raise InputError(f"nominal quantity must be positive; got {nominal} {unit.symbol}")
+    plan = resolve_plan(rules, lot_size, variant)
+    return plan, tne(rules, nominal, unit)
+
+
 def sample_size_message(rules: RuleSet, plan: ResolvedPlan, got: int) -> str:
     """The one-line message for a sample of the wrong size, naming what the plan needs."""
     if plan.multi_stage:
@@ -308,14 +333,18 @@ def evaluate_lot(
         OutOfScopeError: the rule set does not cover this nominal quantity or lot size.
         InputError: the sample size is not one the plan asks for, or Qn is not positive.
     """
-    if nominal <= 0:
-        raise InputError(f"nominal quantity must be positive; got {nominal} {unit.symbol}")
-    plan = resolve_plan(rules, lot_size, variant)
-    t = tne(rules, nominal, unit)
+    plan, t = set_up_lot(rules, nominal, unit, lot_size, variant)
     if len(nets) not in plan.cumulative:
         raise InputError(sample_size_message(rules, plan, len(nets)))
+    return _judge(rules, variant, nominal, unit, plan, t, nets, classify_all(nets, nominal, t))
+
+
+def _judge(
+    rules: RuleSet, variant: str, nominal: Decimal, unit: Unit, plan: ResolvedPlan, t: Decimal,
+    nets: Sequence[Decimal], packages: tuple[PackageResult, ...],
+) -> LotEvaluation:
+    """Judge a complete sample (its size is one of `plan.cumulative`) whose `packages` are classified."""
     stage = plan.cumulative.index(len(nets)) + 1
-    packages = classify_all(nets, nominal, t)
     criteria: list[Criterion] = []
     if plan.row.stages:
         criteria.append(_defectives(rules, plan, packages, stage))
@@ -362,11 +391,31 @@ def is_defective(cls: PackageClass, rule: DefectiveRule) -> bool:
     return cls is not PackageClass.OK
 
 
+def _count_defectives(packages: Sequence[PackageResult], rule: DefectiveRule) -> int:
+    """How many of `packages` count as defective under the rule set's defective rule."""
+    return sum(1 for p in packages if is_defective(p.cls, rule))
+
+
+def _defectives_criterion(plan: ResolvedPlan, stage: int, status: Status, count: int, sample_size: int) -> Criterion:
+    """The defectives criterion at `stage` (1-based) with `count` defectives among `sample_size` packages."""
+    st = plan.row.stages[stage - 1]
+    return Criterion(
+        code=CriterionCode.DEFECTIVES,
+        status=status,
+        observed=Decimal(count),
+        limit=Decimal(st.accept),
+        excess=Decimal(max(0, count - st.accept)) if status is Status.FAIL else Decimal(0),
+        stage=stage,
+        reject_at=st.reject if plan.multi_stage else None,
+        sample_size=sample_size,
+    )
+
+
 def _defectives(rules: RuleSet, plan: ResolvedPlan, packages: tuple[PackageResult, ...], stage: int) -> Criterion:
     """Judge the defectives count stage by stage up to `stage` (cumulative counts, EU Annex II 2.2.1)."""
     for i in range(stage):
         size = plan.cumulative[i]
-        count = sum(1 for p in packages[:size] if is_defective(p.cls, rules.defective_rule))
+        count = _count_defectives(packages[:size], rules.defective_rule)
         st = plan.row.stages[i]
         if count <= st.accept:
             status = Status.PASS
@@ -380,16 +429,7 @@ def _defectives(rules: RuleSet, plan: ResolvedPlan, packages: tuple[PackageResul
                 f"accept ≤ {st.accept}, reject ≥ {st.reject}); give only those {size} packages"
             )
         if i + 1 == stage:
-            return Criterion(
-                code=CriterionCode.DEFECTIVES,
-                status=status,
-                observed=Decimal(count),
-                limit=Decimal(st.accept),
-                excess=Decimal(max(0, count - st.accept)) if status is Status.FAIL else Decimal(0),
-                stage=stage,
-                reject_at=st.reject if plan.multi_stage else None,
-                sample_size=size,
-            )
+            return _defectives_criterion(plan, stage, status, count, size)
     raise AssertionError("unreachable: stage is at least 1")
 
 
@@ -452,34 +492,29 @@ def assess_progress(
         OutOfScopeError: the rule set does not cover this nominal quantity or lot size.
         InputError: more packages than the plan can use, or Qn is not positive.
     """
-    if nominal <= 0:
-        raise InputError(f"nominal quantity must be positive; got {nominal} {unit.symbol}")
-    plan = resolve_plan(rules, lot_size, variant)
-    t = tne(rules, nominal, unit)
+    plan, t = set_up_lot(rules, nominal, unit, lot_size, variant)
     m = len(nets)
     evaluation: LotEvaluation | None = None
     needed = next((c for c in plan.cumulative if c >= m), None)
     if needed is None:
         raise InputError(sample_size_message(rules, plan, m))
+    packages = classify_all(nets, nominal, t)
     if m == needed and m > 0:
-        evaluation = evaluate_lot(rules, nominal, unit, lot_size, nets, variant)
+        evaluation = _judge(rules, variant, nominal, unit, plan, t, nets, packages)
         if evaluation.outcome is Outcome.SECOND_SAMPLE_NEEDED:
             needed = plan.cumulative[evaluation.stage]
-    packages = classify_all(nets, nominal, t)
     settled: list[Criterion] = []
     t2 = _t2_criterion(packages, plan.row.t2_allowed)
     if t2.status is Status.FAIL:
         settled.append(t2)
     if plan.row.stages:
         stage_index = plan.cumulative.index(needed)
-        st = plan.row.stages[stage_index]
-        count = sum(1 for p in packages if is_defective(p.cls, rules.defective_rule))
-        if count >= st.reject:
-            settled.append(
-                Criterion(CriterionCode.DEFECTIVES, Status.FAIL, Decimal(count), Decimal(st.accept),
-                          Decimal(count - st.accept), stage=stage_index + 1,
-                          reject_at=st.reject if plan.multi_stage else None, sample_size=m)
-            )
-    stats = _mean_sample_statistics(plan, nets, nominal) if m >= 2 else None
+        count = _count_defectives(packages, rules.defective_rule)
+        # Validated rule sets have reject > accept, so a settled count's excess is count − accept.
+        if count >= plan.row.stages[stage_index].reject:
+            settled.append(_defectives_criterion(plan, stage_index + 1, Status.FAIL, count, m))
+    stats = None
+    if m >= 2:
+        stats = evaluation.stats if evaluation is not None else _mean_sample_statistics(plan, nets, nominal)
     return Progress(rules=rules, nominal=nominal, unit=unit, plan=plan, tne=t, packages=packages, needed=needed, stats=stats,
                     settled_failures=tuple(settled), evaluation=evaluation)

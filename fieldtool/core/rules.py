@@ -270,6 +270,27 @@ def tne(rules: RuleSet, nominal: Decimal, u: Unit) -> Decimal:
     return from_base(tne_base(rules, u.kind, to_base(nominal, u)), u)
 
 
+def tne_in(t: Decimal, lot_unit: Unit, target: Unit, density_g_per_ml: Decimal | None = None) -> Decimal:
+    """T, given in the lot's unit, expressed in another unit (a balance's, the weighing unit).
+
+    A volume T becomes a mass T with the lot's density in g/mL; before a density is recorded it is
+    taken as 1 (a liquid's T in mL as g: near enough for the checks that use it before weighing).
+
+    Args:
+        t: T in `lot_unit`.
+        lot_unit: the lot's unit.
+        target: the unit wanted.
+        density_g_per_ml: the lot's density, for a lot labelled by volume; None when not known.
+
+    Returns:
+        T in `target`.
+    """
+    base = to_base(t, lot_unit)
+    if lot_unit.kind is Kind.VOLUME:
+        base = base * (density_g_per_ml if density_g_per_ml is not None else Decimal(1))
+    return from_base(base, target)
+
+
 def resolve_plan(rules: RuleSet, lot_size: int, variant: str = "standard") -> ResolvedPlan:
     """The plan row for a lot, with every sample size made concrete.
 

@@ -13,8 +13,12 @@ from pathlib import Path
 
 from fieldtool.errors import InputError
 
-BALANCE_PROTOCOLS = ("auto", "mt-sics", "sbi", "and")
-"""What ``balance_protocol`` accepts (the same names as ``fieldtool balance --protocol``)."""
+BALANCE_PROTOCOL_NAMES = ("mt-sics", "sbi", "and")
+"""The balance protocols fieldtool speaks, by short name (each driver's ``protocol``): the one list that the
+settings, ``fieldtool balance`` and `fieldtool.balance.probe` share."""
+
+BALANCE_PROTOCOLS = ("auto", *BALANCE_PROTOCOL_NAMES)
+"""What ``balance_protocol`` and ``fieldtool balance --protocol`` accept: a protocol, or auto (probe on connecting)."""
 
 
 @dataclass(frozen=True)
@@ -105,7 +109,7 @@ def save_settings(settings: Settings) -> Path:
     Raises:
         InputError: no file to save to, or it cannot be written.
     """
-    from fieldtool.files import write_atomically
+    from fieldtool.infra.files import write_atomically
 
     if not settings.config_path:
         raise InputError("these settings have no file to be saved to")

@@ -35,7 +35,7 @@ def config_file() -> Path:
 
 def shipped_plans_dir() -> Path:
     """The shipped `sampling_plans/` directory: inside an installed wheel, else beside the package."""
-    package = Path(__file__).resolve().parent
+    package = Path(__file__).resolve().parent.parent  # fieldtool/, this file being fieldtool/infra/paths.py
     for candidate in (package / "sampling_plans", package.parent / "sampling_plans"):
         if candidate.is_dir():
             return candidate

@@ -28,9 +28,10 @@ from fieldtool.core.evaluate import (
     is_defective,
     mean_statistics,
     sample_size_message,
+    set_up_lot,
 )
 from fieldtool.core.quantity import Unit, decimals_of
-from fieldtool.core.rules import ResolvedPlan, RuleSet, resolve_plan, tne
+from fieldtool.core.rules import ResolvedPlan, RuleSet
 from fieldtool.errors import InputError
 
 IntArray = npt.NDArray[np.int64]
@@ -220,10 +221,7 @@ def evaluate_lots(
             a value is not finite, not on the grid of `decimals` places or absurdly large; or a
             lot given with its second sample was already decided by its first (as `evaluate_lot`).
     """
-    if nominal <= 0:
-        raise InputError(f"nominal quantity must be positive; got {nominal} {unit.symbol}")
-    plan = resolve_plan(rules, lot_size, variant)
-    t = tne(rules, nominal, unit)
+    plan, t = set_up_lot(rules, nominal, unit, lot_size, variant)
     array = np.asarray(nets)
     if array.ndim != 2:
         raise InputError(f"net quantities must be a lots × packages array; got {array.ndim} dimension(s)")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -10,17 +11,46 @@ from pathlib import Path
 
 import pytest
 
+from fieldtool.balance.reading import Reading
 from fieldtool.balance.sim import SimulatedBalance, Simulator
 from fieldtool.core.inspection import InspectionHeader, SamplingMethod, SiteKind
 from fieldtool.core.tare import TareMethod
-from fieldtool.services import Services
 from fieldtool.storage import SqliteStore
+from fieldtool.usecases.inspection import Services
 
 PROTOCOLS = ("mt-sics", "sbi", "and")
 TRANSPORTS = ("pty", "tcp")
 
 FAST = {"reply_timeout": 0.3, "poll_interval": 0.002}
 """Driver options for tests: a silent balance is noticed in 0.3 s."""
+
+PATIENCE = 10.0
+"""Seconds a test waits for a state that is bound to come: far beyond any scheduler delay, and spent only on failure."""
+
+
+def wait_until(condition: Callable[[], object], what: str, timeout: float = PATIENCE) -> None:
+    """Wait for a state, not for a time: poll `condition` until it holds; fail after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            pytest.fail(f"waited {timeout:g} s in vain until {what}")
+        time.sleep(0.001)
+
+
+def unstable_first(balance: SimulatedBalance, seen: list[Reading]) -> Callable[[Reading], None]:
+    """Hold `balance` unstable until a reader has seen it so; returns an ``on_value`` that collects the readings.
+
+    The simulator's unstable period (0.01 s) is shorter than a busy scheduler's tick, so "the live
+    values came first, unstable" is made a state the reader waits for, not a race it may lose.
+    """
+    balance.hold_unstable = True
+
+    def on_value(reading: Reading) -> None:
+        seen.append(reading)
+        if not reading.stable:
+            balance.hold_unstable = False
+
+    return on_value
 
 
 class StepClock:
@@ -75,7 +105,9 @@ def simulator() -> Iterator[Callable[..., tuple[Simulator, str]]]:
 
     def make(protocol: str, transport: str, *, sbi_with_id: bool = False, **options: object) -> tuple[Simulator, str]:
         options.setdefault("unstable_period", 0.01)
-        options.setdefault("stability_timeout", 0.5)
+        # A stable-weight command (S, T, Z …) waits this long for a load that settles in 0.01 s: a ceiling
+        # never reached unless a test holds the load unstable, and those tests set it short themselves.
+        options.setdefault("stability_timeout", PATIENCE)
         sim = Simulator(protocol, SimulatedBalance(**options), sbi_with_id=sbi_with_id)  # type: ignore[arg-type]
         started.append(sim)
         return sim, serve(sim, transport)

@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 import tty
 from collections.abc import Callable, Iterator
@@ -16,22 +17,24 @@ from pathlib import Path
 
 import pytest
 
-from fieldtool import cli_balance
 from fieldtool.balance.sim import Simulator
+from fieldtool.cli import balance as cli_balance
 from fieldtool.storage import SqliteStore
 from tests.conftest import run_cli_env
+
+from .conftest import PATIENCE
 
 Make = Callable[..., tuple[Simulator, str]]
 
 
 @pytest.fixture
 def spawn() -> Iterator[Callable[..., tuple[subprocess.Popen[str], str]]]:
-    """Start ``python -m fieldtool.cli_balance simulate …``; returns the process and the port it printed."""
+    """Start ``python -m fieldtool.cli.balance simulate …``; returns the process and the port it printed."""
     started: list[subprocess.Popen[str]] = []
 
     def start(*args: str) -> tuple[subprocess.Popen[str], str]:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "fieldtool.cli_balance", "simulate", *args],
+            [sys.executable, "-m", "fieldtool.cli.balance", "simulate", *args],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=run_cli_env(),
         )
         started.append(proc)
@@ -43,6 +46,24 @@ def spawn() -> Iterator[Callable[..., tuple[subprocess.Popen[str], str]]]:
         if proc.poll() is None:
             proc.kill()
         proc.communicate(timeout=5)
+
+
+def applied(proc: subprocess.Popen[str], controls: str) -> None:
+    """Send console lines to a simulator and wait until it has applied them: its answer to 'status' comes after them."""
+    assert proc.stdin is not None and proc.stderr is not None
+    stderr = proc.stderr
+    proc.stdin.write(controls + "status\n")
+    proc.stdin.flush()
+    answered = threading.Event()
+
+    def read() -> None:
+        for line in stderr:
+            if line.startswith("load "):
+                answered.set()
+                return
+
+    threading.Thread(target=read, daemon=True).start()
+    assert answered.wait(PATIENCE), f"the simulator did not answer 'status' after {controls!r}"
 
 
 def probe(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
@@ -72,30 +93,26 @@ def test_simulate_on_tcp_with_console_controls(spawn: Callable[..., tuple[subpro
     proc, url = spawn("--protocol", "mt-sics", "--listen", "tcp:127.0.0.1:0", "--unstable", "0.02", "--advance", "manual", "--tare", "20.5")
     assert url.startswith("socket://127.0.0.1:")
     assert proc.stdin is not None
-    proc.stdin.write("w 271\n")  # 250.50 g net of the 20.5 g tare left on the balance
-    proc.stdin.flush()
+    applied(proc, "w 271\n")  # 250.50 g net of the 20.5 g tare left on the balance
     code, out, err = probe(capsys, "--port", url, "--protocol", "mt-sics", "--stable", "--timeout", "3", "--json")
     assert code == 0, err
     result = json.loads(out)
     assert (result["make"], result["model"], result["value"], result["unit"], result["stable"]) == ("METTLER TOLEDO", "XS6002S", "250.50", "g", True)
     assert result["raw"] == "S S     250.50 g" and result["capacity"] == "6200.00"
-    proc.stdin.write("mute\n")
-    proc.stdin.flush()
-    # The control line and the probe race: wait (up to 3 s) until the simulator has gone mute.
-    deadline = time.monotonic() + 3
+    applied(proc, "mute\n")
+    # The probe before may still hold the simulator's one client slot for a moment: probe until it meets the mute balance.
+    deadline = time.monotonic() + PATIENCE
     while True:
         code, out, err = probe(capsys, "--port", url, "--reply-timeout", "0.2")
         if "nothing answered" in err or time.monotonic() > deadline:
             break
     assert code == 2 and out == ""
     assert err.startswith(f"fieldtool: balance on {url}: nothing answered") and err.count("\n") == 1
-    proc.stdin.write("unmute\noverload\n")
-    proc.stdin.flush()
-    # The same race: the probe may still meet the muted simulator (no reply to I2) for a moment.
-    deadline = time.monotonic() + 3
+    applied(proc, "unmute\noverload\n")
+    deadline = time.monotonic() + PATIENCE  # the same: until the probe meets the overloaded balance
     while True:
         code, out, err = probe(capsys, "--port", url, "--protocol", "mt-sics", "--stable")
-        if "no reply" not in err or time.monotonic() > deadline:
+        if "overload" in err or time.monotonic() > deadline:
             break
     assert code == 2 and "overload" in err
     proc.stdin.write("quit\n")
@@ -109,7 +126,7 @@ def test_probe_exits_2_when_nothing_answers(tmp_path: Path) -> None:
     path = os.ttyname(slave)
     try:
         result = subprocess.run(
-            [sys.executable, "-m", "fieldtool.cli_balance", "probe", "--port", path, "--reply-timeout", "0.1"],
+            [sys.executable, "-m", "fieldtool.cli.balance", "probe", "--port", path, "--reply-timeout", "0.1"],
             check=False, capture_output=True, text=True, env=run_cli_env(), timeout=30,
         )
     finally:
@@ -169,7 +186,7 @@ def test_wiring_into_the_main_parser() -> None:
 
 def test_balance_modules_do_not_load_the_ui() -> None:
     code = (
-        "import sys, fieldtool.balance, fieldtool.balance.sim, fieldtool.balance.capture, fieldtool.cli_balance; "
+        "import sys, fieldtool.balance, fieldtool.balance.sim, fieldtool.usecases.balance, fieldtool.cli.balance; "
         "bad = [m for m in ('textual', 'rich', 'reportlab', 'numpy', 'sqlite_utils') if m in sys.modules]; "
         "print(bad); sys.exit(1 if bad else 0)"
     )

@@ -35,7 +35,7 @@ from fieldtool.balance import (
 from fieldtool.balance.sim import Simulator
 from fieldtool.errors import InputError
 
-from .conftest import FAST, PROTOCOLS, TRANSPORTS
+from .conftest import FAST, PATIENCE, PROTOCOLS, TRANSPORTS, unstable_first
 
 Make = Callable[..., tuple[Simulator, str]]
 MAKES = {"mt-sics": "METTLER TOLEDO", "sbi": "Sartorius", "and": "A&D"}
@@ -52,9 +52,10 @@ def test_auto_probe_identifies_and_reads(simulator: Make, protocol: str, transpo
         assert (identity.make, identity.model, identity.serial, identity.protocol) == (MAKES[protocol], "M-1", "SN42", protocol)
         if protocol == "mt-sics":
             assert (identity.capacity, identity.capacity_unit) == (Decimal("6200.00"), "g")
-        sim.balance.place(Decimal("512.3"))
         seen: list[Reading] = []
-        reading = driver.read_stable(2, on_value=seen.append)
+        on_value = unstable_first(sim.balance, seen)
+        sim.balance.place(Decimal("512.3"))
+        reading = driver.read_stable(PATIENCE, on_value=on_value)
         assert (reading.value, reading.unit, reading.stable) == (Decimal("512.30"), "g", True)
         assert seen[-1] is reading and not seen[0].stable  # the live values came first, unstable
         assert reading.raw.strip() and "512.30" in reading.raw
@@ -66,22 +67,22 @@ def test_auto_probe_identifies_and_reads(simulator: Make, protocol: str, transpo
 def test_tare_and_zero(simulator: Make, protocol: str) -> None:
     sim, port = simulator(protocol, "tcp", weights=[Decimal("180.00")], advance="manual")
     with connect(port, protocol, **FAST) as driver:
-        driver.read_stable(2)
-        tare = driver.tare(2)  # 180 g is outside the zero range: Sartorius' tare/zero key tares
+        driver.read_stable(PATIENCE)
+        tare = driver.tare(PATIENCE)  # 180 g is outside the zero range: Sartorius' tare/zero key tares
         assert tare == (Decimal("180.00") if protocol == "mt-sics" else None)
         assert driver.read_stable(2).value == 0
         sim.balance.place(Decimal("680.00"))
         assert driver.read_stable(2).value == Decimal("500.00")
         sim.balance.place(Decimal("1.00"))
-        driver.zero(2)
+        driver.zero(PATIENCE)
         assert driver.read_stable(2).value == 0 and sim.balance.tare == 0
 
 
 def test_mt_sics_tare_left_from_an_earlier_session(simulator: Make) -> None:
     _sim, port = simulator("mt-sics", "pty", weights=[Decimal("25.00")], advance="manual")
     with connect(port, "mt-sics", **FAST) as driver:
-        driver.read_stable(2)
-        driver.tare(2)
+        driver.read_stable(PATIENCE)
+        driver.tare(PATIENCE)
     with connect(port, "mt-sics", **FAST) as driver:
         assert driver.tare_value() == (Decimal("25.00"), "g")
         assert driver.reset() == "0012345678"
@@ -143,6 +144,15 @@ def test_every_failure_has_its_error(simulator: Make, protocol: str) -> None:
     b.place(Decimal(100))
     assert driver.read_stable(1).value == 100
     driver.close()
+
+
+def test_one_protocol_list_for_the_settings_the_command_line_the_drivers_and_the_simulators() -> None:
+    from fieldtool.balance.probe import DRIVERS, PROTOCOLS
+    from fieldtool.balance.sim import SPEAKERS
+    from fieldtool.infra.config import BALANCE_PROTOCOL_NAMES, BALANCE_PROTOCOLS
+
+    assert tuple(DRIVERS) == tuple(SPEAKERS) == BALANCE_PROTOCOL_NAMES == PROTOCOLS[1:] == BALANCE_PROTOCOLS[1:]
+    assert PROTOCOLS == BALANCE_PROTOCOLS and BALANCE_PROTOCOLS[0] == "auto"
 
 
 def test_garbage_then_a_good_reply_is_read(simulator: Make) -> None:

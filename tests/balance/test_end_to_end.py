@@ -3,7 +3,8 @@
 Each fault is one an inspector meets: noise on the line, a balance that goes quiet, a draught
 that keeps the reading moving, an error reply, something too heavy put on the pan, the cable
 pulled and plugged back, a reply that comes after the driver gave up. After each the inspector
-tries again; in the end every package is recorded once, in order, with its raw line.
+tries again; in the end every package is recorded once, in order, with its raw line. Each capture
+is the driver's `read_stable`, then `record_reading`.
 """
 
 from __future__ import annotations
@@ -14,12 +15,12 @@ from decimal import Decimal
 import pytest
 
 from fieldtool.balance import BalanceError, NoReply, connect, parse_connection
-from fieldtool.balance.capture import capture_weight
 from fieldtool.balance.sim import Simulator
 from fieldtool.core.inspection import MeasurementSource
-from fieldtool.services import Services
+from fieldtool.usecases.balance import record_reading
+from fieldtool.usecases.inspection import Services
 
-from .conftest import FAST, PROTOCOLS, TRANSPORTS, package_weights, start
+from .conftest import FAST, PATIENCE, PROTOCOLS, TRANSPORTS, package_weights, start, wait_until
 
 Make = Callable[..., tuple[Simulator, str]]
 TRAY = Decimal("150.00")
@@ -37,8 +38,8 @@ def test_fifty_packages_with_faults_mid_sequence(services: Services, simulator: 
     identity = driver.identify()
     assert (identity.model, identity.serial) == ("E2E-1", "77001")
     b.place(TRAY)  # a tray on the pan, tared away: the packages are weighed on it
-    driver.read_stable(2)
-    driver.tare(2)
+    driver.read_stable(PATIENCE)
+    driver.tare(PATIENCE)
     assert driver.read_stable(2).value == 0
 
     def pull_cable() -> None:
@@ -62,8 +63,10 @@ def test_fifty_packages_with_faults_mid_sequence(services: Services, simulator: 
         inject, recover = faults.get(index, (lambda: None, lambda: None))
         inject()
         for _attempt in range(3):
+            # Only a load held unstable needs a short wait (its timeout is the fault); a load that settles is waited for.
+            timeout = 0.3 if b.hold_unstable else PATIENCE
             try:
-                capture_weight(services, inspection, driver, 0.3)
+                record_reading(services, inspection, driver.read_stable(timeout), port=driver.port)
                 break
             except BalanceError as exc:
                 failures.append((index, type(exc).__name__))
@@ -90,10 +93,12 @@ def test_a_late_reply_is_not_taken_for_the_next_package(services: Services, simu
     inspection = start(services)
     with connect(port, protocol, **FAST) as driver:
         b.place(Decimal("480.00"))
-        driver.read_stable(2)
+        driver.read_stable(PATIENCE)
         b.slow_next = 0.45  # the balance answers only after the driver gave up
+        answered = sim.commands
         with pytest.raises(NoReply):
-            capture_weight(services, inspection, driver, 1)
+            record_reading(services, inspection, driver.read_stable(PATIENCE), port=driver.port)
+        wait_until(lambda: sim.commands > answered, "the balance has sent its late reply (480.00)")
         b.place(Decimal("520.00"))  # meanwhile another package is on the pan
-        m, _ = capture_weight(services, inspection, driver, 2)
+        m, _ = record_reading(services, inspection, driver.read_stable(PATIENCE), port=driver.port)
     assert m.net == Decimal("520.00")  # not the late 480.00

@@ -16,7 +16,7 @@ from fieldtool.balance.sim import Simulator
 from fieldtool.core.inspection import Balance
 from fieldtool.errors import InputError
 
-from .conftest import FAST
+from .conftest import FAST, PATIENCE, wait_until
 
 Make = Callable[..., tuple[Simulator, str]]
 
@@ -75,7 +75,14 @@ def test_a_load_left_on_the_pan_is_not_taken_twice(simulator: Make) -> None:
         worker.start()
         assert progress.event.wait(3), "the session should say the last load is still on the pan"
         assert not result
-        sim.balance.next_package()  # the next package, same weight, placed: the load moves, then settles
+        # The next package, same weight, placed: the load moves, then settles. It is held unstable until the
+        # session has seen it move (the 0.01 s of wandering is shorter than a busy scheduler's tick).
+        progress.wanted = Waiting.UNSTABLE
+        progress.event.clear()
+        sim.balance.hold_unstable = True
+        sim.balance.next_package()
+        assert progress.event.wait(PATIENCE), "the session should see the load move"
+        sim.balance.hold_unstable = False
         worker.join(5)
     finally:
         session.close()
@@ -86,7 +93,8 @@ def test_a_load_left_on_the_pan_is_not_taken_twice(simulator: Make) -> None:
 
 def test_the_same_load_times_out_with_a_message_saying_so(simulator: Make) -> None:
     _sim, port = simulator("and", "tcp", weights=[Decimal("12.40")], advance="manual")
-    session = BalanceSession(port, "and", **FAST)
+    # A patient reply timeout: the 0.3 s read below must get its one stable reading, however busy the machine.
+    session = BalanceSession(port, "and", **{**FAST, "reply_timeout": PATIENCE})
     try:
         session.read_next("g", timeout=2)
         with pytest.raises(StabilityTimeout, match="stayed on the pan for 0.3 s; put the next one on"):
@@ -99,7 +107,9 @@ def test_the_same_load_times_out_with_a_message_saying_so(simulator: Make) -> No
 
 def test_an_empty_pan_is_waited_for_then_reported(simulator: Make) -> None:
     sim, port = simulator("sbi", "tcp")
-    session = BalanceSession(port, "sbi", **FAST)
+    # The 0.4 s read below must see the empty pan stable: the pan has settled, and the reply timeout is patient.
+    wait_until(sim.balance.is_stable, "the empty pan has settled")
+    session = BalanceSession(port, "sbi", **{**FAST, "reply_timeout": PATIENCE})
     progress = Recorder()
     try:
         with pytest.raises(EmptyPan, match="the pan stayed empty for 0.4 s"):

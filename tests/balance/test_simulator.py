@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
 import socket
+import struct
+import termios
 import time
 from collections.abc import Callable
 from decimal import Decimal
@@ -13,6 +16,8 @@ import pytest
 
 from fieldtool.balance.sim import SimulatedBalance, Simulator, load_weights
 from fieldtool.errors import InputError
+
+from .conftest import wait_until
 
 Make = Callable[..., tuple[Simulator, str]]
 
@@ -47,7 +52,13 @@ class Client:
 
 
 def settle(sim: Simulator) -> None:
-    time.sleep(sim.balance.unstable_period + 0.02)
+    """Wait until the load has settled (a state, not a time)."""
+    wait_until(sim.balance.is_stable, "the load has settled")
+
+
+def bytes_waiting(fd: int) -> int:
+    """How many bytes can be read from the terminal `fd` now."""
+    return int(struct.unpack("i", fcntl.ioctl(fd, termios.FIONREAD, b"\0" * 4))[0])
 
 
 def test_mt_sics_conversation(simulator: Make) -> None:
@@ -55,7 +66,9 @@ def test_mt_sics_conversation(simulator: Make) -> None:
     c = Client(url)
     assert c.ask(b"I2\r\n") == b'I2 A "WXS205SDU" 220.0000 g\r\n'
     assert c.ask(b"I4\r\n") == b'I4 A "1126493049"\r\n'
+    sim.balance.hold_unstable = True  # "just placed" lasts 0.01 s: held until it has been read
     assert c.ask(b"SI\r\n").startswith(b"S D ")  # just placed: unstable
+    sim.balance.hold_unstable = False
     assert c.ask(b"S\r\n") == b"S S   100.0000 g\r\n"  # S waits for stability
     assert sim.balance.load == 0  # read: the next package (none: the pan is empty)
     sim.balance.advance = "manual"
@@ -96,8 +109,10 @@ def test_mt_sics_stability_timeout_reply(simulator: Make) -> None:
 def test_sbi_conversation_and_frame_lengths(simulator: Make, with_id: bool) -> None:
     sim, url = simulator("sbi", "tcp", weights=[Decimal("123.56")], sbi_with_id=with_id, model="BSA6202S", serial="0035503452")
     c = Client(url)
+    sim.balance.hold_unstable = True  # "just placed" lasts 0.01 s: held until it has been read
     unstable = c.ask(b"\x1bP\r\n")
     assert len(unstable) == (22 if with_id else 16) and unstable.endswith(b"    \r\n")  # blank unit
+    sim.balance.hold_unstable = False
     settle(sim)
     stable = c.ask(b"\x1bP")  # format 1 without CR LF works too
     assert stable == (b"G#    " if with_id else b"") + b"+   123.56 g  \r\n"
@@ -141,7 +156,9 @@ def stable_frame(c: Client) -> bytes:
 def test_and_conversation(simulator: Make) -> None:
     sim, url = simulator("and", "tcp", weights=[Decimal("223.45")], model="GX-6100", serial="T1234567", advance="manual")
     c = Client(url)
+    sim.balance.hold_unstable = True  # "just placed" lasts 0.01 s: held until it has been read
     assert c.ask(b"Q\r\n").startswith(b"US,+00223.")
+    sim.balance.hold_unstable = False
     assert c.ask(b"S\r\n") == b"ST,+00223.45  g\r\n"
     assert len(c.ask(b"SI\r\n")) == 17
     assert c.ask(b"?TN\r\n") == b"TN, GX-6100\r\n"
@@ -164,7 +181,7 @@ def test_one_client_at_a_time_and_the_tare_persists(simulator: Make) -> None:
     assert second.ask(b"SI\r\n") is None  # closed at once: the balance is busy with the first client
     second.close()
     first.close()
-    time.sleep(0.1)
+    wait_until(lambda: not sim.busy, "the simulator has seen the first client go")
     third = Client(url)
     assert third.ask(b"TA\r\n") == b"TA A      50.00 g\r\n"  # a tare left from an earlier session
     third.close()
@@ -191,8 +208,9 @@ def test_faults_mute_garble_error_drop(simulator: Make) -> None:
 
 
 def test_weights_advance_by_time(simulator: Make) -> None:
-    sim, _ = simulator("mt-sics", "tcp", weights=[Decimal(1), Decimal(2), Decimal(3)], advance=0.05)
-    time.sleep(0.12)
+    now = [0.0]  # the balance's clock, moved by the test: "0.12 s later" is exact, however busy the machine
+    sim, _ = simulator("mt-sics", "tcp", weights=[Decimal(1), Decimal(2), Decimal(3)], advance=0.05, clock=lambda: now[0])
+    now[0] = 0.12
     assert sim.balance.display().value in (Decimal("3.00"), Decimal("3.01"), Decimal("2.99")) or sim.balance.load == 3
 
 
@@ -203,7 +221,7 @@ def test_pty_serves_like_a_device(simulator: Make) -> None:
     try:
         settle(sim)
         os.write(fd, b"Q\r\n")
-        time.sleep(0.1)
+        wait_until(lambda: bytes_waiting(fd) >= len(b"ST,+00001.50  g\r\n"), "the whole reply has come")
         assert os.read(fd, 100) == b"ST,+00001.50  g\r\n"
     finally:
         os.close(fd)

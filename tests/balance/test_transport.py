@@ -16,6 +16,8 @@ from fieldtool.balance.errors import Disconnected, PortError, ProtocolError
 from fieldtool.balance.transport import MAX_LINE, ConnectionSpec, Link, open_transport, parse_connection
 from fieldtool.errors import InputError
 
+from .conftest import PATIENCE, wait_until
+
 
 @pytest.mark.parametrize(
     ("text", "expected"),
@@ -101,8 +103,9 @@ def test_lines_over_a_pty(pty_pair: tuple[int, str]) -> None:
 def test_stale_input_is_discarded(pty_pair: tuple[int, str]) -> None:
     master, path = pty_pair
     with open_transport(path) as link:
-        os.write(master, b"S S 9 g\r\nnoise")
-        time.sleep(0.05)
+        stale = b"S S 9 g\r\nnoise"
+        os.write(master, stale)
+        wait_until(lambda: link._port.in_waiting >= len(stale), "the stale bytes have reached the device")
         assert link.discard_input() == b"S S 9 g\r\nnoise"
         assert link.read_line(0.05) is None
 
@@ -112,7 +115,7 @@ def test_a_flood_without_line_ends_is_garbage(pty_pair: tuple[int, str]) -> None
     with open_transport(path) as link:
         os.write(master, b"\xff" * (MAX_LINE + 10))
         with pytest.raises(ProtocolError, match="without a line end"):
-            while link.read_line(0.5) is not None:
+            while link.read_line(PATIENCE) is not None:
                 pass
 
 

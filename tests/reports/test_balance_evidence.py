@@ -8,15 +8,15 @@ from pathlib import Path
 import pypdf
 
 from fieldtool.balance import connect
-from fieldtool.balance.capture import read_for_entry, record_reading
 from fieldtool.balance.sim import SimulatedBalance, Simulator
 from fieldtool.core.inspection import InspectionHeader, MeasurementSource, SamplingMethod, SiteKind
 from fieldtool.core.tare import TareMethod
-from fieldtool.report_data import lot_report_data
 from fieldtool.reports.fonts import find_cjk_font
 from fieldtool.reports.lot import render_lot_report
-from fieldtool.services import Services
 from fieldtool.storage import SqliteStore
+from fieldtool.usecases.balance import record_reading
+from fieldtool.usecases.inspection import Services
+from fieldtool.usecases.lot_report import lot_report_data
 
 from .conftest import page_texts, squash
 
@@ -37,8 +37,8 @@ def test_captured_packages_print_their_raw_lines(tmp_path: Path) -> None:
         balance = SimulatedBalance(unstable_period=0.01, weights=loads)
         with Simulator("and", balance) as sim, connect(sim.serve_tcp(), "and", reply_timeout=0.3, poll_interval=0.002) as driver:
             for _ in range(needed - 1):
-                gross = read_for_entry(driver, "g", 3)
-                record_reading(services, iid, read_for_entry(driver, "g", 3), gross=gross)
+                gross = driver.read_stable(10)
+                record_reading(services, iid, driver.read_stable(10), gross=gross, port=driver.port)
         # The last package: a balance line too long for its column is wrapped, never cut.
         long_raw = "ST,+00512.99  g  (a balance that sends a long trailer after its frame)\nST,+00012.99  g"
         services.record_weight(iid, "512.99 12.99", source="balance", raw=long_raw)

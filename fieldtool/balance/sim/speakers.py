@@ -245,5 +245,5 @@ class SbiSpeaker(Speaker):
         return None
 
 
-SPEAKERS: dict[str, type[Speaker]] = {"mt-sics": MtSicsSpeaker, "sbi": SbiSpeaker, "and": AndSpeaker}
-"""The speaker of each protocol."""
+SPEAKERS: dict[str, type[Speaker]] = {kind.protocol: kind for kind in (MtSicsSpeaker, SbiSpeaker, AndSpeaker)}
+"""The speaker of each protocol, by its short name (in the order of `fieldtool.infra.config.BALANCE_PROTOCOL_NAMES`)."""
