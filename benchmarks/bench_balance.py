@@ -113,7 +113,7 @@ class SimulatorProcess:
     def __init__(self, protocol: str, transport: str) -> None:
         listen = "pty" if transport == "pty" else "tcp:127.0.0.1:0"
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "fieldtool.cli_balance", "simulate", "--protocol", protocol, "--listen", listen,
+            [sys.executable, "-m", "fieldtool.cli.balance", "simulate", "--protocol", protocol, "--listen", listen,
              "--unstable", "0", "--advance", "manual"],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, cwd=REPO,
         )

@@ -51,7 +51,7 @@ def cli_missing(python: str, env: dict[str, str]) -> str | None:
     """Why `python -m fieldtool` cannot run yet under `python`, or None when it can."""
     probe = (
         "import importlib.util, sys\n"
-        "for m in ('fieldtool', 'fieldtool.__main__', 'fieldtool.cli'):\n"
+        "for m in ('fieldtool', 'fieldtool.__main__', 'fieldtool.cli.main'):\n"
         "    if importlib.util.find_spec(m) is None:\n"
         "        print(m + ' does not exist yet'); sys.exit(1)\n"
     )

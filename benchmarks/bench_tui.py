@@ -26,14 +26,14 @@ from pathlib import Path
 from textual.app import App, ComposeResult
 from textual.widgets import DataTable, Input, Label
 
-from fieldtool.config import Settings
 from fieldtool.core.inspection import InspectionHeader, SamplingMethod, SiteKind
 from fieldtool.core.tare import TareMethod
-from fieldtool.services import Services
+from fieldtool.infra.config import Settings
 from fieldtool.storage import SqliteStore
 from fieldtool.tui.app import FieldtoolApp
 from fieldtool.tui.runner import ServiceRunner
 from fieldtool.tui.screens.weighing import WeighingScreen
+from fieldtool.usecases.inspection import Services
 
 PREFILLED = 124
 
@@ -130,13 +130,13 @@ STARTUP = textwrap.dedent(
     marks = {}
     if which == "fieldtool":
         # As the CLI does: the store is opened on the store thread while the UI starts.
-        from fieldtool.config import Settings
+        from fieldtool.infra.config import Settings
         from fieldtool.tui.app import FieldtoolApp
         from fieldtool.tui.runner import ServiceRunner
         from fieldtool.tui.screens.home import HomeScreen
 
         def open_services():
-            from fieldtool.services import Services
+            from fieldtool.usecases.inspection import Services
             from fieldtool.storage import SqliteStore
             return Services(SqliteStore.open(db))
 
@@ -194,7 +194,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         tmpdir = Path(tmp)
         demo = tmpdir / "demo.db"
-        from fieldtool.demo import build_demo
+        from fieldtool.usecases.demo import build_demo
 
         with SqliteStore.open(demo) as store:
             build_demo(Services(store), seed=1, lots_per_cell=1)

@@ -1,5 +1,5 @@
 """Provides `python -m fieldtool`."""
 
-from fieldtool.cli import main
+from fieldtool.cli.main import main
 
 raise SystemExit(main())

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from fieldtool.core.records import GENESIS, canonical_json
 from fieldtool.errors import InputError
-from fieldtool.files import write_atomically
+from fieldtool.infra.files import write_atomically
 from fieldtool.storage import SqliteStore
 from fieldtool.sync import keys
 from fieldtool.sync.client import check_receipt_against_chain, verified_receipt

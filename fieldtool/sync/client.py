@@ -25,7 +25,7 @@ from typing import Any
 
 from fieldtool.core.records import GENESIS
 from fieldtool.errors import FieldtoolError, InputError
-from fieldtool.files import write_atomically
+from fieldtool.infra.files import write_atomically
 from fieldtool.storage import SqliteStore
 from fieldtool.sync import keys
 from fieldtool.sync.errors import AuthError, RefusedError, SyncError

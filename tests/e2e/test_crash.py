@@ -22,8 +22,8 @@ import pytest
 
 from fieldtool.core.inspection import InspectionHeader, SamplingMethod, SiteKind
 from fieldtool.core.tare import TareMethod
-from fieldtool.services import Services
 from fieldtool.storage import SqliteStore
+from fieldtool.usecases.inspection import Services
 from tests.conftest import PYTHON, run_cli_env
 
 pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed (CI installs it)")

@@ -6,9 +6,9 @@ import re
 import subprocess
 from pathlib import Path
 
-from fieldtool.demo import build_demo
-from fieldtool.services import Services
 from fieldtool.storage import SqliteStore
+from fieldtool.usecases.demo import build_demo
+from fieldtool.usecases.inspection import Services
 from tests.conftest import PYTHON, run_cli_env
 
 SUMMARY = re.compile(

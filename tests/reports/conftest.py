@@ -21,9 +21,9 @@ import pytest
 pypdf = pytest.importorskip("pypdf", reason="pypdf is needed to read the PDFs back (pip install -e .[test])")
 
 from fieldtool.core.tare import TareMethod
-from fieldtool.demo import DemoClock, build_demo
-from fieldtool.services import Services
 from fieldtool.storage import SqliteStore
+from fieldtool.usecases.demo import DemoClock, build_demo
+from fieldtool.usecases.inspection import Services
 
 DEMO_CITIES = ("beijing", "shanghai", "urumqi")
 HAVE_PDFTOPPM = shutil.which("pdftoppm") is not None

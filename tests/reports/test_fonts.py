@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 
 from fieldtool.errors import InputError
-from fieldtool.report_data import lot_report_data
 from fieldtool.reports.fonts import FALLBACK_FONT, FontChoice, find_cjk_font
 from fieldtool.reports.lot import render_lot_report
-from fieldtool.services import Services
+from fieldtool.usecases.inspection import Services
+from fieldtool.usecases.lot_report import lot_report_data
 
 from .conftest import DemoLots, font_names, page_texts, squash
 

@@ -147,7 +147,7 @@ class Server:
 def start_server(hub_db: Path, *extra: str, context: ssl.SSLContext | None = None) -> Server:
     """`fieldtool hub serve` in a subprocess on a free loopback port, once it answers /v1/health."""
     process = subprocess.Popen(
-        [PYTHON, "-m", "fieldtool.cli_sync", "hub", "serve", "--db", str(hub_db), "--host", "127.0.0.1", "--port", "0",
+        [PYTHON, "-m", "fieldtool.cli.sync", "hub", "serve", "--db", str(hub_db), "--host", "127.0.0.1", "--port", "0",
          *extra],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=run_cli_env(),
     )

@@ -5,14 +5,14 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-from fieldtool.demo import DemoClock, build_demo
-from fieldtool.services import Services
 from fieldtool.storage import SqliteStore
-from fieldtool.summary_data import programme_summary_data
 from fieldtool.sync import keys
 from fieldtool.sync.bundle import export_bundle
 from fieldtool.sync.hub import open_hub
 from fieldtool.sync.verify import verify_store
+from fieldtool.usecases.demo import DemoClock, build_demo
+from fieldtool.usecases.inspection import Services
+from fieldtool.usecases.summary import programme_summary_data
 from tests.conftest import PYTHON, run_cli_env
 from tests.sync.conftest import Laptop, enroll_in_process, register_in_process
 
@@ -50,7 +50,7 @@ def test_the_programme_summary_on_the_hub_covers_every_laptop(tmp_path: Path, hu
 
 
 def test_laptop_side_sync_modules_load_neither_the_server_nor_the_ui() -> None:
-    code = ("import sys, fieldtool.cli_sync, fieldtool.sync.client, fieldtool.sync.bundle, fieldtool.sync.verify; "
+    code = ("import sys, fieldtool.cli.sync, fieldtool.sync.client, fieldtool.sync.bundle, fieldtool.sync.verify; "
             "print(sorted(m for m in ('starlette', 'uvicorn', 'textual', 'reportlab') if m in sys.modules))")
     result = subprocess.run([PYTHON, "-c", code], check=False, capture_output=True, text=True, env=run_cli_env(),
                             timeout=60)

@@ -16,8 +16,8 @@ from typing import Any
 
 import pytest
 
-from fieldtool import paths
 from fieldtool.core.records import canonical_json
+from fieldtool.infra import paths
 from fieldtool.storage import SqliteStore
 from fieldtool.sync import keys
 from fieldtool.sync.client import SyncResult, received_assignments, received_reference, sync
@@ -198,7 +198,7 @@ def test_openapi_document_describes_every_endpoint(server: Server) -> None:
 
 
 def cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([PYTHON, "-m", "fieldtool.cli_sync", *args], check=False, capture_output=True, text=True,
+    return subprocess.run([PYTHON, "-m", "fieldtool.cli.sync", *args], check=False, capture_output=True, text=True,
                           env=run_cli_env(), timeout=120)
 
 

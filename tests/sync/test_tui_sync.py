@@ -8,12 +8,12 @@ from pathlib import Path
 import pytest
 from textual.widgets import Input, Label, Log
 
-from fieldtool.config import Settings
-from fieldtool.services import Services
+from fieldtool.infra.config import Settings
 from fieldtool.storage import SqliteStore
 from fieldtool.tui.app import FieldtoolApp
 from fieldtool.tui.runner import ServiceRunner
 from fieldtool.tui.screens.sync import SyncScreen
+from fieldtool.usecases.inspection import Services
 from tests.sync.conftest import Laptop, Server, enroll_in_process, make_laptop
 
 

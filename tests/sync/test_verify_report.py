@@ -11,15 +11,15 @@ import pytest
 
 pytest.importorskip("pypdf", reason="pypdf reads the report back (pip install -e .[test])")
 
-from fieldtool.demo import DemoClock, build_demo
-from fieldtool.report_data import lot_report_data
 from fieldtool.reports.lot import render_lot_report
-from fieldtool.services import Services
 from fieldtool.storage import SqliteStore
 from fieldtool.sync import keys
 from fieldtool.sync.bundle import export_bundle
 from fieldtool.sync.hub import open_hub
 from fieldtool.sync.report_check import check_report
+from fieldtool.usecases.demo import DemoClock, build_demo
+from fieldtool.usecases.inspection import Services
+from fieldtool.usecases.lot_report import lot_report_data
 from tests.conftest import PYTHON, run_cli_env
 from tests.sync.conftest import Laptop, enroll_in_process, register_in_process
 
@@ -72,13 +72,13 @@ def test_a_changed_weight_makes_the_report_mismatch_and_the_cli_says_so(reported
     # matches the printed one.
     con.execute("UPDATE records SET hash = ? WHERE id = ?", ["f" * 64, row[0]])
     con.close()
-    result = subprocess.run([PYTHON, "-m", "fieldtool.cli_sync", "verify", "--db", str(changed), "--report", str(pdf)],
+    result = subprocess.run([PYTHON, "-m", "fieldtool.cli.sync", "verify", "--db", str(changed), "--report", str(pdf)],
                             check=False, capture_output=True, text=True, env=run_cli_env(), timeout=60)
     assert result.returncode == 1 and result.stdout.startswith("MISMATCH"), result.stdout + result.stderr
-    ok = subprocess.run([PYTHON, "-m", "fieldtool.cli_sync", "verify", "--db", str(db), "--report", str(pdf)],
+    ok = subprocess.run([PYTHON, "-m", "fieldtool.cli.sync", "verify", "--db", str(db), "--report", str(pdf)],
                         check=False, capture_output=True, text=True, env=run_cli_env(), timeout=60)
     assert ok.returncode == 0 and ok.stdout.startswith("OK "), ok.stdout + ok.stderr
-    not_pdf = subprocess.run([PYTHON, "-m", "fieldtool.cli_sync", "verify", "--db", str(db), "--report", str(db)],
+    not_pdf = subprocess.run([PYTHON, "-m", "fieldtool.cli.sync", "verify", "--db", str(db), "--report", str(db)],
                              check=False, capture_output=True, text=True, env=run_cli_env(), timeout=60)
     assert not_pdf.returncode == 2 and "not a readable PDF" in not_pdf.stderr
     assert len(not_pdf.stderr.strip().splitlines()) == 1

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from fieldtool.config import Settings, load_settings, save_settings
 from fieldtool.errors import InputError
+from fieldtool.infra.config import Settings, load_settings, save_settings
 
 
 def test_missing_file_gives_defaults_that_know_their_file(tmp_path: Path) -> None:

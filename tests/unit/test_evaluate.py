@@ -15,7 +15,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fieldtool import paths
 from fieldtool.core.evaluate import (
     CriterionCode,
     LotEvaluation,
@@ -28,6 +27,7 @@ from fieldtool.core.evaluate import (
 from fieldtool.core.quantity import unit
 from fieldtool.core.rules import RuleSet, resolve_plan, tne
 from fieldtool.errors import InputError, OutOfScopeError
+from fieldtool.infra import paths
 from fieldtool.plans.rules import load_rule_set_file
 
 JJF = "jjf1070-2005"

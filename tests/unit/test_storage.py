@@ -17,13 +17,13 @@ from pathlib import Path
 
 import pytest
 
-from fieldtool import paths
 from fieldtool.core.evaluate import Outcome, evaluate_lot
 from fieldtool.core.quantity import unit
 from fieldtool.core.records import GENESIS, RecordKind, canonical_json, record_hash
 from fieldtool.core.rules import RuleSet
 from fieldtool.core.tare import TareMethod
 from fieldtool.errors import InputError, NotFoundError, StoreError
+from fieldtool.infra import paths
 from fieldtool.plans.rules import load_rule_set_file
 from fieldtool.storage import (
     DensityMethod,

@@ -11,11 +11,11 @@ from functools import cache
 
 import pytest
 
-from fieldtool import paths
 from fieldtool.core.instrument import check_instrument
 from fieldtool.core.quantity import unit
 from fieldtool.core.rules import InstrumentSettings, RuleSet, TareSettings, tne
 from fieldtool.core.tare import assess_average_tare
+from fieldtool.infra import paths
 from fieldtool.plans.rules import load_rule_set_file
 
 D = Decimal

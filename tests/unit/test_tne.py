@@ -14,10 +14,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from fieldtool import paths
 from fieldtool.core.quantity import Kind, to_base, unit
 from fieldtool.core.rules import RuleSet, tne, tne_base
 from fieldtool.errors import FieldtoolError, OutOfScopeError
+from fieldtool.infra import paths
 from fieldtool.plans.rules import load_rule_set_file
 
 JJF = "jjf1070-2005"
