@@ -15,8 +15,8 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
-from fieldtool.config import Settings, save_settings
 from fieldtool.errors import FieldtoolError
+from fieldtool.infra.config import Settings, save_settings
 from fieldtool.tui.i18n import T
 from fieldtool.tui.runner import ServiceRunner
 
@@ -24,7 +24,7 @@ if TYPE_CHECKING:  # the domain is imported on the store thread, not before the 
     from fieldtool.balance.session import BalanceSession
     from fieldtool.core.inspection import Inspection
     from fieldtool.plans.programme import Product
-    from fieldtool.services import LotState
+    from fieldtool.usecases.inspection import LotState
 
 TEXT_NEW = T("New inspection", "新建检验")
 TEXT_RENDERING = T("rendering the lot report {number}…", "正在生成检验报告 {number}……")
@@ -200,8 +200,8 @@ class FieldtoolApp(App[str | None]):
         """
         import asyncio
 
-        from fieldtool import paths
-        from fieldtool.report_data import lot_report_data
+        from fieldtool.infra import paths
+        from fieldtool.usecases.lot_report import lot_report_data
 
         lang = self.settings.lang
         try:
@@ -242,7 +242,7 @@ class FieldtoolApp(App[str | None]):
 
     async def action_sync(self) -> None:
         """Open the sync screen: push this laptop's records to the hub, pull its reference data (F8)."""
-        from fieldtool import paths
+        from fieldtool.infra import paths
         from fieldtool.tui.screens.sync import SyncScreen
 
         if isinstance(self.screen, SyncScreen):

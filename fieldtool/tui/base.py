@@ -16,14 +16,24 @@ from fieldtool.tui.keys import translated_bindings
 if TYPE_CHECKING:  # the services are imported on the store thread, not before the first screen
     from fieldtool.core.inspection import InspectionHeader
     from fieldtool.plans.programme import Product
-    from fieldtool.services import LotState, Services
     from fieldtool.tui.app import FieldtoolApp
+    from fieldtool.usecases.inspection import LotState, Services
 
 R = TypeVar("R")
 
+LOT_HEAD = T(
+    "{product}  Qn {nominal} {unit}  N {lot}  ·  {detail}",
+    "{product}  标称 {nominal} {unit}  批量 {lot}  ·  {detail}",
+)
+"""The heading of a screen about one lot: what it is, then what the screen adds (the rules and site, or the sample)."""
+RULES_SITE = T("{rules}  ·  {site}", "{rules}  ·  {site}")
+"""The lot heading's detail: the rule set and the site."""
+RULES_VARIANT_SITE = T("{rules} ({variant})  ·  {site}", "{rules}（{variant}）  ·  {site}")
+"""The lot heading's detail: the rule set with its plan variant, and the site."""
+
 
 class ScreenHelpers:
-    """Mixed into every fieldtool screen (screens and modals)."""
+    """Mixed into every fieldtool screen (screens and modals), and into a widget that speaks the app's language."""
 
     app: Any
 
@@ -71,7 +81,7 @@ class FieldtoolScreen(ScreenHelpers, Screen[None]):
 
 
 class InspectionScreen(FieldtoolScreen):
-    """A screen about one inspection (density, tare, weighing, verdict): loads the lot and names its product.
+    """A screen about one inspection (sample, density, tare, weighing, verdict): loads the lot and shows its heading.
 
     Args:
         inspection_id: the inspection.
@@ -85,6 +95,7 @@ class InspectionScreen(FieldtoolScreen):
         """The lot as stored, once loaded."""
         self.product: Product | None = None
         """The lot's product in its programme, once loaded (None for a lot outside a programme)."""
+        self._lot_head = ""
 
     async def load(self) -> LotState | None:
         """Load the lot's state and its product's names from the programme; a user error is shown and gives None."""
@@ -99,6 +110,23 @@ class InspectionScreen(FieldtoolScreen):
         p = self.product
         product = (p.name_zh if self.lang == "zh" else p.name_en) if p is not None else header.product_id or ""
         return " ".join(x for x in (product, header.brand) if x)
+
+    def show_lot_head(self, header: InspectionHeader, *, variant: bool = False, detail: str | None = None) -> None:
+        """Show the lot's heading on the screen's ``#lot-head`` line: product and brand, Qn, N, then the detail.
+
+        Args:
+            header: the lot's header.
+            variant: name the plan variant after the rule set.
+            detail: what follows Qn and N instead of the rule set and the site.
+        """
+        h = header
+        if detail is None:
+            detail = self.tr(RULES_VARIANT_SITE if variant else RULES_SITE, rules=h.rule_set_id, variant=h.variant, site=h.site_name)
+        head = self.tr(LOT_HEAD, product=self.product_line(h), nominal=h.nominal, unit=h.unit, lot=h.lot_size, detail=detail)
+        if head != self._lot_head:  # the heading changes only with the language: no work for every package
+            self._lot_head = head
+            # One line, full width in every lot screen's CSS: a new text needs no new layout.
+            self.query_one("#lot-head", Label).update(head, layout=False)
 
 
 class FieldtoolModal(ScreenHelpers, ModalScreen[R]):

@@ -12,7 +12,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING, TypeVar
 
 if TYPE_CHECKING:  # the services (and the domain) are imported on the store thread, not before the first screen
-    from fieldtool.services import Services
+    from fieldtool.usecases.inspection import Services
 
 R = TypeVar("R")
 

@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from fieldtool.config import Settings
 from fieldtool.core.inspection import InspectionHeader, SamplingMethod, SiteKind
 from fieldtool.core.tare import TareMethod
-from fieldtool.services import Services
+from fieldtool.infra.config import Settings
 from fieldtool.storage import SqliteStore
 from fieldtool.tui.app import FieldtoolApp
 from fieldtool.tui.runner import ServiceRunner
+from fieldtool.usecases.inspection import Services
 
 FIXED_NOW = datetime(2026, 11, 28, 9, 30, tzinfo=UTC)
 

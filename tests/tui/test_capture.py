@@ -18,9 +18,9 @@ from textual.widgets import DataTable, Input, Label
 
 from fieldtool.balance.session import BalanceSession
 from fieldtool.balance.sim import SimulatedBalance, Simulator
-from fieldtool.config import Settings
 from fieldtool.core.inspection import MeasurementSource
 from fieldtool.core.tare import TareMethod
+from fieldtool.infra.config import Settings
 from fieldtool.storage import SqliteStore
 from fieldtool.tui.app import FieldtoolApp
 from fieldtool.tui.runner import ServiceRunner

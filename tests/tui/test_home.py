@@ -10,7 +10,6 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, Label
 
-from fieldtool.services import Services
 from fieldtool.storage import SqliteStore
 from fieldtool.tui.app import FieldtoolApp
 from fieldtool.tui.runner import ServiceRunner
@@ -18,6 +17,7 @@ from fieldtool.tui.screens.help import HelpScreen
 from fieldtool.tui.screens.home import HomeScreen
 from fieldtool.tui.screens.profile import ProfileScreen
 from fieldtool.tui.screens.weighing import WeighingScreen
+from fieldtool.usecases.inspection import Services
 from tests.tui.conftest import header, make_app
 
 SIZE = (80, 24)
@@ -235,11 +235,11 @@ async def test_f2_switches_home_to_chinese_and_back(runner: ServiceRunner, lots:
 
 
 async def test_f8_opens_the_sync_screen_with_the_device_key(tmp_path: Path) -> None:
-    from fieldtool.services import Services
     from fieldtool.storage import SqliteStore
     from fieldtool.sync import keys
     from fieldtool.tui.runner import ServiceRunner
     from fieldtool.tui.screens.sync import SyncScreen
+    from fieldtool.usecases.inspection import Services
 
     key = keys.load_or_create(tmp_path / "device-key.pem")
     runner = ServiceRunner(lambda: Services(SqliteStore.open(tmp_path / "f8.db"), signer=key))

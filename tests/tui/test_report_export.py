@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from fieldtool import paths
+from fieldtool.infra import paths
 from fieldtool.tui.runner import ServiceRunner
 from fieldtool.tui.screens.home import HomeScreen
 from fieldtool.tui.screens.verdict import VerdictScreen

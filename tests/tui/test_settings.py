@@ -13,7 +13,7 @@ from textual.widgets import Input, Label, Select
 
 from fieldtool.balance.session import BalanceSession
 from fieldtool.balance.sim import SimulatedBalance, Simulator
-from fieldtool.config import Settings, load_settings
+from fieldtool.infra.config import Settings, load_settings
 from fieldtool.tui.app import FieldtoolApp
 from fieldtool.tui.runner import ServiceRunner
 from fieldtool.tui.screens.balance import BalanceModal

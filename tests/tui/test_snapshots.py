@@ -12,12 +12,12 @@ from typing import Any
 
 import pytest
 
-from fieldtool.config import Settings
 from fieldtool.core.tare import TareMethod
-from fieldtool.services import Services
+from fieldtool.infra.config import Settings
 from fieldtool.storage import SqliteStore
 from fieldtool.tui.app import FieldtoolApp
 from fieldtool.tui.runner import ServiceRunner
+from fieldtool.usecases.inspection import Services
 from tests.tui.conftest import FIXED_NOW, header
 
 SIZE = (80, 24)

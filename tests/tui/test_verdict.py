@@ -10,8 +10,8 @@ from rich.cells import cell_len
 from textual.widgets import Input, Label
 
 from fieldtool.core.evaluate import Outcome, PackageClass, classify
+from fieldtool.core.explain import reason_text
 from fieldtool.errors import FieldtoolError, InputError
-from fieldtool.explain import reason_text
 from fieldtool.storage import SqliteStore
 from fieldtool.tui.app import FieldtoolApp
 from fieldtool.tui.runner import ServiceRunner

@@ -9,7 +9,6 @@ is stored with it.
 
 from __future__ import annotations
 
-from decimal import Decimal
 from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, ClassVar
 
@@ -20,10 +19,11 @@ from textual.widgets import Input, Label, Select
 
 from fieldtool.core.inspection import Balance
 from fieldtool.tui.base import FieldtoolModal
+from fieldtool.tui.forms import error_line, parse_day, parse_positive, show_field_error
+from fieldtool.tui.i18n import T
 
 if TYPE_CHECKING:
     from fieldtool.balance.reading import Identity
-from fieldtool.tui.i18n import T
 
 TEXT = {
     "title": T("Add a balance to the register", "登记天平"),
@@ -53,34 +53,12 @@ TEXT = {
     "e_e_d": T("e: must not be smaller than d", "检定分度值：不应小于实际分度值 d"),
     "e_mpe": T("MPE: type a number such as 0.2, or leave it empty", "最大允许误差：请输入数字，如 0.2，或留空"),
     "e_due": T("calibration due: type YYYY-MM-DD, or leave it empty", "校准有效期：请按 YYYY-MM-DD 输入，或留空"),
-    "summary": T(
-        "{make} {model} · no. {serial} · id {id} · Max {max} {unit} · d {d} · e {e} · class {cls} · MPE {mpe} · calibrated until {due}",
-        "{make} {model} · 编号 {serial} · id {id} · Max {max} {unit} · d {d} · e {e} · 等级 {cls} · MPE {mpe} · 校准有效期至 {due}",
-    ),
 }
 
 CLASSES = ("I", "II", "III", "IIII")
 """Accuracy classes of non-automatic weighing instruments (OIML R 76)."""
 
 _FIELDS = ("make", "model", "serial", "unit", "max", "d", "e", "class", "mpe", "certificate", "due")
-
-
-def balance_summary(b: Balance, *, long: bool = False, lang: str = "en") -> str:
-    """A balance in one line: short (make, model, serial, Max) for a list, or every register figure."""
-    if not long:
-        return f"{b.make} {b.model} · {b.serial} · Max {b.max_capacity} {b.unit}"
-    unknown = "—"
-    return TEXT["summary"].render(
-        lang, make=b.make, model=b.model, serial=b.serial, id=b.id[:8], max=b.max_capacity, unit=b.unit, d=b.d,
-        e=b.e if b.e is not None else unknown, cls=b.accuracy_class or unknown, mpe=b.mpe if b.mpe is not None else unknown,
-        due=b.calibration_due or unknown,
-    )
-
-
-def _number(text: str) -> Decimal | None:
-    from fieldtool.tui.screens.new_inspection import parse_positive
-
-    return parse_positive(text)
 
 
 class BalanceModal(FieldtoolModal[Balance | None]):
@@ -119,7 +97,7 @@ class BalanceModal(FieldtoolModal[Balance | None]):
                         else:
                             placeholder = self.tr(TEXT["ph_date"]) if key == "due" else optional if key in ("e", "mpe", "certificate") else ""
                             yield Input(id=f"balance-{key}", placeholder=placeholder, compact=True)
-                    yield Label("", id=f"balance-{key}-error", classes="field-error")
+                    yield error_line(f"balance-{key}")
             yield Label(self.tr(TEXT["keys"]), classes="dialog-keys")
 
     def on_mount(self) -> None:
@@ -147,13 +125,11 @@ class BalanceModal(FieldtoolModal[Balance | None]):
 
     def _errors(self) -> dict[str, T]:
         """Every wrong field with what to type."""
-        from fieldtool.tui.screens.new_inspection import parse_day
-
         errors: dict[str, T] = {}
         for key in ("make", "model", "serial"):
             if not self._text(key):
                 errors[key] = TEXT[f"e_{key}"]
-        max_value, d = _number(self._text("max")), _number(self._text("d"))
+        max_value, d = parse_positive(self._text("max")), parse_positive(self._text("d"))
         if max_value is None:
             errors["max"] = TEXT["e_max"]
         if d is None:
@@ -161,12 +137,12 @@ class BalanceModal(FieldtoolModal[Balance | None]):
         elif max_value is not None and d >= max_value:
             errors["d"] = TEXT["e_d_max"]
         if self._text("e"):
-            e = _number(self._text("e"))
+            e = parse_positive(self._text("e"))
             if e is None:
                 errors["e"] = TEXT["e_e"]
             elif d is not None and e < d:
                 errors["e"] = TEXT["e_e_d"]
-        if self._text("mpe") and _number(self._text("mpe")) is None:
+        if self._text("mpe") and parse_positive(self._text("mpe")) is None:
             errors["mpe"] = TEXT["e_mpe"]
         if self._text("due") and parse_day(self._text("due")) is None:
             errors["due"] = TEXT["e_due"]
@@ -174,9 +150,7 @@ class BalanceModal(FieldtoolModal[Balance | None]):
 
     def _show(self, errors: dict[str, T]) -> None:
         for key in _FIELDS:
-            label = self.query_one(f"#balance-{key}-error", Label)
-            label.update(self.tr(errors[key]) if key in errors else "")
-            label.display = key in errors
+            show_field_error(self, f"balance-{key}", errors.get(key))
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
@@ -187,8 +161,6 @@ class BalanceModal(FieldtoolModal[Balance | None]):
 
     async def action_save(self) -> None:
         """Store the balance when every field is right."""
-        from fieldtool.tui.screens.new_inspection import parse_day
-
         errors = self._errors()
         self._show(errors)
         if errors:

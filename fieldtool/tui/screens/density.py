@@ -8,7 +8,7 @@ last one saves); Ctrl+S saves and goes on to the lot; Esc goes back to Home.
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 from typing import ClassVar
 
@@ -21,17 +21,12 @@ from fieldtool.core.quantity import density_from_flask
 from fieldtool.errors import FieldtoolError
 from fieldtool.plans.programme import DENSITY_RANGE
 from fieldtool.tui.base import InspectionScreen
+from fieldtool.tui.forms import FormFields, error_line, parse_decimal, parse_positive, show_field_error
 from fieldtool.tui.i18n import T
 from fieldtool.tui.screens.modals import ConfirmModal
-from fieldtool.tui.screens.new_inspection import parse_positive
-from fieldtool.tui.widgets.select_options import replace_options
 
 TEXT = {
     "title": T("Density at 20 °C", "20 °C 密度"),
-    "head": T(
-        "{product}  Qn {nominal} {unit}  N {lot}  ·  {rules}  ·  {site}",
-        "{product}  标称 {nominal} {unit}  批量 {lot}  ·  {rules}  ·  {site}",
-    ),
     "explain": T(
         "Labelled by volume, judged from weighed masses: V = m / ρ. Measure ρ with the product at 20 ± 2 °C.",
         "按体积标注、以称量质量判定：V = m / ρ。请在产品温度 20 ± 2 °C 时测定密度。",
@@ -86,15 +81,7 @@ _FLASK_FIELDS = ("volume", "filled", "empty")
 _FIELDS = ("volume", "filled", "empty", "density", "temperature")
 
 
-def _number(text: str) -> Decimal | None:
-    try:
-        value = Decimal(text.strip())
-    except InvalidOperation:
-        return None
-    return value if value.is_finite() else None
-
-
-class DensityScreen(InspectionScreen):
+class DensityScreen(FormFields, InspectionScreen):
     """Records the density a liquid's weighed masses are converted with."""
 
     CSS_PATH = Path(__file__).with_name("density.tcss")
@@ -124,7 +111,7 @@ class DensityScreen(InspectionScreen):
                 with Horizontal(classes="field-row", id=f"row-{key}"):
                     yield Label("", id=f"label-{key}", classes="field-label")
                     yield Input(id=key, compact=True)
-                yield Label("", id=f"{key}-error", classes="field-error")
+                yield error_line(key)
         yield Label("", id="rho")
         yield Label("", id="rho-warning", classes="warning")
         yield Label("", id="temp-warning", classes="warning")
@@ -151,19 +138,14 @@ class DensityScreen(InspectionScreen):
         """Re-render every text in the current language."""
         self.sub_title = self.tr(TEXT["title"])
         self.query_one("#label-method", Label).update(self.tr(TEXT["method"]))
-        replace_options(self.query_one("#density-method", Select), [(self.tr(TEXT["flask"]), "flask"), (self.tr(TEXT["typed"]), "typed")])
+        self.set_options("density-method", [(self.tr(TEXT["flask"]), "flask"), (self.tr(TEXT["typed"]), "typed")])
         for key in _FIELDS:
             self.query_one(f"#label-{key}", Label).update(self.tr(TEXT[key]))
             # The flask method needs the temperature; a density meter gives ρ at 20 °C itself.
             placeholder = "ph_temperature_optional" if key == "temperature" and not self.flask else f"ph_{key}"
             self.query_one(f"#{key}", Input).placeholder = self.tr(TEXT[placeholder])
         if self.state is not None:
-            h = self.state.inspection.header
-            product = self.product_line(h)
-            self.query_one("#lot-head", Label).update(
-                self.tr(TEXT["head"], product=product, nominal=h.nominal, unit=h.unit, lot=h.lot_size, rules=h.rule_set_id,
-                        site=h.site_name)
-            )
+            self.show_lot_head(self.state.inspection.header)
         explain = self.tr(TEXT["explain"])
         if self._typical is not None:
             explain += " " + self.tr(TEXT["typical"], rho=self._typical)
@@ -181,18 +163,13 @@ class DensityScreen(InspectionScreen):
 
     def _show_errors(self) -> None:
         for key in _FIELDS:
-            label = self.query_one(f"#{key}-error", Label)
-            label.update(self.tr(self._errors[key]) if key in self._errors else "")
-            label.display = key in self._errors
-
-    def _text(self, key: str) -> str:
-        return self.query_one(f"#{key}", Input).value.strip()
+            show_field_error(self, key, self._errors.get(key))
 
     def _rho(self) -> Decimal | None:
         """ρ from what is typed, when it is complete and makes sense."""
         if not self.flask:
-            return parse_positive(self._text("density"))
-        volume, filled, empty = (parse_positive(self._text(k)) for k in _FLASK_FIELDS)
+            return parse_positive(self.text("density"))
+        volume, filled, empty = (parse_positive(self.text(k)) for k in _FLASK_FIELDS)
         if volume is None or filled is None or empty is None or filled <= empty:
             return None
         return density_from_flask(filled, empty, volume)
@@ -204,8 +181,8 @@ class DensityScreen(InspectionScreen):
         if rho is None:
             live.update(self.tr(TEXT["rho_need" if self.flask else "rho_need_typed"]))
         elif self.flask:
-            live.update(self.tr(TEXT["rho"], filled=self._text("filled"), empty=self._text("empty"),
-                                volume=self._text("volume"), rho=rho))
+            live.update(self.tr(TEXT["rho"], filled=self.text("filled"), empty=self.text("empty"),
+                                volume=self.text("volume"), rho=rho))
         else:
             live.update(self.tr(TEXT["rho_typed"], rho=rho))
         low, high = DENSITY_RANGE
@@ -213,7 +190,7 @@ class DensityScreen(InspectionScreen):
         outside = rho is not None and not low <= rho <= high
         range_warning.update(self.tr(TEXT["rho_range"], rho=rho, low=low, high=high) if outside else "")
         range_warning.display = outside
-        temp = _number(self._text("temperature"))
+        temp = parse_decimal(self.text("temperature"))
         temp_warning = self.query_one("#temp-warning", Label)
         hot = temp is not None and abs(temp - REFERENCE_C) > TOLERANCE_C
         temp_warning.update(self.tr(TEXT["temp_warning"], temp=temp) if hot else "")
@@ -248,17 +225,17 @@ class DensityScreen(InspectionScreen):
         errors: dict[str, T] = {}
         if self.flask:
             for key in _FLASK_FIELDS:
-                if parse_positive(self._text(key)) is None:
+                if parse_positive(self.text(key)) is None:
                     errors[key] = TEXT[f"e_{key}"]
-            filled, empty = parse_positive(self._text("filled")), parse_positive(self._text("empty"))
+            filled, empty = parse_positive(self.text("filled")), parse_positive(self.text("empty"))
             if filled is not None and empty is not None and filled <= empty:
                 errors["filled"] = TEXT["e_filled_empty"]
-            if _number(self._text("temperature")) is None:
+            if parse_decimal(self.text("temperature")) is None:
                 errors["temperature"] = TEXT["e_temperature"]
         else:
-            if parse_positive(self._text("density")) is None:
+            if parse_positive(self.text("density")) is None:
                 errors["density"] = TEXT["e_density"]
-            if self._text("temperature") and _number(self._text("temperature")) is None:
+            if self.text("temperature") and parse_decimal(self.text("temperature")) is None:
                 errors["temperature"] = TEXT["e_temperature"]
         return errors
 
@@ -272,7 +249,7 @@ class DensityScreen(InspectionScreen):
             first = next(k for k in _FIELDS if k in self._errors)
             self.query_one(f"#{first}", Input).focus()
             return
-        temp = _number(self._text("temperature"))
+        temp = parse_decimal(self.text("temperature"))
         if temp is not None and abs(temp - REFERENCE_C) > TOLERANCE_C:
 
             def answered(yes: bool | None) -> None:
@@ -284,11 +261,11 @@ class DensityScreen(InspectionScreen):
         await self._record()
 
     async def _record(self) -> None:
-        values: dict[str, str | None] = {"temperature_c": self._text("temperature") or None}
+        values: dict[str, str | None] = {"temperature_c": self.text("temperature") or None}
         if self.flask:
-            values |= {"flask_volume_ml": self._text("volume"), "filled_g": self._text("filled"), "empty_g": self._text("empty")}
+            values |= {"flask_volume_ml": self.text("volume"), "filled_g": self.text("filled"), "empty_g": self.text("empty")}
         else:
-            values["density"] = self._text("density")
+            values["density"] = self.text("density")
         try:
             await self.fapp.runner.call(lambda s: s.record_density(self.inspection_id, **values))
         except FieldtoolError as exc:

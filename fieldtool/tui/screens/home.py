@@ -9,11 +9,9 @@ the inspector's profile; S opens the settings (balance connection, language, the
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from rich.cells import cell_len
 from rich.text import Text
 from textual import events, work
 from textual.app import ComposeResult
@@ -23,11 +21,12 @@ from textual.widgets import DataTable, Footer, Header, Input, Label
 
 from fieldtool.tui.base import FieldtoolScreen
 from fieldtool.tui.i18n import T
+from fieldtool.tui.widgets.programme_matrix import ProgrammeMatrix, fit
 
 if TYPE_CHECKING:  # the domain is imported on the store thread; Home paints before it is there
     from fieldtool.core.inspection import InspectorProfile
     from fieldtool.plans.programme import Programme
-    from fieldtool.services import CellProgress, InspectionRow
+    from fieldtool.usecases.inspection import CellProgress, InspectionRow
 
 TEXT = {
     "title": T("Home", "首页"),
@@ -38,11 +37,6 @@ TEXT = {
         "Programme {id} not found: `fieldtool programme list` shows those installed",
         "未找到检查方案 {id}：`fieldtool programme list` 列出已安装的方案",
     ),
-    "cell": T("{city} · {product}: {done} of {quota} lots done", "{city} · {product}：已完成 {done}/{quota} 批"),
-    "city_cell": T("{city}: {done} of {quota} lots done", "{city}：已完成 {done}/{quota} 批"),
-    "cell_failed": T(", {n} failed", "，不合格 {n} 批"),
-    "cell_open": T(", {n} open", "，进行中 {n} 批"),
-    "cell_enter": T("  ·  Enter: list them", "  ·  Enter：列出"),
     "count": T("{n} inspections", "共 {n} 项检验"),
     "count_none": T("No inspection yet: press N to start one", "尚无检验：按 N 新建"),
     "count_nomatch": T("None matches: Esc clears the filters", "无匹配的检验：按 Esc 清除筛选"),
@@ -109,30 +103,6 @@ _OUTCOME_STYLE = {"pass": "success", "fail": "error", "second-sample-needed": "w
 """Theme colours of the outcomes, by value (`Outcome` is a StrEnum: its members look these up)."""
 
 
-def fit(text: str, width: int) -> str:
-    """`text` cut to `width` terminal columns (CJK counts two), with an ellipsis when cut."""
-    if cell_len(text) <= width:
-        return text
-    while text and cell_len(text) + 1 > width:
-        text = text[:-1]
-    return text.rstrip() + "…"
-
-
-def short_label(name: str, width: int, lang: str) -> str:
-    """A product name for a narrow matrix column.
-
-    An English name that does not fit is shortened to its last word (the head noun: "Wheat
-    flour" → "Flour"); a Chinese one is cut from the end, as Chinese abbreviations keep the start.
-    """
-    name = re.sub(r"\s*[(（].*?[)）]", "", name).strip() or name
-    if cell_len(name) <= width:
-        return name
-    if lang != "zh" and " " in name:
-        head = name.split()[-1]
-        name = head[:1].upper() + head[1:]
-    return fit(name, width)
-
-
 class HomeScreen(FieldtoolScreen):
     """Where every inspection starts and resumes: the programme's matrix and the list of inspections."""
 
@@ -165,7 +135,7 @@ class HomeScreen(FieldtoolScreen):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Label("", id="home-head")
-        yield DataTable(id="matrix", cursor_type="cell", cell_padding=0, fixed_columns=1)
+        yield ProgrammeMatrix(id="matrix")
         yield Label("", id="cell-info")
         yield Label("", id="list-info")
         yield Input(id="search", compact=True)
@@ -237,21 +207,14 @@ class HomeScreen(FieldtoolScreen):
 
     # -- names -------------------------------------------------------------------------------------
 
-    def _city_name(self, programme_id: str | None, city_id: str | None) -> str:
+    def _name_of(self, programme_id: str | None, kind: str, item_id: str | None) -> str:
+        """A city's (`kind` ``city``) or a product's name in the current language; its id when not in the programme shown."""
         p = self._programme
-        if p is not None and programme_id == p.id and city_id:
-            for city in p.cities:
-                if city.id == city_id:
-                    return city.name_zh if self.lang == "zh" else city.name_en
-        return city_id or ""
-
-    def _product_name(self, programme_id: str | None, product_id: str | None) -> str:
-        p = self._programme
-        if p is not None and programme_id == p.id and product_id:
-            for product in p.products:
-                if product.id == product_id:
-                    return product.name_zh if self.lang == "zh" else product.name_en
-        return product_id or ""
+        if p is not None and programme_id == p.id and item_id:
+            for item in p.cities if kind == "city" else p.products:
+                if item.id == item_id:
+                    return item.name_zh if self.lang == "zh" else item.name_en
+        return item_id or ""
 
     # -- rendering ---------------------------------------------------------------------------------
 
@@ -282,80 +245,18 @@ class HomeScreen(FieldtoolScreen):
         self.query_one("#home-head", Label).update(Text(f"{who}  ·  {what}"))
 
     def _fill_matrix(self) -> None:
-        from fieldtool.services import CellProgress
-
-        table = self.query_one("#matrix", DataTable)
-        p = self._programme
-        table.display = p is not None
-        self.query_one("#cell-info", Label).display = p is not None
-        if p is None:
-            return
-        zh = self.lang == "zh"
-        cursor = table.cursor_coordinate
-        table.clear(columns=True)
-        names = [c.name_zh if zh else c.name_en for c in p.cities]
-        label_width = max(cell_len(n) for n in names) + 1
-        # Room left for the products once the city names and the scrollbar are drawn.
-        width = max(5, min(14, (self.size.width - label_width - 3) // max(1, len(p.products))))
-        # Cities are a (fixed) column rather than row labels: Enter on a city lists all its lots.
-        table.add_column(Text(fit(self.tr(TEXT["col_city"]), label_width)), width=label_width, key="city")
-        for product in p.products:
-            label = short_label(product.name_zh if zh else product.name_en, width - 1, self.lang)
-            table.add_column(Text(" " + label), width=width, key=product.id)
-        colours = self.app.theme_variables
-        for city, name in zip(p.cities, names, strict=True):
-            cells = []
-            for product in p.products:
-                cell = self._cells.get((city.id, product.id), CellProgress(quota=0))
-                cells.append(self._cell_text(cell, colours))
-            table.add_row(Text(name, style="bold"), *cells, key=city.id)
-        if p.cities:
-            row, column = min(cursor.row, len(p.cities) - 1), min(max(cursor.column, 0), len(p.products))
-            table.move_cursor(row=row, column=column)
-        self._show_cell_info(table.cursor_coordinate)
-
-    @staticmethod
-    def _cell_text(cell: CellProgress, colours: dict[str, str]) -> Text:
-        if cell.quota == 0 and cell.done == 0:
-            return Text(" —", style="dim")
-        text = f" {cell.done}/{cell.quota}" + (f"✗{cell.failed}" if cell.failed else "")
-        if cell.failed:
-            return Text(text, style=f"bold {colours.get('error', '')}".strip())
-        if cell.done >= cell.quota:
-            return Text(text, style=colours.get("success", ""))
-        if cell.done == 0 and cell.open == 0:
-            return Text(text, style="dim")
-        return Text(text)
+        matrix = self.query_one("#matrix", ProgrammeMatrix)
+        self.query_one("#cell-info", Label).display = self._programme is not None
+        matrix.show(self._programme, self._cells, lang=self.lang, width=self.size.width, city_heading=self.tr(TEXT["col_city"]))
+        if self._programme is not None:
+            self._show_cell_info(matrix.cursor_coordinate)
 
     def _show_cell_info(self, at: Coordinate) -> None:
-        from fieldtool.services import CellProgress
-
-        p = self._programme
-        label = self.query_one("#cell-info", Label)
-        if p is None or not (0 <= at.row < len(p.cities) and 0 <= at.column <= len(p.products)):
-            label.update("")
-            return
-        city = p.cities[at.row]
-        city_name = city.name_zh if self.lang == "zh" else city.name_en
-        if at.column == 0:
-            row = [self._cells.get((city.id, pr.id), CellProgress(quota=0)) for pr in p.products]
-            cell = CellProgress(
-                sum(c.quota for c in row), sum(c.done for c in row), sum(c.failed for c in row), sum(c.open for c in row)
-            )
-            text = self.tr(TEXT["city_cell"], city=city_name, done=cell.done, quota=cell.quota)
-        else:
-            product = p.products[at.column - 1]
-            cell = self._cells.get((city.id, product.id), CellProgress(quota=0))
-            product_name = product.name_zh if self.lang == "zh" else product.name_en
-            text = self.tr(TEXT["cell"], city=city_name, product=product_name, done=cell.done, quota=cell.quota)
-        if cell.failed:
-            text += self.tr(TEXT["cell_failed"], n=cell.failed)
-        if cell.open:
-            text += self.tr(TEXT["cell_open"], n=cell.open)
-        label.update(Text(text + self.tr(TEXT["cell_enter"])))
+        info = self.query_one("#matrix", ProgrammeMatrix).cell_info(at, self.lang)
+        self.query_one("#cell-info", Label).update("" if info is None else info)
 
     def _fill_list(self) -> None:
-        from fieldtool.explain import OUTCOME_WORDS
+        from fieldtool.core.explain import OUTCOME_WORDS
 
         table = self.query_one("#inspections", DataTable)
         selected = self._selected_id()
@@ -370,7 +271,7 @@ class HomeScreen(FieldtoolScreen):
         for row in self._rows:
             i = row.inspection
             h = i.header
-            parts = (self._product_name(h.programme_id, h.product_id), h.brand, f"{h.nominal} {h.unit}")
+            parts = (self._name_of(h.programme_id, "product", h.product_id), h.brand, f"{h.nominal} {h.unit}")
             product = " ".join(x for x in parts if x)
             if i.is_final and row.outcome is not None:
                 style = f"bold {colours.get(_OUTCOME_STYLE[row.outcome], '')}".strip()
@@ -381,7 +282,7 @@ class HomeScreen(FieldtoolScreen):
                 status = Text(self.tr(TEXT["status_open"], done=row.weighed, needed=row.needed))
             table.add_row(
                 i.created_at.astimezone().strftime("%Y-%m-%d"),
-                fit(self._city_name(h.programme_id, h.city_id), widths["city"]),
+                fit(self._name_of(h.programme_id, "city", h.city_id), widths["city"]),
                 fit(h.site_name, widths["site"]),
                 fit(product, widths["product"]),
                 status,
@@ -409,9 +310,9 @@ class HomeScreen(FieldtoolScreen):
         if self._cell_filter is not None and self._programme is not None:
             pid = self._programme.id
             city_id, product_id = self._cell_filter
-            text += f"  ·  {self._city_name(pid, city_id)}"
+            text += f"  ·  {self._name_of(pid, 'city', city_id)}"
             if product_id is not None:
-                text += f" × {self._product_name(pid, product_id)}"
+                text += f" × {self._name_of(pid, 'product', product_id)}"
         if search:
             text += self.tr(TEXT["searching"], words=search)
         self.query_one("#list-info", Label).update(Text(text))

@@ -17,10 +17,11 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Checkbox, Footer, Header, Input, Label, Static
 
-from fieldtool.config import Settings
 from fieldtool.core.inspection import InspectorProfile
+from fieldtool.infra.config import Settings
 from fieldtool.plans.programme import Programme
 from fieldtool.tui.base import FieldtoolScreen
+from fieldtool.tui.forms import FieldError, error_line, show_field_error
 from fieldtool.tui.i18n import T
 
 TEXT = {
@@ -102,7 +103,7 @@ class ProfileScreen(FieldtoolScreen):
         super().__init__(classes="profile-screen")
         self._existing: InspectorProfile | None = None
         self._programme: Programme | None = None
-        self._errors: dict[str, tuple[T, dict[str, object]]] = {}
+        self._errors: dict[str, FieldError] = {}
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -113,7 +114,7 @@ class ProfileScreen(FieldtoolScreen):
                 with Horizontal(classes="profile-row"):
                     yield Label("", id=f"{f.id}-label", classes="profile-label")
                     yield Input(id=f.id, compact=True)
-                yield Label("", id=f"{f.id}-error", classes="profile-error")
+                yield error_line(f.id)
             yield Label("", id="programme-title")
             yield Static("", id="programme-info")
             yield Checkbox("", value=True, id="use-programme", compact=True)
@@ -167,10 +168,7 @@ class ProfileScreen(FieldtoolScreen):
         self.query_one("#profile-keys", Label).update(self.tr(TEXT["keys"] if first_run else TEXT["keys_edit"]))
 
     def _show_error(self, field_id: str) -> None:
-        label = self.query_one(f"#{field_id}-error", Label)
-        error = self._errors.get(field_id)
-        label.update(self.tr(error[0], **error[1]) if error else "")
-        label.display = error is not None
+        show_field_error(self, field_id, self._errors.get(field_id))
 
     # -- validation and saving -----------------------------------------------------------------------
 

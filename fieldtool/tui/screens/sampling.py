@@ -21,10 +21,7 @@ from fieldtool.tui.i18n import T
 
 TEXT = {
     "title": T("Sample to pull", "抽样位置"),
-    "head": T(
-        "{product}  Qn {nominal} {unit}  N {lot}  ·  {method}, seed {seed}",
-        "{product}  标称 {nominal} {unit}  批量 {lot}  ·  {method}，随机种子 {seed}",
-    ),
+    "detail": T("{method}, seed {seed}", "{method}，随机种子 {seed}"),
     "explain": T(
         "Number the lot's packages 1 … {lot} in a fixed order (layer by layer, left to right), then pull these:",
         "将该批包装按固定顺序（逐层、从左到右）编号 1 … {lot}，然后抽取以下编号：",
@@ -93,13 +90,10 @@ class SampleScreen(InspectionScreen):
         if self.state is None:
             return
         h = self.state.inspection.header
-        product = self.product_line(h)
         method = self.tr(TEXT[h.sampling_method.value])
         d: Draw | None = self.state.draw
-        self.query_one("#lot-head", Label).update(
-            self.tr(TEXT["head"], product=product, nominal=h.nominal, unit=h.unit, lot=h.lot_size, method=method,
-                    seed=h.sampling_seed if h.sampling_seed is not None else "—")
-        )
+        seed = h.sampling_seed if h.sampling_seed is not None else "—"
+        self.show_lot_head(h, detail=self.tr(TEXT["detail"], method=method, seed=seed))
         explain = self.query_one("#explain", Label)
         if d is None:
             explain.update(self.tr(TEXT["none"], method=method))

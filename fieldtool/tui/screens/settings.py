@@ -25,13 +25,14 @@ from textual.widgets import Footer, Header, Input, Label, Select, Static
 
 from fieldtool.balance.session import TestResult
 from fieldtool.balance.transport import parse_connection
-from fieldtool.config import BALANCE_PROTOCOLS
 from fieldtool.core.inspection import Balance
 from fieldtool.errors import FieldtoolError
+from fieldtool.infra.config import BALANCE_PROTOCOLS
+from fieldtool.tui.balance_summary import balance_summary
 from fieldtool.tui.base import FieldtoolScreen
+from fieldtool.tui.forms import FormFields, error_line, show_field_error
 from fieldtool.tui.i18n import T
-from fieldtool.tui.screens.balance import BalanceModal, balance_summary
-from fieldtool.tui.widgets.select_options import replace_options
+from fieldtool.tui.screens.balance import BalanceModal
 
 TEXT = {
     "title": T("Settings", "设置"),
@@ -102,7 +103,7 @@ THEMES = {"textual-dark": "theme_dark", "textual-light": "theme_light"}
 """The themes offered, with the key of their name in `TEXT`."""
 
 TIMEOUT_RANGE = (0.5, 600.0)
-"""The capture timeouts accepted, in seconds (as `fieldtool.config` checks them)."""
+"""The capture timeouts accepted, in seconds (as `fieldtool.infra.config` checks them)."""
 
 
 def parse_timeout(text: str) -> float | None:
@@ -135,7 +136,7 @@ def same_serial(a: str, b: str) -> bool:
     return bool(key(a)) and key(a) == key(b)
 
 
-class SettingsScreen(FieldtoolScreen):
+class SettingsScreen(FormFields, FieldtoolScreen):
     """The balance connection (typed, or taken from the register), tested and registered; language and theme."""
 
     CSS_PATH = Path(__file__).with_name("settings.tcss")
@@ -179,14 +180,14 @@ class SettingsScreen(FieldtoolScreen):
             with Horizontal(classes="settings-row"):
                 yield Label("", id="connection-label", classes="settings-label")
                 yield Input(id="connection", compact=True)
-            yield Label("", id="connection-error", classes="settings-error")
+            yield error_line("connection")
             with Horizontal(classes="settings-row"):
                 yield Label("", id="protocol-label", classes="settings-label")
                 yield Select(self._protocols(), id="protocol", allow_blank=False, value=settings.balance_protocol, compact=True)
             with Horizontal(classes="settings-row"):
                 yield Label("", id="timeout-label", classes="settings-label")
                 yield Input(id="timeout", compact=True)
-            yield Label("", id="timeout-error", classes="settings-error")
+            yield error_line("timeout")
             with Horizontal(classes="settings-row"):
                 yield Label("", id="register-label", classes="settings-label")
                 yield Select([], id="register", compact=True)
@@ -211,13 +212,6 @@ class SettingsScreen(FieldtoolScreen):
         self.query_one("#connection", Input).focus()
         await self.load_register()
 
-    def _sel(self, field_id: str) -> Select[str]:
-        return self.query_one(f"#{field_id}", Select)
-
-    def _value(self, field_id: str) -> str:
-        value = self._sel(field_id).value
-        return "" if value is Select.NULL else str(value)
-
     def _protocols(self) -> list[tuple[str, str]]:
         return [(self.tr(TEXT["p_auto"]) if p == "auto" else PROTOCOL_NAMES[p], p) for p in BALANCE_PROTOCOLS]
 
@@ -227,9 +221,6 @@ class SettingsScreen(FieldtoolScreen):
         if current not in THEMES:  # a theme set in the file by hand stays on offer
             themes.append((current, current))
         return themes
-
-    def _set_options(self, field_id: str, options: list[tuple[str, str]]) -> None:
-        replace_options(self._sel(field_id), options)
 
     # -- the register --------------------------------------------------------------------------------
 
@@ -243,8 +234,8 @@ class SettingsScreen(FieldtoolScreen):
 
     def _show_register(self) -> None:
         reachable = [b for b in self._balances if b.connection]
-        select = self._sel("register")
-        self._set_options("register", [(f"{balance_summary(b)} · {b.connection}", b.id) for b in reachable])
+        select = self.sel("register")
+        self.set_options("register", [(f"{balance_summary(b)} · {b.connection}", b.id) for b in reachable])
         select.prompt = self.tr(TEXT["register_prompt"] if reachable else TEXT["register_none"])
         select.disabled = not reachable
 
@@ -255,7 +246,7 @@ class SettingsScreen(FieldtoolScreen):
         app_lang = str(self.fapp.settings.lang)
         if app_lang != self._app_lang:  # F2 switched the app's language: follow it
             self._lang = self._app_lang = app_lang
-            self._sel("language").value = app_lang
+            self.sel("language").value = app_lang
         self.sub_title = self.tr(TEXT["title"])
         self.query_one("#settings-intro", Static).update(Text(self.tr(TEXT["intro"])))
         for label_id, key in (
@@ -266,8 +257,8 @@ class SettingsScreen(FieldtoolScreen):
             self.query_one(f"#{label_id}", Label).update(self.tr(TEXT[key]))
         self.query_one("#connection", Input).placeholder = self.tr(TEXT["connection_hint"])
         self.query_one("#timeout", Input).placeholder = self.tr(TEXT["timeout_hint"])
-        self._set_options("protocol", self._protocols())
-        self._set_options("theme", self._themes())
+        self.set_options("protocol", self._protocols())
+        self.set_options("theme", self._themes())
         self._show_register()
         for field_id in ("connection", "timeout"):
             self._show_error(field_id)
@@ -276,10 +267,9 @@ class SettingsScreen(FieldtoolScreen):
         self.refresh_bindings()
 
     def _show_error(self, field_id: str) -> None:
-        label = self.query_one(f"#{field_id}-error", Label)
         error = self._errors.get(field_id)
-        label.update("" if error is None else Text(self.tr(error) if isinstance(error, T) else error))
-        label.display = error is not None
+        # Shown as it is, not read as markup: a connection error is worded by the balance code.
+        show_field_error(self, field_id, None if error is None else Text(self.tr(error) if isinstance(error, T) else error))
 
     def _say(self, label_id: str, text: T | None, state: str = "", **fields: object) -> None:
         """Show a line under the balance fields (None: clear it); it is re-rendered on a language switch."""
@@ -365,7 +355,7 @@ class SettingsScreen(FieldtoolScreen):
         self._say("register-note", None)
         self._say("test-result", TEXT["testing"], connection=text)
         self._testing = True
-        self._run_test(text, self._value("protocol") or "auto")
+        self._run_test(text, self.value("protocol") or "auto")
 
     @work(group="balance-test")
     async def _run_test(self, text: str, protocol: str) -> None:
@@ -415,10 +405,10 @@ class SettingsScreen(FieldtoolScreen):
         new = dataclasses.replace(
             self.fapp.settings,
             balance_connection=self.query_one("#connection", Input).value.strip(),
-            balance_protocol=self._value("protocol") or "auto",
+            balance_protocol=self.value("protocol") or "auto",
             balance_timeout=timeout,
             lang=self._lang or self.fapp.settings.lang,
-            theme=self._value("theme") or self.fapp.settings.theme,
+            theme=self.value("theme") or self.fapp.settings.theme,
         )
         try:
             self.fapp.apply_settings(new)

@@ -20,11 +20,11 @@ from textual.message import Message
 from textual.widgets import Footer, Header, Input, Label, Log, ProgressBar, Static
 
 from fieldtool.errors import FieldtoolError
-from fieldtool.services import Services
 from fieldtool.sync.client import SyncProgress, SyncResult, sync
 from fieldtool.sync.keys import SigningKey
 from fieldtool.tui.base import FieldtoolScreen
 from fieldtool.tui.i18n import T
+from fieldtool.usecases.inspection import Services
 
 TEXT = {
     "title": T("Sync with the hub", "与中心同步"),

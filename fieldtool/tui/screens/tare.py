@@ -22,22 +22,18 @@ from textual.widgets import DataTable, Footer, Header, Label
 from fieldtool.balance.reading import Reading
 from fieldtool.core.tare import AverageTareAssessment, TareMethod
 from fieldtool.errors import FieldtoolError
-from fieldtool.services import LotState
 from fieldtool.tui.base import InspectionScreen
 from fieldtool.tui.capture import HELP as CAPTURE_HELP
 from fieldtool.tui.capture import TEXT as CAPTURE_TEXT
 from fieldtool.tui.capture import BalanceCapture
+from fieldtool.tui.forms import parse_positive
 from fieldtool.tui.i18n import T
 from fieldtool.tui.screens.modals import ConfirmModal
-from fieldtool.tui.screens.new_inspection import parse_positive
 from fieldtool.tui.widgets.weight_input import WeightInput
+from fieldtool.usecases.inspection import LotState
 
 TEXT = {
     "title": T("Average tare", "平均皮重"),
-    "head": T(
-        "{product}  Qn {nominal} {unit}  N {lot}  ·  {rules}  ·  {site}",
-        "{product}  标称 {nominal} {unit}  批量 {lot}  ·  {rules}  ·  {site}",
-    ),
     "col_no": T("#", "序号"),
     "col_tare": T("Empty packaging ({unit})", "空包装（{unit}）"),
     "col_src": T("By", "方式"),
@@ -152,10 +148,7 @@ class TareScreen(InspectionScreen, BalanceCapture):
         h = state.inspection.header
         unit = state.weighing_unit.symbol
         self.sub_title = self.tr(TEXT["title"])
-        product = self.product_line(h)
-        self.query_one("#lot-head", Label).update(
-            self.tr(TEXT["head"], product=product, nominal=h.nominal, unit=h.unit, lot=h.lot_size, rules=h.rule_set_id, site=h.site_name)
-        )
+        self.show_lot_head(h)
         table = self.query_one("#tares", DataTable)
         table.clear(columns=True)
         table.add_column(self.tr(TEXT["col_no"]), key="no")
@@ -256,7 +249,7 @@ class TareScreen(InspectionScreen, BalanceCapture):
             if reading is None:
                 state = await self.fapp.runner.call(lambda s: s.record_tare_sample(self.inspection_id, text))
             else:
-                from fieldtool.balance.capture import record_tare_reading
+                from fieldtool.usecases.balance import record_tare_reading
 
                 port = self.fapp.balance.connection
                 state = await self.fapp.runner.call(lambda s: record_tare_reading(s, self.inspection_id, reading, port=port))
@@ -282,7 +275,7 @@ class TareScreen(InspectionScreen, BalanceCapture):
         self.run_worker(self._capture(self.state), group="capture")
 
     async def _capture(self, state: LotState) -> None:
-        from fieldtool.balance.capture import convert
+        from fieldtool.balance.units import convert
 
         sample = [w for w in state.tare.weighings if w.method is TareMethod.AVERAGE]
         unit = state.weighing_unit.symbol

@@ -1,7 +1,7 @@
 """Provides `VerdictScreen`: the verdict, each criterion with its numbers, the distribution, and the confirmation.
 
 Keys: Enter moves to the name box, and there Enter confirms the verdict with the inspector's name
-(`services.finalise`), after which the inspection is final and can no longer change; W goes back
+(`Services.finalise`), after which the inspection is final and can no longer change; W goes back
 to weighing while the inspection is not final; Esc goes back to Home; F1 shows every key. A final
 inspection shows its stored verdict, not a new decision.
 """
@@ -19,20 +19,16 @@ from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Footer, Header, Input, Label, Static
 
 from fieldtool.core.evaluate import Criterion, CriterionCode, MeanStatistics, Outcome, Status
+from fieldtool.core.explain import OUTCOME_WORDS, LotContext, criterion_text, reason_text, signed
 from fieldtool.errors import FieldtoolError
-from fieldtool.explain import OUTCOME_WORDS, LotContext, criterion_text, reason_text, signed
-from fieldtool.services import LotState
 from fieldtool.tui.base import InspectionScreen
 from fieldtool.tui.i18n import T
 from fieldtool.tui.screens.weighing import WeighingScreen
 from fieldtool.tui.widgets.distribution import DistributionPlot, PlotData
+from fieldtool.usecases.inspection import LotState
 
 TEXT = {
     "title": T("Verdict", "判定"),
-    "head": T(
-        "{product}  Qn {nominal} {unit}  N {lot}  ·  {rules} ({variant})  ·  {site}",
-        "{product}  标称 {nominal} {unit}  批量 {lot}  ·  {rules}（{variant}）  ·  {site}",
-    ),
     "criteria": T("Criteria", "判定项目"),
     "figures": T("Figures", "计算数据"),
     "reason": T("Why: {reason}", "判定理由：{reason}"),
@@ -138,7 +134,7 @@ class VerdictScreen(InspectionScreen):
         """Show the lot: its verdict (stored once final), criteria, figures, plot and confirmation."""
         self.state = state
         self.sub_title = self.tr(TEXT["title"])
-        self._head(state)
+        self.show_lot_head(state.inspection.header, variant=True)
         ctx, outcome, criteria = self._verdict(state)
         self._banner(state, outcome)
         self.query_one("#criteria-title", Label).update(self.tr(TEXT["criteria"]))
@@ -172,14 +168,6 @@ class VerdictScreen(InspectionScreen):
         if ev is None:
             return state.progress, None, ()
         return ev, ev.outcome, ev.criteria
-
-    def _head(self, state: LotState) -> None:
-        h = state.inspection.header
-        product = self.product_line(h)
-        self.query_one("#lot-head", Label).update(
-            self.tr(TEXT["head"], product=product, nominal=h.nominal, unit=h.unit, lot=h.lot_size,
-                    rules=h.rule_set_id, variant=h.variant, site=h.site_name)
-        )
 
     def _banner(self, state: LotState, outcome: Outcome | None) -> None:
         word = OUTCOME_WORDS[self.lang][outcome] if outcome is not None else self.tr(TEXT["incomplete"])

@@ -22,7 +22,6 @@ from fieldtool.balance.reading import Reading
 from fieldtool.core.evaluate import PackageClass
 from fieldtool.core.inspection import Measurement
 from fieldtool.errors import FieldtoolError
-from fieldtool.services import LotState
 from fieldtool.tui.base import InspectionScreen
 from fieldtool.tui.capture import HELP as CAPTURE_HELP
 from fieldtool.tui.capture import TEXT as CAPTURE_TEXT
@@ -31,6 +30,7 @@ from fieldtool.tui.i18n import T
 from fieldtool.tui.screens.modals import CorrectionModal, ReasonModal
 from fieldtool.tui.widgets.stats_panel import LiveStatsPanel
 from fieldtool.tui.widgets.weight_input import WeightInput
+from fieldtool.usecases.inspection import LotState
 
 TEXT = {
     "title": T("Weighing", "称量"),
@@ -64,10 +64,6 @@ TEXT = {
     "correct_title": T("Correct package {n} (now {value} {unit})", "更正第 {n} 件（当前 {value} {unit}）"),
     "nothing": T("nothing to undo: no package weighed yet", "没有可撤销的记录"),
     "not_complete": T("the sample is not complete: {more} more to weigh", "样本未完成：还需称 {more} 件"),
-    "head": T(
-        "{product}  Qn {nominal} {unit}  N {lot}  ·  {rules} ({variant})  ·  {site}",
-        "{product}  标称 {nominal} {unit}  批量 {lot}  ·  {rules}（{variant}）  ·  {site}",
-    ),
     "b_verdict": T("Verdict", "判定"),
     "b_undo": T("Undo last", "撤销上一件"),
     "b_table": T("Table / input", "表格 / 输入"),
@@ -98,7 +94,6 @@ class WeighingScreen(InspectionScreen, BalanceCapture):
 
     def __init__(self, inspection_id: str) -> None:
         super().__init__(inspection_id, "weighing-screen")
-        self._head = ""
         self._table_lang = ""
         self._gross: Reading | None = None
         """For an individual tare: the full package read from the balance, waiting for its emptied packaging."""
@@ -136,12 +131,7 @@ class WeighingScreen(InspectionScreen, BalanceCapture):
         previous, self.state = self.state, state
         h = state.inspection.header
         self.sub_title = self.tr(TEXT["title"])
-        product = self.product_line(h)
-        head = self.tr(TEXT["head"], product=product, nominal=h.nominal, unit=h.unit, lot=h.lot_size,
-                       rules=h.rule_set_id, variant=h.variant, site=h.site_name)
-        if head != self._head:  # the heading changes only with the language: no work for every package
-            self._head = head
-            self.query_one("#lot-head", Label).update(head, layout=False)  # one line, full width (weighing.tcss)
+        self.show_lot_head(h, variant=True)  # updated only when it changes (the language): no work for every package
         ids = [m.id for m in state.measurements]
         if previous is not None and self._table_lang == self.lang and [m.id for m in previous.measurements] == ids[:-1] and ids:
             # One more package (the usual case): a package's class never changes, so append its row.
@@ -247,7 +237,7 @@ class WeighingScreen(InspectionScreen, BalanceCapture):
             self._status(self.tr(TEXT["gross_read"], n=n, value=reading))
             return
         gross, self._gross = self._gross, None
-        from fieldtool.balance.capture import record_reading
+        from fieldtool.usecases.balance import record_reading
 
         port = self.fapp.balance.connection
         try:

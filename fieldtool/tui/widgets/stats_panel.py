@@ -7,10 +7,10 @@ from rich.text import Text
 from textual.widgets import Static
 
 from fieldtool.core.evaluate import Outcome
+from fieldtool.core.explain import OUTCOME_WORDS, reason_text
 from fieldtool.core.rules import DefectiveRule
-from fieldtool.explain import OUTCOME_WORDS, reason_text
-from fieldtool.services import LotState
 from fieldtool.tui.i18n import T
+from fieldtool.usecases.inspection import LotState
 
 TEXT = {
     "n": T("Packages", "已称件数"),
