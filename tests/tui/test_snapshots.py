@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from textual.widgets import Input
 
 from fieldtool.core.tare import TareMethod
 from fieldtool.infra.config import Settings
@@ -54,8 +55,17 @@ def make(runner: ServiceRunner, inspection: str | None = None) -> FieldtoolApp:
 
 
 async def settle(pilot: Any) -> None:
+    """Let the screen settle, then stop every input's cursor from blinking.
+
+    Textual blinks a focused input's cursor on a 0.5 s wall-clock timer, so a busy machine could
+    take the picture in either phase; with ``cursor_blink = False`` the cursor stays drawn.
+    """
     for _ in range(6):
         await pilot.pause(0.05)
+    for screen in pilot.app.screen_stack:
+        for field in screen.query(Input):
+            field.cursor_blink = False
+    await pilot.pause()
 
 
 def test_home(snap_compare: Any, fixed_runner: tuple[ServiceRunner, dict[str, str]]) -> None:
