@@ -10,11 +10,11 @@ from __future__ import annotations
 import enum
 from collections.abc import Sequence
 from dataclasses import dataclass
-from decimal import Decimal, localcontext
-from fractions import Fraction
+from decimal import Decimal
 
 from fieldtool.core.quantity import Unit, decimals_of
 from fieldtool.core.rules import DefectiveRule, ResolvedPlan, RuleSet, resolve_plan, tne
+from fieldtool.core.statistics import MeanStatistics, mean_statistics
 from fieldtool.errors import InputError
 
 
@@ -104,92 +104,6 @@ class PackageResult:
     """d = Qn − q (negative when the package holds more than Qn)."""
     cls: PackageClass
     """The package's class."""
-
-
-@dataclass(frozen=True)
-class MeanStatistics:
-    """The statistics of the mean sample, exact and for display."""
-
-    n: int
-    """Size of the mean sample."""
-    mean_exact: Fraction
-    """q̄, exactly."""
-    variance_exact: Fraction | None
-    """s² with n − 1 in the denominator, exactly; None when n < 2."""
-    lam: Decimal
-    """λ from the plan row."""
-    places: int
-    """Decimal places used for the display values."""
-
-    def _q(self, value: Decimal) -> Decimal:
-        return value.quantize(Decimal(1).scaleb(-self.places))
-
-    @property
-    def mean(self) -> Decimal:
-        """q̄ rounded for display."""
-        return self._q(_to_decimal(self.mean_exact))
-
-    @property
-    def stdev(self) -> Decimal | None:
-        """s rounded for display, or None when n < 2."""
-        return None if self.variance_exact is None else self._q(_sqrt(self.variance_exact))
-
-    @property
-    def lam_s(self) -> Decimal:
-        """λ·s rounded for display (0 when λ = 0 or n < 2)."""
-        return self._q(self._lam_s_precise())
-
-    def limit(self, nominal: Decimal) -> Decimal:
-        """The mean limit Qn − λ·s, for display."""
-        return self._q(nominal - self._lam_s_precise())
-
-    def margin(self, nominal: Decimal) -> Decimal:
-        """q̄ − (Qn − λ·s), for display: negative when the mean requirement fails."""
-        return self._q(_to_decimal(self.mean_exact) - nominal + self._lam_s_precise())
-
-    def _lam_s_precise(self) -> Decimal:
-        if self.variance_exact is None or self.lam == 0:
-            return Decimal(0)
-        return self.lam * _sqrt(self.variance_exact)
-
-    def passes(self, nominal: Decimal) -> bool:
-        """Decide q̄ ≥ Qn − λ·s exactly: (Qn − q̄)² ≤ λ²·s² when q̄ < Qn."""
-        deficit = Fraction(nominal) - self.mean_exact
-        if deficit <= 0:
-            return True
-        if self.variance_exact is None or self.lam == 0:
-            return False
-        return deficit * deficit <= Fraction(self.lam) ** 2 * self.variance_exact
-
-
-def _to_decimal(value: Fraction) -> Decimal:
-    with localcontext() as ctx:
-        ctx.prec = 34
-        return Decimal(value.numerator) / Decimal(value.denominator)
-
-
-def _sqrt(value: Fraction) -> Decimal:
-    with localcontext() as ctx:
-        ctx.prec = 34
-        return (Decimal(value.numerator) / Decimal(value.denominator)).sqrt()
-
-
-def mean_statistics(values: Sequence[Decimal], lam: Decimal, places: int) -> MeanStatistics:
-    """Exact mean and sample variance (n − 1 in the denominator) of recorded values.
-
-    The values are scaled to integers m = x·10ᵏ (k: the most decimals recorded), so the sums
-    are exact integer sums: q̄ = Σm / (n·10ᵏ) and s² = (n·Σm² − (Σm)²) / (n(n − 1)·10²ᵏ).
-    """
-    n = len(values)
-    k = max(decimals_of(v) for v in values)
-    scaled = [int(v.scaleb(k)) for v in values]
-    total = sum(scaled)
-    mean = Fraction(total, n * 10**k)
-    variance = None
-    if n >= 2:
-        squares = sum(m * m for m in scaled)
-        variance = Fraction(n * squares - total * total, n * (n - 1) * 10 ** (2 * k))
-    return MeanStatistics(n=n, mean_exact=mean, variance_exact=variance, lam=lam, places=places)
 
 
 @dataclass(frozen=True)

@@ -9,9 +9,10 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Protocol
 
-from fieldtool.core.evaluate import Criterion, CriterionCode, MeanStatistics, Outcome, Status
+from fieldtool.core.evaluate import Criterion, CriterionCode, Outcome, Status
 from fieldtool.core.quantity import Unit
 from fieldtool.core.rules import DefectiveRule, ResolvedPlan, RuleSet
+from fieldtool.core.statistics import MeanStatistics
 
 
 class LotContext(Protocol):

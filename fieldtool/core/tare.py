@@ -7,9 +7,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from fieldtool.core.evaluate import mean_statistics
 from fieldtool.core.quantity import decimals_of
 from fieldtool.core.rules import TareSettings
+from fieldtool.core.statistics import mean_statistics
 
 
 class TareMethod(enum.StrEnum):

@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Protocol
 
 from fieldtool.core.chinatime import local
-from fieldtool.core.evaluate import LotEvaluation, MeanStatistics, PackageClass, Progress
+from fieldtool.core.evaluate import LotEvaluation, PackageClass, Progress
 from fieldtool.core.inspection import (
     Balance,
     DensityRecord,
@@ -29,6 +29,7 @@ from fieldtool.core.instrument import Suitability
 from fieldtool.core.quantity import Unit
 from fieldtool.core.rules import ResolvedPlan, RuleSet
 from fieldtool.core.sampling import Draw
+from fieldtool.core.statistics import MeanStatistics
 from fieldtool.core.tare import AverageTareAssessment, TareMethod
 from fieldtool.plans.programme import City, Product, Programme
 

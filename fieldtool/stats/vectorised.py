@@ -21,17 +21,10 @@ from decimal import Decimal
 import numpy as np
 import numpy.typing as npt
 
-from fieldtool.core.evaluate import (
-    Outcome,
-    PackageClass,
-    Status,
-    is_defective,
-    mean_statistics,
-    sample_size_message,
-    set_up_lot,
-)
+from fieldtool.core.evaluate import Outcome, PackageClass, Status, is_defective, sample_size_message, set_up_lot
 from fieldtool.core.quantity import Unit, decimals_of
 from fieldtool.core.rules import ResolvedPlan, RuleSet
+from fieldtool.core.statistics import mean_statistics
 from fieldtool.errors import InputError
 
 IntArray = npt.NDArray[np.int64]

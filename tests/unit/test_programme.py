@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
+from fieldtool.cli.textout import format_programme, programme_as_dict
 from fieldtool.core.quantity import Kind, unit
 from fieldtool.core.rules import tne
 from fieldtool.core.tare import TareMethod
 from fieldtool.errors import InputError, NotFoundError, RuleFileError
-from fieldtool.cli.textout import format_programme, programme_as_dict
 from fieldtool.plans.programme import (
     Method,
     NominalQuantity,

@@ -18,8 +18,9 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Footer, Header, Input, Label, Static
 
-from fieldtool.core.evaluate import Criterion, CriterionCode, MeanStatistics, Outcome, Status
+from fieldtool.core.evaluate import Criterion, CriterionCode, Outcome, Status
 from fieldtool.core.explain import OUTCOME_WORDS, LotContext, criterion_text, reason_text, signed
+from fieldtool.core.statistics import MeanStatistics
 from fieldtool.errors import FieldtoolError
 from fieldtool.tui.base import InspectionScreen
 from fieldtool.tui.i18n import T
