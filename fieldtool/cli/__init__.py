@@ -1,6 +1,9 @@
 """Provides the command line: `main` (the `fieldtool` command) and one module per command group.
 
-`main` parses and dispatches; `parser` holds the one argument parser every group uses; `balance`
-and `sync` are the ``balance`` and ``sync`` / ``hub`` / ``bundle`` / ``verify`` groups; `textout`
-writes a lot's evaluation as text. Nothing below the command line imports this package.
+`main` holds the top-level parser and dispatches to the groups: `launch` (``tui``, ``demo``),
+`check`, `plans` (``plans``, ``programme``), `report`, `export`, `sync` (``verify``, ``sync``,
+``bundle``, ``hub``), `balance` and `locate`. `parser` holds the one argument parser and the options
+every group uses; `common` what the commands share when they run (the database, the store under the
+use-cases, one-line errors); `textout` writes evaluations, rule sets and programmes as text.
+Nothing below the command line imports this package.
 """

@@ -1,6 +1,6 @@
 """Provides the ``fieldtool balance`` commands: ``simulate`` a balance, ``probe`` a connection, ``add`` one to the register.
 
-Wired into `fieldtool.cli.main` with two lines (`add_commands` on the sub-parsers, `run` in `main`);
+Wired into `fieldtool.cli.main` as one of its groups (`add_commands` on the sub-parsers, `run` in `main`);
 also runnable on its own: ``python -m fieldtool.cli.balance simulate --protocol mt-sics --listen pty``.
 Every user mistake and every balance failure ends as one line on stderr and exit status 2.
 """
@@ -8,25 +8,27 @@ Every user mistake and every balance failure ends as one line on stderr and exit
 from __future__ import annotations
 
 import argparse
-import json
 import signal
 import sys
 import threading
 from collections.abc import Sequence
-from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
-from fieldtool.cli.parser import OneLineParser
+from fieldtool.cli.common import db_path, iso_day, print_json, run_alone, services_at, warn
+from fieldtool.cli.parser import add_db_option
 from fieldtool.errors import FieldtoolError, InputError
 from fieldtool.infra.config import BALANCE_PROTOCOL_NAMES, BALANCE_PROTOCOLS
 
 if TYPE_CHECKING:
+    from fieldtool.balance.driver import BalanceDriver
     from fieldtool.balance.sim import Simulator
+    from fieldtool.balance.transport import ConnectionSpec
 
-PROG = "fieldtool"
+COMMANDS = ("balance",)
+"""The command this module adds."""
 
 CONTROLS = """\
 controls (one a line on stdin):
@@ -96,7 +98,7 @@ def add_commands(subparsers: Any) -> None:
     add.add_argument("--due", default=None, metavar="YYYY-MM-DD", help="when the calibration expires")
     add.add_argument("--model", default="", help="model, for a balance that does not report it")
     add.add_argument("--serial", default="", dest="plate_serial", help="serial number, for a balance that does not report it")
-    add.add_argument("--db", type=Path, dest="sub_db", help="database file (default: in the user data directory)")
+    add_db_option(add, "database file (default: in the user data directory)")
 
 
 def _connection_options(parser: argparse.ArgumentParser) -> None:
@@ -260,34 +262,39 @@ def _control(sim: Simulator, line: str) -> bool:
         else:
             print(CONTROLS, file=sys.stderr, flush=True)
     except FieldtoolError as exc:
-        print(f"{PROG}: {exc}", file=sys.stderr, flush=True)
+        warn(str(exc))
     return True
 
 
 # -- probe and add -------------------------------------------------------------------------------
 
 
-def _spec(args: argparse.Namespace) -> Any:
+def _spec(args: argparse.Namespace) -> ConnectionSpec:
     from fieldtool.balance.transport import parse_connection
 
     return parse_connection(args.port, baudrate=args.baud, bytesize=args.bits, parity=args.parity,
                             stopbits=args.stop, handshake=args.handshake)
 
 
-def _probe(args: argparse.Namespace) -> int:
+def _connect(args: argparse.Namespace, spec: ConnectionSpec) -> BalanceDriver:
+    """The driver of the balance on `spec`, connected with the ``--protocol`` and ``--reply-timeout`` options."""
     from fieldtool.balance.probe import connect
 
+    return connect(spec, args.protocol, reply_timeout=args.reply_timeout, probe_timeout=min(args.reply_timeout, 0.5))
+
+
+def _probe(args: argparse.Namespace) -> int:
     spec = _spec(args)
-    with connect(spec, args.protocol, reply_timeout=args.reply_timeout, probe_timeout=min(args.reply_timeout, 0.5)) as driver:
+    with _connect(args, spec) as driver:
         identity = driver.identify()
         reading = driver.read_stable(args.timeout) if args.stable else driver.read_now()
     if args.json:
-        print(json.dumps({
+        print_json({
             "port": str(spec), "protocol": driver.protocol, "make": identity.make, "model": identity.model,
             "serial": identity.serial, "capacity": None if identity.capacity is None else format(identity.capacity, "f"),
             "capacity_unit": identity.capacity_unit or None, "value": format(reading.value, "f"), "unit": reading.unit,
             "stable": reading.stable, "raw": reading.raw, "at": reading.at.isoformat(),
-        }, ensure_ascii=False, indent=2))
+        })
     else:
         print(f"balance:  {identity}")
         print(f"protocol: {driver.title} on {spec.describe()}")
@@ -297,25 +304,15 @@ def _probe(args: argparse.Namespace) -> int:
 
 
 def _add(args: argparse.Namespace) -> int:
-    from fieldtool.balance.probe import connect
-    from fieldtool.infra import paths
-    from fieldtool.storage import SqliteStore
     from fieldtool.usecases.balance import register_identified
-    from fieldtool.usecases.inspection import Services
 
-    due = None
-    if args.due:
-        try:
-            due = date.fromisoformat(args.due)
-        except ValueError:
-            raise InputError(f"--due: type a date as YYYY-MM-DD; got {args.due!r}") from None
+    due = iso_day(args.due or None, "--due")
     spec = _spec(args)
-    with connect(spec, args.protocol, reply_timeout=args.reply_timeout, probe_timeout=min(args.reply_timeout, 0.5)) as driver:
+    with _connect(args, spec) as driver:
         identity = driver.identify()
-    db = getattr(args, "sub_db", None) or getattr(args, "db", None) or paths.default_db()
-    with SqliteStore.open(Path(db)) as store:
+    with services_at(db_path(args)) as services:
         balance = register_identified(
-            Services(store), identity, spec, d=args.d, max_capacity=args.max_capacity, unit=args.unit, e=args.e,
+            services, identity, spec, d=args.d, max_capacity=args.max_capacity, unit=args.unit, e=args.e,
             accuracy_class=args.accuracy_class, mpe=args.mpe, certificate=args.certificate, calibration_due=due,
             model=args.model, serial=args.plate_serial,
         )
@@ -336,19 +333,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     words = list(sys.argv[1:] if argv is None else argv)
     if words[:1] != ["balance"]:
         words.insert(0, "balance")
-
-    parser = OneLineParser(prog=PROG)
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=OneLineParser, required=True)
-    add_commands(sub)
-    args = parser.parse_args(words)
-    try:
-        code = run(args)
-    except FieldtoolError as exc:
-        print(f"{PROG}: {exc}", file=sys.stderr)
-        return exc.exit_code
-    except KeyboardInterrupt:
-        return 130
-    return 0 if code is None else code
+    return run_alone(add_commands, run, words)
 
 
 if __name__ == "__main__":

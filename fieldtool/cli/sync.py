@@ -8,17 +8,20 @@ Every user mistake ends as one line on stderr and a non-zero exit, never a trace
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from fieldtool.cli.parser import OneLineParser
-from fieldtool.errors import FieldtoolError, InputError
+from fieldtool.cli.common import db_path, device_key, existing_db, print_json, run_alone
+from fieldtool.cli.parser import add_db_option
+from fieldtool.errors import InputError
 
 COMMANDS = ("verify", "sync", "bundle", "hub")
 """The subcommands this module adds."""
+
+NO_DATABASE = "no database {db}"
+"""What ``verify`` and ``bundle`` say when their database is not there (``{db}``: the path)."""
 
 
 def add_commands(subparsers: Any) -> None:
@@ -27,7 +30,7 @@ def add_commands(subparsers: Any) -> None:
     verify = subparsers.add_parser("verify", help="re-check every record chain and signature; name each record that fails",
                                    description="Re-check every record chain, the tables derived from it and every "
                                                "finalisation signature. Exit status 0: intact; 1: a problem found.")
-    verify.add_argument("--db", type=Path, dest="sub_db", help=db_help)
+    add_db_option(verify, db_help)
     verify.add_argument("--report", type=Path, metavar="FILE.pdf",
                         help="check a lot report's fingerprint against the database instead")
     verify.add_argument("--json", action="store_true", help="print JSON")
@@ -38,7 +41,7 @@ def add_commands(subparsers: Any) -> None:
                                              "programmes, rule sets, balance register and assignments.")
     sync.add_argument("--hub", metavar="URL", help="the hub (default: the hub this laptop is enrolled with)")
     sync.add_argument("--enroll", metavar="CODE", help="the one-time code from 'fieldtool hub enroll' (first sync)")
-    sync.add_argument("--db", type=Path, dest="sub_db", help=db_help)
+    add_db_option(sync, db_help)
     sync.add_argument("--batch", type=int, default=200, metavar="N", help="records per request (default 200)")
     sync.add_argument("--cafile", type=Path, help="certificate (or CA bundle) to trust for an https hub")
     sync.add_argument("--timeout", type=float, default=60, metavar="S", help="seconds to wait for an answer (default 60)")
@@ -47,18 +50,18 @@ def add_commands(subparsers: Any) -> None:
     bundle_sub = bundle.add_subparsers(dest="bundle_command", metavar="ACTION", parser_class=type(bundle), required=True)
     export = bundle_sub.add_parser("export", help="write the unsent records as one signed bundle file")
     export.add_argument("-o", "--output", type=Path, required=True, metavar="FILE", help="the bundle file to write")
-    export.add_argument("--db", type=Path, dest="sub_db", help=db_help)
+    add_db_option(export, db_help)
     export.add_argument("--all", action="store_true", help="the whole chain, not only the unacknowledged records")
     receipt = bundle_sub.add_parser("receipt", help="record the hub's receipt file of an imported bundle")
     receipt.add_argument("file", type=Path, metavar="FILE.receipt.json")
-    receipt.add_argument("--db", type=Path, dest="sub_db", help=db_help)
+    add_db_option(receipt, db_help)
 
     hub = subparsers.add_parser("hub", help="the supervisor's hub: create, serve, enrol laptops, import bundles")
     hub_sub = hub.add_subparsers(dest="hub_command", metavar="ACTION", parser_class=type(hub), required=True)
 
     def hub_action(name: str, help_text: str) -> argparse.ArgumentParser:
         action: argparse.ArgumentParser = hub_sub.add_parser(name, help=help_text)
-        action.add_argument("--db", type=Path, dest="sub_db", required=True, metavar="HUB.db", help="the hub database")
+        add_db_option(action, "the hub database", required=True, metavar="HUB.db")
         return action
 
     init = hub_action("init", "create a hub database and its signing key (HUB.key.pem next to it)")
@@ -106,42 +109,18 @@ def run(args: argparse.Namespace) -> int | None:
     return None
 
 
-def _db(args: argparse.Namespace) -> Path:
-    from fieldtool.infra import paths
-
-    chosen = getattr(args, "sub_db", None) or getattr(args, "db", None)
-    return Path(chosen) if chosen else paths.default_db()
-
-
-def _device_key() -> Any:
-    from fieldtool.infra import paths
-    from fieldtool.sync import keys
-
-    return keys.load_or_create(paths.data_dir() / keys.KEY_FILE)
-
-
-def _existing_db(args: argparse.Namespace) -> Path:
-    from fieldtool.errors import NotFoundError
-
-    db = _db(args)
-    if not db.is_file():
-        raise NotFoundError(f"no database {db}")
-    return db
-
-
 def _verify(args: argparse.Namespace) -> int:
     from fieldtool.storage import SqliteStore
     from fieldtool.sync.verify import verify_store
 
-    db = _existing_db(args)
+    db = existing_db(args, NO_DATABASE)
     if args.report is not None:
         return _verify_report(args, db)
     with SqliteStore.open(db) as store:
         report = verify_store(store, _own_public_key())
     if args.json:
-        print(json.dumps({"ok": report.ok, "records": report.records, "devices": report.devices,
-                          "signatures": report.signatures, "problems": report.problems, "notes": report.notes},
-                         indent=2, ensure_ascii=False))
+        print_json({"ok": report.ok, "records": report.records, "devices": report.devices,
+                    "signatures": report.signatures, "problems": report.problems, "notes": report.notes})
     else:
         for line in report.problems:
             print(f"FAIL {line}")
@@ -167,7 +146,7 @@ def _verify_report(args: argparse.Namespace, db: Path) -> int:
 
     result = check_report(args.report, db, _own_public_key())
     if args.json:
-        print(json.dumps(result.as_dict(), indent=2, ensure_ascii=False))
+        print_json(result.as_dict())
     else:
         print(result.message)
     return 0 if result.ok else 1
@@ -185,8 +164,8 @@ def _sync(args: argparse.Namespace) -> int:
             bar = f" [{step.sent}/{step.total}]" if step.total else ""
             print(f"\r{step.message}{bar}\033[K", end="", file=sys.stderr, flush=True)
 
-    key = _device_key()
-    with SqliteStore.open(_db(args)) as store:
+    key = device_key()
+    with SqliteStore.open(db_path(args)) as store:
         try:
             result = sync(store, key, args.hub, enroll_code=args.enroll, batch_size=args.batch, cafile=args.cafile,
                           progress=progress, timeout=args.timeout,
@@ -205,14 +184,14 @@ def _bundle(args: argparse.Namespace) -> int:
     from fieldtool.sync.bundle import export_bundle, import_receipt
 
     if args.bundle_command == "export":
-        key = _device_key()
-        with SqliteStore.open(_existing_db(args)) as store:
+        key = device_key()
+        with SqliteStore.open(existing_db(args, NO_DATABASE)) as store:
             bundle = export_bundle(store, key, args.output, everything=args.all)
         n = len(bundle.records)
         span = f"seq {bundle.records[0].seq}–{bundle.records[-1].seq}" if n else "nothing unsent"
         print(f"wrote {args.output}: {n} record{'s' if n != 1 else ''} of device {bundle.device_id} ({span}), signed")
         return 0
-    with SqliteStore.open(_existing_db(args)) as store:
+    with SqliteStore.open(existing_db(args, NO_DATABASE)) as store:
         receipt = import_receipt(store, args.file)
         unsynced = store.unsynced_inspection_count()
     print(f"receipt recorded: the hub acknowledges seq {receipt.seq}; {unsynced} finalised inspection"
@@ -283,7 +262,7 @@ def _ids(text: str) -> list[str]:
 def _listing(entries: list[dict[str, Any]], as_json: bool, empty: str, line: Callable[[dict[str, Any]], str]) -> int:
     """Print the entries as JSON, or one line each (`empty` when there are none)."""
     if as_json:
-        print(json.dumps(entries, indent=2, ensure_ascii=False))
+        print_json(entries)
         return 0
     if not entries:
         print(empty)
@@ -325,20 +304,7 @@ def _import(hub: Any, args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the sync commands alone (``python -m fieldtool.cli.sync``); returns the exit status."""
-
-    parser = OneLineParser(prog="fieldtool", description="fieldtool sync commands")
-    add_commands(parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=OneLineParser, required=True))
-    args = parser.parse_args(argv)
-    try:
-        status = run(args)
-        return 2 if status is None else status
-    except FieldtoolError as exc:
-        print(f"fieldtool: {exc}", file=sys.stderr)
-        return exc.exit_code
-    except BrokenPipeError:
-        return 0
-    except KeyboardInterrupt:
-        return 130
+    return run_alone(add_commands, run, argv, "fieldtool sync commands")
 
 
 if __name__ == "__main__":

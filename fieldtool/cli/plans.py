@@ -1,0 +1,86 @@
+"""Provides the ``plans`` and ``programme`` commands: list and show the rule sets and the inspection programmes."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from fieldtool.cli.common import print_json
+from fieldtool.cli.parser import OneLineParser
+
+COMMANDS = ("plans", "programme")
+"""The commands this module adds."""
+
+
+def add_commands(subparsers: Any) -> None:
+    """Add ``plans`` and ``programme`` to the main parser's sub-parsers."""
+    _list_and_show(subparsers, "plans", "list or show rule sets", "list the rule sets", "print a rule set's tables")
+    g_show = _list_and_show(subparsers, "programme", "list or show inspection programmes", "list the programmes",
+                            "print a programme: cities, products, quotas")
+    g_show.add_argument("--lang", choices=["en", "zh"], default="en")
+
+
+def _list_and_show(sub: Any, command: str, help_text: str, list_help: str, show_help: str) -> argparse.ArgumentParser:
+    """Add ``COMMAND list [--json]`` and ``COMMAND show ID [--json]``; returns the ``show`` parser."""
+    group = sub.add_parser(command, help=help_text)
+    actions = group.add_subparsers(dest=f"{command}_command", metavar="ACTION", parser_class=OneLineParser, required=True)
+    listing = actions.add_parser("list", help=list_help)
+    listing.add_argument("--json", action="store_true")
+    show: argparse.ArgumentParser = actions.add_parser("show", help=show_help)
+    show.add_argument("id")
+    show.add_argument("--json", action="store_true")
+    return show
+
+
+def run(args: argparse.Namespace) -> int | None:
+    """Run ``plans`` or ``programme``; None when `args` is another command's.
+
+    Raises:
+        FieldtoolError: an unknown id or a broken file (the caller prints it as one line).
+    """
+    if args.command == "plans":
+        return _plans(args)
+    if args.command == "programme":
+        return _programme(args)
+    return None
+
+
+def _plans(args: argparse.Namespace) -> int:
+    from fieldtool.cli.textout import format_rule_set, rule_set_as_dict
+    from fieldtool.plans.rules import all_rule_sets, load_rule_set
+
+    if args.plans_command == "list":
+        rule_sets = all_rule_sets()
+        if args.json:
+            print_json([{"id": r.id, "name": r.name, "name_zh": r.name_zh, "jurisdiction": r.jurisdiction, "path": r.path} for r in rule_sets])
+        else:
+            width = max(len(r.id) for r in rule_sets)
+            for r in rule_sets:
+                print(f"{r.id:<{width}}  {r.jurisdiction:<5} {r.name}")
+        return 0
+    rules = load_rule_set(args.id)
+    if args.json:
+        print_json(rule_set_as_dict(rules))
+    else:
+        print(format_rule_set(rules))
+    return 0
+
+
+def _programme(args: argparse.Namespace) -> int:
+    from fieldtool.cli.textout import format_programme, programme_as_dict
+    from fieldtool.plans.programme import all_programmes, load_programme
+
+    if args.programme_command == "list":
+        programmes = all_programmes()
+        if args.json:
+            print_json([{"id": p.id, "name": p.name, "name_zh": p.name_zh, "rule_set": p.rule_set} for p in programmes])
+        else:
+            for p in programmes:
+                print(f"{p.id}  {p.name}  ({p.rule_set})")
+        return 0
+    programme = load_programme(args.id)
+    if args.json:
+        print_json(programme_as_dict(programme))
+    else:
+        print(format_programme(programme, lang=args.lang))
+    return 0

@@ -1,0 +1,68 @@
+"""Provides the ``report`` commands: the PDF report of one lot, or the summary of a programme.
+
+reportlab and the report's data are imported when a report is written, never by the other commands.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from fieldtool.cli.common import existing_db, iso_day, services_at, warn
+from fieldtool.cli.parser import OneLineParser, add_city_product_options, add_db_option
+
+COMMANDS = ("report",)
+"""The command this module adds."""
+
+
+def add_commands(subparsers: Any) -> None:
+    """Add ``report lot`` and ``report programme`` to the main parser's sub-parsers."""
+    report = subparsers.add_parser("report", help="PDF reports: one lot, or the programme summary")
+    report_sub = report.add_subparsers(dest="report_command", metavar="KIND", parser_class=OneLineParser, required=True)
+    r_lot = report_sub.add_parser("lot", help="the lot report of one inspection (定量包装商品净含量计量检验报告)")
+    r_lot.add_argument("inspection_id", metavar="INSPECTION_ID")
+    r_lot.add_argument("--draft", action="store_true", help="report an unfinished inspection, marked DRAFT on every page")
+    r_prog = report_sub.add_parser("programme", help="the summary of a programme across cities and products")
+    r_prog.add_argument("--programme", default="cn-2012-net-content", help="programme id (default cn-2012-net-content)")
+    add_city_product_options(r_prog)
+    r_prog.add_argument("--from", dest="since", metavar="DATE", help="inspections opened on or after DATE (YYYY-MM-DD)")
+    r_prog.add_argument("--to", dest="until", metavar="DATE", help="inspections opened on or before DATE (YYYY-MM-DD)")
+    for p in (r_lot, r_prog):
+        p.add_argument("-o", "--output", type=Path, required=True, metavar="PDF", help="the PDF file to write")
+        p.add_argument("--lang", choices=["zh", "en", "both"], default="both", help="language (default both: Chinese, English beneath)")
+        p.add_argument("--font", type=Path, metavar="PATH", help="a TrueType CJK font to embed (default: found on the system)")
+        add_db_option(p, "database file (a laptop's or the hub's)")
+
+
+def run(args: argparse.Namespace) -> int | None:
+    """Run ``report lot`` or ``report programme``; None when `args` is another command's.
+
+    Raises:
+        FieldtoolError: no database, an unknown inspection or programme, a bad date (one line, by the caller).
+    """
+    if args.command != "report":
+        return None
+    from fieldtool.reports.fonts import find_cjk_font
+
+    db = existing_db(args)
+    font = find_cjk_font(args.font, notify=warn)
+    with services_at(db) as services:
+        if args.report_command == "lot":
+            from fieldtool.reports.lot import render_lot_report
+            from fieldtool.usecases.lot_report import lot_report_data
+
+            data = lot_report_data(services, args.inspection_id, allow_draft=args.draft)
+            pages = render_lot_report(data, args.output, lang=args.lang, font=font, draft=args.draft)
+            print(f"{args.output}: lot report {data.report_number}, {pages} pages")
+            return 0
+        from fieldtool.reports.summary import render_programme_summary
+        from fieldtool.usecases.summary import programme_summary_data
+
+        summary = programme_summary_data(
+            services, args.programme, cities=args.city, products=args.product,
+            since=iso_day(args.since, "--from"), until=iso_day(args.until, "--to"),
+        )
+        pages = render_programme_summary(summary, args.output, lang=args.lang, font=font)
+        print(f"{args.output}: programme summary of {args.programme}, {pages} pages")
+        return 0
