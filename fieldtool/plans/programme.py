@@ -267,11 +267,6 @@ def all_programmes() -> list[Programme]:
 
 
 __all__ = [
-    "City",
-    "Method",
-    "NominalQuantity",
-    "Product",
-    "Programme",
     "all_programmes",
     "load_programme",
     "load_programme_file",

@@ -26,12 +26,12 @@ from fieldtool.core.inspection import (
     TareWeighing,
 )
 from fieldtool.core.instrument import Suitability
+from fieldtool.core.programme import City, Product, Programme
 from fieldtool.core.quantity import Unit
 from fieldtool.core.rules import ResolvedPlan, RuleSet
 from fieldtool.core.sampling import Draw
 from fieldtool.core.statistics import MeanStatistics
 from fieldtool.core.tare import AverageTareAssessment, TareMethod
-from fieldtool.plans.programme import City, Product, Programme
 
 
 class TareRecords(Protocol):

@@ -14,8 +14,8 @@ from decimal import Decimal
 
 from fieldtool.core.evaluate import Criterion
 from fieldtool.core.inspection import SiteKind
+from fieldtool.core.programme import City, Product, Programme
 from fieldtool.core.rules import PlanRow, RuleSet
-from fieldtool.plans.programme import City, Product, Programme
 from fieldtool.stats.summary import Spread
 
 

@@ -23,8 +23,8 @@ from fieldtool.tui.runner import ServiceRunner
 if TYPE_CHECKING:  # the domain is imported on the store thread, not before the first screen
     from fieldtool.balance.session import BalanceSession
     from fieldtool.core.inspection import Inspection
-    from fieldtool.plans.programme import Product
-    from fieldtool.usecases.inspection import LotState
+    from fieldtool.core.programme import Product
+    from fieldtool.usecases.lot_types import LotState
 
 TEXT_NEW = T("New inspection", "新建检验")
 TEXT_RENDERING = T("rendering the lot report {number}…", "正在生成检验报告 {number}……")

@@ -15,9 +15,10 @@ from fieldtool.tui.keys import translated_bindings
 
 if TYPE_CHECKING:  # the services are imported on the store thread, not before the first screen
     from fieldtool.core.inspection import InspectionHeader
-    from fieldtool.plans.programme import Product
+    from fieldtool.core.programme import Product
     from fieldtool.tui.app import FieldtoolApp
-    from fieldtool.usecases.inspection import LotState, Services
+    from fieldtool.usecases.inspection import Services
+    from fieldtool.usecases.lot_types import LotState
 
 R = TypeVar("R")
 

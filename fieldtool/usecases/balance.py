@@ -26,7 +26,8 @@ from fieldtool.errors import InputError
 
 if TYPE_CHECKING:
     from fieldtool.core.inspection import Balance, Measurement
-    from fieldtool.usecases.inspection import LotState, Services
+    from fieldtool.usecases.inspection import Services
+    from fieldtool.usecases.lot_types import LotState
 
 
 def _check_entry(entry: str, gross: Reading | None) -> None:

@@ -15,12 +15,13 @@ from typing import TYPE_CHECKING
 
 from fieldtool.core.evaluate import assess_progress
 from fieldtool.core.inspection import DensityRecord, Inspection, Measurement
+from fieldtool.core.programme import Programme
 from fieldtool.core.quantity import Kind, unit
 from fieldtool.core.rules import RuleSet, resolve_plan, tne_in
 from fieldtool.core.sampling import Draw, draw_sample
 from fieldtool.core.tare import TareMethod, assess_average_tare
 from fieldtool.errors import StoreError
-from fieldtool.plans.programme import Programme, all_programmes, load_programme
+from fieldtool.plans.programme import all_programmes, load_programme
 from fieldtool.plans.rules import load_rule_set
 from fieldtool.usecases.lot_types import LotState, TareState, header_weighing_unit, weighing_unit
 

@@ -33,7 +33,6 @@ from fieldtool.core.programme import City, Method, NominalQuantity, Product, Pro
 from fieldtool.core.quantity import to_base, unit
 from fieldtool.core.tare import TareMethod
 from fieldtool.errors import InputError
-from fieldtool.usecases.demo_balance import DemoBalance, demo_balance
 from fieldtool.usecases.demo_world import (
     BALANCES,
     BRANDS,
@@ -51,7 +50,8 @@ from fieldtool.usecases.demo_world import (
     swap_digits,
     working_days,
 )
-from fieldtool.usecases.inspection import LotState, Services, weighing_unit
+from fieldtool.usecases.inspection import Services
+from fieldtool.usecases.lot_types import LotState, weighing_unit
 
 PROGRAMME_ID = "cn-2012-net-content"
 """The programme the demo simulates."""
@@ -399,4 +399,4 @@ def build_demo(
     )
 
 
-__all__ = ["PERIOD", "PROGRAMME_ID", "DemoBalance", "DemoClock", "DemoSummary", "build_demo", "demo_balance"]
+__all__ = ["PROGRAMME_ID", "DemoClock", "DemoSummary", "build_demo"]

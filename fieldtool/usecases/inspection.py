@@ -7,28 +7,12 @@ and only then answers with the new state of the lot (so nothing is shown as save
 It joins one family of use-cases per module: `new_inspection` (profile, balance register, preview
 and opening), `weighing` (tare, density, packages, verdict) and `home` (lists and the programme
 matrix), all built on `base.ServicesBase` (store, clock, reference data, the state of a lot). The
-values they answer with live in `lot_types`; the reading of typed text in `entry`. Those values
-are imported from here as well.
+values they answer with live in `lot_types`; the reading of typed text in `entry`.
 """
 
 from __future__ import annotations
 
-from fieldtool.errors import FieldtoolError
 from fieldtool.usecases.home import HomeUseCases
-from fieldtool.usecases.lot_types import (
-    VOLUME_STEP,
-    CellProgress,
-    InspectionRow,
-    LotCheck,
-    LotPreview,
-    LotRange,
-    LotState,
-    NominalRange,
-    TareState,
-    entry_for,
-    header_weighing_unit,
-    weighing_unit,
-)
 from fieldtool.usecases.new_inspection import NewInspectionUseCases
 from fieldtool.usecases.weighing import WeighingUseCases
 
@@ -45,19 +29,4 @@ class Services(NewInspectionUseCases, WeighingUseCases, HomeUseCases):
     """
 
 
-__all__ = [
-    "VOLUME_STEP",
-    "CellProgress",
-    "FieldtoolError",
-    "InspectionRow",
-    "LotCheck",
-    "LotPreview",
-    "LotRange",
-    "LotState",
-    "NominalRange",
-    "Services",
-    "TareState",
-    "entry_for",
-    "header_weighing_unit",
-    "weighing_unit",
-]
+__all__ = ["Services"]

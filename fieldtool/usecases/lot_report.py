@@ -29,12 +29,12 @@ from fractions import Fraction
 from fieldtool.core.chinatime import local
 from fieldtool.core.inspection import DensityRecord, Inspection
 from fieldtool.core.instrument import check_instrument
+from fieldtool.core.programme import Programme
 from fieldtool.core.quantity import Kind, Unit, unit
 from fieldtool.core.records import records_fingerprint
 from fieldtool.core.rules import RuleSet, tne_in
 from fieldtool.core.statistics import MeanStatistics
 from fieldtool.errors import InputError, NotFoundError
-from fieldtool.plans.programme import Programme
 from fieldtool.reports.lot_model import BalanceInfo, CorrectionRow, LotReportData, PackageRow, StatisticsFigures
 from fieldtool.sync.verify import require_intact
 from fieldtool.usecases.inspection import Services

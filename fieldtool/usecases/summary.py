@@ -23,11 +23,11 @@ from fieldtool.core.chinatime import day_bounds, local
 from fieldtool.core.evaluate import Outcome, Status
 from fieldtool.core.explain import reason_text
 from fieldtool.core.inspection import Inspection, StoredVerdict
+from fieldtool.core.programme import Programme
 from fieldtool.core.quantity import Unit, unit
 from fieldtool.core.rules import PlanRow, ResolvedPlan, RuleSet, resolve_plan
 from fieldtool.core.statistics import MeanStatistics
 from fieldtool.errors import FieldtoolError, InputError, StoreError
-from fieldtool.plans.programme import Programme
 from fieldtool.reports.summary_model import (
     Cell,
     Counts,

@@ -20,7 +20,8 @@ from fieldtool.core.inspection import Measurement, MeasurementSource
 from fieldtool.core.tare import TareMethod
 from fieldtool.errors import InputError
 from fieldtool.usecases.balance import record_reading, record_tare_reading
-from fieldtool.usecases.inspection import LotState, Services
+from fieldtool.usecases.inspection import Services
+from fieldtool.usecases.lot_types import LotState
 
 from .conftest import FAST, PATIENCE, start, unstable_first
 

@@ -19,8 +19,10 @@ from fieldtool.core.quantity import Kind, from_base, to_base, unit
 from fieldtool.core.tare import TareMethod
 from fieldtool.errors import InputError, NotFoundError
 from fieldtool.storage import SqliteStore
-from fieldtool.usecases.demo import PERIOD, PROGRAMME_ID, DemoClock, DemoSummary, build_demo
-from fieldtool.usecases.inspection import VOLUME_STEP, Services
+from fieldtool.usecases.demo import PROGRAMME_ID, DemoClock, DemoSummary, build_demo
+from fieldtool.usecases.demo_world import PERIOD
+from fieldtool.usecases.inspection import Services
+from fieldtool.usecases.lot_types import VOLUME_STEP
 
 CITIES = ["beijing", "shanghai", "guangzhou"]
 SEED = 2
@@ -231,7 +233,7 @@ def test_the_demo_balance_finishes_an_open_lot_through_the_real_driver(demo: Bui
     from fieldtool.balance.session import check_identity
     from fieldtool.balance.sim import Simulator
     from fieldtool.usecases.balance import record_reading
-    from fieldtool.usecases.demo import demo_balance
+    from fieldtool.usecases.demo_balance import demo_balance
 
     copy = tmp_path / "demo.db"
     shutil.copy(demo.path, copy)
@@ -257,7 +259,7 @@ def test_the_demo_balance_finishes_an_open_lot_through_the_real_driver(demo: Bui
 
 
 def test_a_demo_without_open_lots_has_no_balance_to_simulate(tmp_path: Path) -> None:
-    from fieldtool.usecases.demo import demo_balance
+    from fieldtool.usecases.demo_balance import demo_balance
 
     with SqliteStore.open(tmp_path / "empty.db") as store, pytest.raises(InputError, match="no open lot weighed on a balance"):
         demo_balance(Services(store))

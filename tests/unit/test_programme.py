@@ -9,19 +9,12 @@ from pathlib import Path
 import pytest
 
 from fieldtool.cli.textout import format_programme, programme_as_dict
+from fieldtool.core.programme import Method, NominalQuantity, Programme
 from fieldtool.core.quantity import Kind, unit
 from fieldtool.core.rules import tne
 from fieldtool.core.tare import TareMethod
 from fieldtool.errors import InputError, NotFoundError, RuleFileError
-from fieldtool.plans.programme import (
-    Method,
-    NominalQuantity,
-    Programme,
-    all_programmes,
-    load_programme,
-    load_programme_file,
-    programme_paths,
-)
+from fieldtool.plans.programme import all_programmes, load_programme, load_programme_file, programme_paths
 from fieldtool.plans.rules import load_rule_set
 
 SHIPPED = "cn-2012-net-content"

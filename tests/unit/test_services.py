@@ -15,7 +15,8 @@ from fieldtool.core.quantity import unit
 from fieldtool.core.tare import TareMethod
 from fieldtool.errors import FieldtoolError, InputError, NotFoundError, OutOfScopeError, StoreError
 from fieldtool.storage import SqliteStore
-from fieldtool.usecases.inspection import CellProgress, LotState, Services
+from fieldtool.usecases.inspection import Services
+from fieldtool.usecases.lot_types import CellProgress, LotState
 
 TODAY = datetime(2012, 6, 1, 2, 0, tzinfo=UTC)
 

@@ -25,8 +25,8 @@ from fieldtool.tui.widgets.programme_matrix import ProgrammeMatrix, fit
 
 if TYPE_CHECKING:  # the domain is imported on the store thread; Home paints before it is there
     from fieldtool.core.inspection import InspectorProfile
-    from fieldtool.plans.programme import Programme
-    from fieldtool.usecases.inspection import CellProgress, InspectionRow
+    from fieldtool.core.programme import Programme
+    from fieldtool.usecases.lot_types import CellProgress, InspectionRow
 
 TEXT = {
     "title": T("Home", "首页"),

@@ -31,7 +31,7 @@ from fieldtool.tui.screens.balance import BalanceModal
 from fieldtool.tui.screens.modals import ConfirmModal
 from fieldtool.tui.widgets.inspection_form import DRAWN, InspectionForm, load_form_data
 from fieldtool.tui.widgets.lot_preview import LotPreviewPanel
-from fieldtool.usecases.inspection import LotCheck
+from fieldtool.usecases.lot_types import LotCheck
 
 TEXT = {
     "title": T("New inspection", "新建检验"),

@@ -18,8 +18,8 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Checkbox, Footer, Header, Input, Label, Static
 
 from fieldtool.core.inspection import InspectorProfile
+from fieldtool.core.programme import Programme
 from fieldtool.infra.config import Settings
-from fieldtool.plans.programme import Programme
 from fieldtool.tui.base import FieldtoolScreen
 from fieldtool.tui.forms import FieldError, error_line, show_field_error
 from fieldtool.tui.i18n import T

@@ -30,7 +30,7 @@ from fieldtool.tui.forms import parse_positive
 from fieldtool.tui.i18n import T
 from fieldtool.tui.screens.modals import ConfirmModal
 from fieldtool.tui.widgets.weight_input import WeightInput
-from fieldtool.usecases.inspection import LotState
+from fieldtool.usecases.lot_types import LotState
 
 TEXT = {
     "title": T("Average tare", "平均皮重"),

@@ -26,7 +26,7 @@ from fieldtool.tui.base import InspectionScreen
 from fieldtool.tui.i18n import T
 from fieldtool.tui.screens.weighing import WeighingScreen
 from fieldtool.tui.widgets.distribution import DistributionPlot, PlotData
-from fieldtool.usecases.inspection import LotState
+from fieldtool.usecases.lot_types import LotState
 
 TEXT = {
     "title": T("Verdict", "判定"),

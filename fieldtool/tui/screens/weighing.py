@@ -30,7 +30,7 @@ from fieldtool.tui.i18n import T
 from fieldtool.tui.screens.modals import CorrectionModal, ReasonModal
 from fieldtool.tui.widgets.stats_panel import LiveStatsPanel
 from fieldtool.tui.widgets.weight_input import WeightInput
-from fieldtool.usecases.inspection import LotState
+from fieldtool.usecases.lot_types import LotState
 
 TEXT = {
     "title": T("Weighing", "称量"),

@@ -20,10 +20,10 @@ from textual.widget import Widget
 from textual.widgets import Input, Label, Select
 
 from fieldtool.core.inspection import Balance, InspectionHeader, InspectorProfile, SamplingMethod, SiteKind
+from fieldtool.core.programme import Method, Product, Programme
 from fieldtool.core.quantity import UNITS, Kind
 from fieldtool.core.rules import RuleSet
 from fieldtool.core.tare import TareMethod
-from fieldtool.plans.programme import Method, Product, Programme
 from fieldtool.tui.balance_summary import balance_summary
 from fieldtool.tui.base import ScreenHelpers
 from fieldtool.tui.forms import FormFields, error_line, parse_count, parse_day, parse_positive

@@ -13,7 +13,7 @@ from fieldtool.tui.i18n import T
 
 if TYPE_CHECKING:
     from fieldtool.core.inspection import Balance
-    from fieldtool.usecases.inspection import LotPreview
+    from fieldtool.usecases.lot_types import LotPreview
 
 TEXT = {
     "p_need": T(

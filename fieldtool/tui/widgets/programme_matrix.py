@@ -16,8 +16,8 @@ from textual.widgets import DataTable
 from fieldtool.tui.i18n import T
 
 if TYPE_CHECKING:  # the domain is imported on the store thread; Home paints before it is there
-    from fieldtool.plans.programme import Programme
-    from fieldtool.usecases.inspection import CellProgress
+    from fieldtool.core.programme import Programme
+    from fieldtool.usecases.lot_types import CellProgress
 
 TEXT = {
     "cell": T("{city} · {product}: {done} of {quota} lots done", "{city} · {product}：已完成 {done}/{quota} 批"),
@@ -79,7 +79,7 @@ class ProgrammeMatrix(DataTable[Text]):
             width: the screen's width, shared out among the products' columns.
             city_heading: the heading of the cities' column.
         """
-        from fieldtool.usecases.inspection import CellProgress
+        from fieldtool.usecases.lot_types import CellProgress
 
         self.programme, self.cells = programme, cells
         p = programme
@@ -127,7 +127,7 @@ class ProgrammeMatrix(DataTable[Text]):
         Returns:
             The line, or None when `at` is not a cell of the programme.
         """
-        from fieldtool.usecases.inspection import CellProgress
+        from fieldtool.usecases.lot_types import CellProgress
 
         def tr(key: str, **fields: object) -> str:
             return TEXT[key].render(lang, **fields)

@@ -10,7 +10,7 @@ from fieldtool.core.evaluate import Outcome
 from fieldtool.core.explain import OUTCOME_WORDS, reason_text
 from fieldtool.core.rules import DefectiveRule
 from fieldtool.tui.i18n import T
-from fieldtool.usecases.inspection import LotState
+from fieldtool.usecases.lot_types import LotState
 
 TEXT = {
     "n": T("Packages", "已称件数"),
