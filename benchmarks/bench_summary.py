@@ -25,15 +25,15 @@ import argparse
 import statistics
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import PageBreak, Paragraph, SimpleDocTemplate, Table, TableStyle
+from timing import median_time
 
 from fieldtool.reports.fonts import FontChoice, find_cjk_font
 from fieldtool.reports.summary import render_programme_summary
@@ -43,8 +43,6 @@ from fieldtool.usecases.demo import PROGRAMME_ID, DemoClock, build_demo
 from fieldtool.usecases.export import export
 from fieldtool.usecases.inspection import Services
 from fieldtool.usecases.summary import programme_summary_data
-
-T = TypeVar("T")
 
 TARGET_RATIO = 2.0
 """The summary should take at most this many times as long as the bare document."""
@@ -72,17 +70,6 @@ def demo_path(rebuild: bool = False) -> Path:
     partial.replace(path)  # closing the last connection folded the WAL into the file
     print(f"  {summary} ({time.perf_counter() - started:.0f} s)", flush=True)
     return path
-
-
-def median_time(repeat: int, fn: Callable[[], T]) -> tuple[float, T]:
-    """The median wall time of `repeat` calls, and the last result."""
-    times: list[float] = []
-    result: T
-    for _ in range(repeat):
-        started = time.perf_counter()
-        result = fn()
-        times.append(time.perf_counter() - started)
-    return statistics.median(times), result
 
 
 def bare_document(data: SummaryData, font: FontChoice, path: Path) -> int:

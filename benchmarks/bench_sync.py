@@ -37,14 +37,15 @@ from fieldtool.sync import keys
 from fieldtool.sync.client import sync
 from fieldtool.sync.hub import init_hub, open_hub
 from fieldtool.sync.wire import record_to_dict
-from tests.sync.conftest import StepClock, add_inspections, start_server, stop_server
+from tests.conftest import StepClock
+from tests.sync.conftest import START, add_inspections, start_server, stop_server
 
 
 def build_laptop(directory: Path, inspections: int, weights: int) -> tuple[Path, keys.SigningKey]:
     directory.mkdir(parents=True)
     key = keys.load_or_create(directory / keys.KEY_FILE)
     db = directory / "fieldtool.db"
-    with SqliteStore.open(db, clock=StepClock(), durable=False) as store:
+    with SqliteStore.open(db, clock=StepClock(START), durable=False) as store:
         done = 0
         while done < inspections:
             step = min(25, inspections - done)

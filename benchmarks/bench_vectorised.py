@@ -13,23 +13,19 @@ from __future__ import annotations
 
 import argparse
 import resource
-import statistics
 import sys
 import time
 import tracemalloc
-from collections.abc import Callable
 from decimal import Decimal
-from typing import TypeVar
 
 import numpy as np
+from timing import median_time
 
 from fieldtool.core.evaluate import evaluate_lot
 from fieldtool.core.quantity import unit
 from fieldtool.core.rules import ResolvedPlan, resolve_plan, tne
 from fieldtool.plans.rules import load_rule_set
 from fieldtool.stats import OUTCOMES, LotsResult, evaluate_lots
-
-T = TypeVar("T")
 
 TARGET_RATIO = 20.0
 """The vectorised path should judge lots at least this many times faster than the loop."""
@@ -52,17 +48,6 @@ def build_lots(rng: np.random.Generator, lots: int, n: int, nominal: float, t: f
         raw = rng.normal(centre[start:stop, None], spread[start:stop, None], (stop - start, n))
         scaled[start:stop] = np.rint(raw * 10**decimals).astype(np.int64)
     return scaled
-
-
-def best_of(repeat: int, fn: Callable[[], T]) -> tuple[float, T]:
-    """The median wall time of `repeat` calls, and the last result."""
-    times: list[float] = []
-    result: T
-    for _ in range(repeat):
-        start = time.perf_counter()
-        result = fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times), result
 
 
 def plain_float_outcome(row: list[float], nominal: float, t: float, plan: ResolvedPlan) -> int:
@@ -117,8 +102,8 @@ def main(argv: list[str] | None = None) -> int:
     def vectorised_float() -> LotsResult:
         return evaluate_lots(rules, nominal, u, args.lot_size, as_float, args.decimals)
 
-    vec_s, result = best_of(args.repeat, vectorised_int)
-    vec_float_s, result_float = best_of(args.repeat, vectorised_float)
+    vec_s, result = median_time(args.repeat, vectorised_int)
+    vec_float_s, result_float = median_time(args.repeat, vectorised_float)
 
     # Peak memory of one vectorised call, beyond its input (numpy reports its buffers to tracemalloc).
     tracemalloc.start()

@@ -1,9 +1,10 @@
-"""Shared fixtures: every test runs away from the user's real config and data."""
+"""Shared fixtures and helpers: a fresh home for every test (never the user's data), the CLI's environment, a clock."""
 
 from __future__ import annotations
 
 import os
 import sys
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -31,3 +32,17 @@ def run_cli_env() -> dict[str, str]:
 
 
 PYTHON = sys.executable
+
+
+class StepClock:
+    """A clock for a store and its use-cases: one second later at each reading, from `start`.
+
+    The first reading is one second after `start`; a test may set `now` to move it.
+    """
+
+    def __init__(self, start: datetime) -> None:
+        self.now = start
+
+    def __call__(self) -> datetime:
+        self.now += timedelta(seconds=1)
+        return self.now

@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
@@ -89,6 +89,16 @@ def iso_day(text: str | None, option: str) -> date | None:
         return date.fromisoformat(text)
     except ValueError:
         raise InputError(f"{option}: type a date as YYYY-MM-DD; got {text!r}") from None
+
+
+def by_command(args: argparse.Namespace, handlers: Mapping[str, Callable[[argparse.Namespace], int]]) -> int | None:
+    """Run the handler of ``args.command``; None when the command is not one of `handlers` (another group's).
+
+    Raises:
+        FieldtoolError: as the handler raises it (the caller prints it as one line).
+    """
+    handler = handlers.get(args.command)
+    return None if handler is None else handler(args)
 
 
 def print_json(data: Any) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from fieldtool.cli.common import print_json
+from fieldtool.cli.common import by_command, print_json
 from fieldtool.cli.parser import OneLineParser
 
 COMMANDS = ("plans", "programme")
@@ -38,11 +38,7 @@ def run(args: argparse.Namespace) -> int | None:
     Raises:
         FieldtoolError: an unknown id or a broken file (the caller prints it as one line).
     """
-    if args.command == "plans":
-        return _plans(args)
-    if args.command == "programme":
-        return _programme(args)
-    return None
+    return by_command(args, {"plans": _plans, "programme": _programme})
 
 
 def _plans(args: argparse.Namespace) -> int:

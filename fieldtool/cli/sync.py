@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from fieldtool.cli.common import db_path, device_key, existing_db, print_json, run_alone
+from fieldtool.cli.common import by_command, db_path, device_key, existing_db, print_json, run_alone
 from fieldtool.cli.parser import add_db_option
 from fieldtool.errors import InputError
 
@@ -98,15 +98,7 @@ def run(args: argparse.Namespace) -> int | None:
     Raises:
         FieldtoolError: a user mistake or a refused operation (the caller prints it as one line).
     """
-    if args.command == "verify":
-        return _verify(args)
-    if args.command == "sync":
-        return _sync(args)
-    if args.command == "bundle":
-        return _bundle(args)
-    if args.command == "hub":
-        return _hub(args)
-    return None
+    return by_command(args, {"verify": _verify, "sync": _sync, "bundle": _bundle, "hub": _hub})
 
 
 def _verify(args: argparse.Namespace) -> int:

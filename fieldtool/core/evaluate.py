@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from decimal import Decimal
+from typing import Any, Protocol
 
 from fieldtool.core.quantity import Unit, decimals_of
-from fieldtool.core.rules import DefectiveRule, ResolvedPlan, RuleSet, resolve_plan, tne
+from fieldtool.core.rules import DefectiveRule, ResolvedPlan, RuleSet, TneLimits, resolve_plan, tne
 from fieldtool.core.statistics import MeanStatistics, mean_statistics
 from fieldtool.errors import InputError
 
@@ -27,6 +28,34 @@ class PackageClass(enum.StrEnum):
     """T < d ≤ 2T (a package exactly 2T short is a T1 package)."""
     T2 = "T2"
     """d > 2T."""
+
+
+class Classified(Protocol):
+    """Anything with a package class: a package of the engine (`PackageResult`) or of a report."""
+
+    @property
+    def cls(self) -> PackageClass:
+        """The package's class."""
+        ...
+
+
+class _WithPackages(Protocol):
+    @property
+    def packages(self) -> Sequence[Classified]: ...
+
+
+class ClassCounts:
+    """Mixin: the T1 and T2 counts of a record's `packages` (while a lot is weighed, of those weighed so far)."""
+
+    @property
+    def t1_count(self: _WithPackages) -> int:
+        """Packages with T < d ≤ 2T."""
+        return count_class(self.packages, PackageClass.T1)
+
+    @property
+    def t2_count(self: _WithPackages) -> int:
+        """Packages with d > 2T."""
+        return count_class(self.packages, PackageClass.T2)
 
 
 def classify(net: Decimal, nominal: Decimal, t: Decimal) -> PackageClass:
@@ -106,9 +135,12 @@ class PackageResult:
     """The package's class."""
 
 
-@dataclass(frozen=True)
-class LotEvaluation:
-    """Everything the engine found about a lot: the inputs, each package, the statistics and the verdict."""
+@dataclass(frozen=True, eq=False)
+class LotSetup(TneLimits):
+    """What every judgement of a lot starts from: the rule set, the plan row for N, Qn and T.
+
+    The engine's results extend it: `LotEvaluation`, `Progress` and `fieldtool.stats.vectorised.LotsResult`.
+    """
 
     rules: RuleSet
     """The rule set applied."""
@@ -122,6 +154,16 @@ class LotEvaluation:
     """The plan row for the lot, with concrete sizes."""
     tne: Decimal
     """T in the lot's unit."""
+
+    def setup_fields(self) -> dict[str, Any]:
+        """The set-up's own fields by name, to build a result on it: ``Progress(**lot.setup_fields(), ...)``."""
+        return {f.name: getattr(self, f.name) for f in fields(LotSetup)}
+
+
+@dataclass(frozen=True)
+class LotEvaluation(LotSetup, ClassCounts):
+    """Everything the engine found about a lot: the inputs, each package, the statistics and the verdict."""
+
     packages: tuple[PackageResult, ...]
     """Every package judged, in weighing order."""
     stats: MeanStatistics | None
@@ -132,16 +174,6 @@ class LotEvaluation:
     """The verdict."""
     stage: int
     """How many stages of the plan the judged sample covers (1, or 2 after a second sample)."""
-
-    @property
-    def t1_count(self) -> int:
-        """Packages with T < d ≤ 2T."""
-        return count_class(self.packages, PackageClass.T1)
-
-    @property
-    def t2_count(self) -> int:
-        """Packages with d > 2T."""
-        return count_class(self.packages, PackageClass.T2)
 
     @property
     def reasons(self) -> tuple[Criterion, ...]:
@@ -161,7 +193,7 @@ def classify_all(nets: Sequence[Decimal], nominal: Decimal, t: Decimal) -> tuple
     )
 
 
-def count_class(packages: Sequence[PackageResult], cls: PackageClass) -> int:
+def count_class(packages: Sequence[Classified], cls: PackageClass) -> int:
     """How many packages are of class `cls`."""
     return sum(1 for p in packages if p.cls is cls)
 
@@ -187,9 +219,7 @@ def _mean_sample_statistics(plan: ResolvedPlan, nets: Sequence[Decimal], nominal
     return mean_statistics(values, plan.row.lam, places)
 
 
-def set_up_lot(
-    rules: RuleSet, nominal: Decimal, unit: Unit, lot_size: int, variant: str = "standard"
-) -> tuple[ResolvedPlan, Decimal]:
+def set_up_lot(rules: RuleSet, nominal: Decimal, unit: Unit, lot_size: int, variant: str = "standard") -> LotSetup:
     """The plan row and T for a lot: what every judgement of a lot starts from.
 
     Args:
@@ -200,7 +230,8 @@ def set_up_lot(
         variant: the sampling plan variant.
 
     Returns:
-        The plan row for the lot, with concrete sizes, and T in `unit`.
+        The set-up: the rule set and variant, Qn and its unit, the plan row for the lot with
+        concrete sizes, and T in `unit`.
 
     Raises:
         InputError: Qn is not positive.
@@ -209,7 +240,7 @@ def set_up_lot(
     if nominal <= 0:
         raise InputError(f"nominal quantity must be positive; got {nominal} {unit.symbol}")
     plan = resolve_plan(rules, lot_size, variant)
-    return plan, tne(rules, nominal, unit)
+    return LotSetup(rules=rules, variant=variant, nominal=nominal, unit=unit, plan=plan, tne=tne(rules, nominal, unit))
 
 
 def sample_size_message(rules: RuleSet, plan: ResolvedPlan, got: int) -> str:
@@ -247,21 +278,19 @@ def evaluate_lot(
         OutOfScopeError: the rule set does not cover this nominal quantity or lot size.
         InputError: the sample size is not one the plan asks for, or Qn is not positive.
     """
-    plan, t = set_up_lot(rules, nominal, unit, lot_size, variant)
-    if len(nets) not in plan.cumulative:
-        raise InputError(sample_size_message(rules, plan, len(nets)))
-    return _judge(rules, variant, nominal, unit, plan, t, nets, classify_all(nets, nominal, t))
+    lot = set_up_lot(rules, nominal, unit, lot_size, variant)
+    if len(nets) not in lot.plan.cumulative:
+        raise InputError(sample_size_message(rules, lot.plan, len(nets)))
+    return _judge(lot, nets, classify_all(nets, nominal, lot.tne))
 
 
-def _judge(
-    rules: RuleSet, variant: str, nominal: Decimal, unit: Unit, plan: ResolvedPlan, t: Decimal,
-    nets: Sequence[Decimal], packages: tuple[PackageResult, ...],
-) -> LotEvaluation:
-    """Judge a complete sample (its size is one of `plan.cumulative`) whose `packages` are classified."""
+def _judge(lot: LotSetup, nets: Sequence[Decimal], packages: tuple[PackageResult, ...]) -> LotEvaluation:
+    """Judge a complete sample (its size is one of `lot.plan.cumulative`) whose `packages` are classified."""
+    plan, nominal = lot.plan, lot.nominal
     stage = plan.cumulative.index(len(nets)) + 1
     criteria: list[Criterion] = []
     if plan.row.stages:
-        criteria.append(_defectives(rules, plan, packages, stage))
+        criteria.append(_defectives(lot.rules, plan, packages, stage))
     criteria.append(_t2_criterion(packages, plan.row.t2_allowed))
     stats = _mean_sample_statistics(plan, nets, nominal)
     if stats is not None:
@@ -284,17 +313,7 @@ def _judge(
     else:
         outcome = Outcome.PASS
     return LotEvaluation(
-        rules=rules,
-        variant=variant,
-        nominal=nominal,
-        unit=unit,
-        plan=plan,
-        tne=t,
-        packages=packages,
-        stats=stats,
-        criteria=tuple(criteria),
-        outcome=outcome,
-        stage=stage,
+        **lot.setup_fields(), packages=packages, stats=stats, criteria=tuple(criteria), outcome=outcome, stage=stage
     )
 
 
@@ -348,19 +367,9 @@ def _defectives(rules: RuleSet, plan: ResolvedPlan, packages: tuple[PackageResul
 
 
 @dataclass(frozen=True)
-class Progress:
+class Progress(LotSetup, ClassCounts):
     """A lot being weighed: what is known so far, and the verdict once the sample is complete."""
 
-    rules: RuleSet
-    """The rule set applied."""
-    nominal: Decimal
-    """Qn in the lot's unit."""
-    unit: Unit
-    """The lot's unit."""
-    plan: ResolvedPlan
-    """The plan row for the lot."""
-    tne: Decimal
-    """T in the lot's unit."""
     packages: tuple[PackageResult, ...]
     """The packages weighed so far, classified."""
     needed: int
@@ -371,16 +380,6 @@ class Progress:
     """Criteria already failed whatever the remaining packages weigh (a T2 package, too many defectives)."""
     evaluation: LotEvaluation | None
     """The full evaluation when the weighed packages make a complete sample of a stage."""
-
-    @property
-    def t1_count(self) -> int:
-        """Packages with T < d ≤ 2T so far."""
-        return count_class(self.packages, PackageClass.T1)
-
-    @property
-    def t2_count(self) -> int:
-        """Packages with d > 2T so far."""
-        return count_class(self.packages, PackageClass.T2)
 
     @property
     def complete(self) -> bool:
@@ -406,15 +405,16 @@ def assess_progress(
         OutOfScopeError: the rule set does not cover this nominal quantity or lot size.
         InputError: more packages than the plan can use, or Qn is not positive.
     """
-    plan, t = set_up_lot(rules, nominal, unit, lot_size, variant)
+    lot = set_up_lot(rules, nominal, unit, lot_size, variant)
+    plan = lot.plan
     m = len(nets)
     evaluation: LotEvaluation | None = None
     needed = next((c for c in plan.cumulative if c >= m), None)
     if needed is None:
         raise InputError(sample_size_message(rules, plan, m))
-    packages = classify_all(nets, nominal, t)
+    packages = classify_all(nets, nominal, lot.tne)
     if m == needed and m > 0:
-        evaluation = _judge(rules, variant, nominal, unit, plan, t, nets, packages)
+        evaluation = _judge(lot, nets, packages)
         if evaluation.outcome is Outcome.SECOND_SAMPLE_NEEDED:
             needed = plan.cumulative[evaluation.stage]
     settled: list[Criterion] = []
@@ -430,5 +430,5 @@ def assess_progress(
     stats = None
     if m >= 2:
         stats = evaluation.stats if evaluation is not None else _mean_sample_statistics(plan, nets, nominal)
-    return Progress(rules=rules, nominal=nominal, unit=unit, plan=plan, tne=t, packages=packages, needed=needed, stats=stats,
+    return Progress(**lot.setup_fields(), packages=packages, needed=needed, stats=stats,
                     settled_failures=tuple(settled), evaluation=evaluation)

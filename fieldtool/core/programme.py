@@ -13,12 +13,15 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import TypeVar
 
 from fieldtool.core.quantity import Kind, to_base, unit
 from fieldtool.core.tare import TareMethod
 from fieldtool.errors import InputError, NotFoundError
 
 _QUANTITY = re.compile(r"\s*([+-]?(?:\d+(?:\.\d*)?|\.\d+))\s*(\S+)\s*")
+
+_Place = TypeVar("_Place", "City", "Product")
 
 
 class Method(enum.StrEnum):
@@ -165,10 +168,7 @@ class Programme:
         Raises:
             NotFoundError: the programme has no such city.
         """
-        found = self.find_city(city_id)
-        if found is None:
-            raise self._unknown("city", city_id, [c.id for c in self.cities], "cities")
-        return found
+        return self._required(self.find_city(city_id), "city", city_id, self.cities, "cities")
 
     def product(self, product_id: str) -> Product:
         """A product by id.
@@ -176,10 +176,7 @@ class Programme:
         Raises:
             NotFoundError: the programme has no such product.
         """
-        found = self.find_product(product_id)
-        if found is None:
-            raise self._unknown("product", product_id, [p.id for p in self.products], "products")
-        return found
+        return self._required(self.find_product(product_id), "product", product_id, self.products, "products")
 
     def quota(self, city_id: str, product_id: str) -> int:
         """The number of lots to inspect of a product in a city.
@@ -196,10 +193,13 @@ class Programme:
         """The number of lots the whole programme inspects."""
         return sum(self.quota(c.id, p.id) for c in self.cities for p in self.products)
 
-    def _unknown(self, what: str, wanted: str, ids: Sequence[str], plural: str) -> NotFoundError:
-        """The error for an id the programme does not have, with the ids close to it or where to find them all."""
+    def _required(self, found: _Place | None, what: str, wanted: str, known: Sequence[_Place], plural: str) -> _Place:
+        """`found`; when None, the error for an id the programme lacks, naming close ids or where to see all."""
+        if found is not None:
+            return found
+        ids = [k.id for k in known]
         hint = did_you_mean(wanted, ids) or f"; `fieldtool programme show {self.id}` lists its {len(ids)} {plural}"
-        return NotFoundError(f"programme {self.id} has no {what} {wanted!r}{hint}")
+        raise NotFoundError(f"programme {self.id} has no {what} {wanted!r}{hint}")
 
 
 def did_you_mean(wanted: str, known: Sequence[str]) -> str:

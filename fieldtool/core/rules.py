@@ -10,6 +10,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 from decimal import ROUND_CEILING, ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
+from typing import Protocol
 
 from fieldtool.core.quantity import BASE_UNIT, Kind, Unit, from_base, to_base
 from fieldtool.errors import OutOfScopeError
@@ -289,6 +290,28 @@ def tne_in(t: Decimal, lot_unit: Unit, target: Unit, density_g_per_ml: Decimal |
     if lot_unit.kind is Kind.VOLUME:
         base = base * (density_g_per_ml if density_g_per_ml is not None else Decimal(1))
     return from_base(base, target)
+
+
+class _QnAndT(Protocol):
+    @property
+    def nominal(self) -> Decimal: ...
+
+    @property
+    def tne(self) -> Decimal: ...
+
+
+class TneLimits:
+    """Mixin: the two limits of a lot with `nominal` (Qn) and `tne` (T), in the lot's unit."""
+
+    @property
+    def qn_minus_t(self: _QnAndT) -> Decimal:
+        """Qn − T."""
+        return self.nominal - self.tne
+
+    @property
+    def qn_minus_2t(self: _QnAndT) -> Decimal:
+        """Qn − 2T."""
+        return self.nominal - 2 * self.tne
 
 
 def resolve_plan(rules: RuleSet, lot_size: int, variant: str = "standard") -> ResolvedPlan:

@@ -126,19 +126,21 @@ def section(zh: str, en: str, styles: ReportStyles, number: int | str | None = N
 CELL_PADDING = 3
 """Left and right padding of a table cell, in points."""
 
+_GRID: tuple[tuple[Any, ...], ...] = (
+    ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+    ("BOX", (0, 0), (-1, -1), 0.8, INK),
+    ("INNERGRID", (0, 0), (-1, -1), 0.25, GRID),
+    ("TOPPADDING", (0, 0), (-1, -1), 2),
+    ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5),
+    ("LEFTPADDING", (0, 0), (-1, -1), CELL_PADDING),
+    ("RIGHTPADDING", (0, 0), (-1, -1), CELL_PADDING),
+)
+"""The house grid of every table: a box, a fine inner grid, cells centred vertically and padded."""
+
 
 def grid_style(header_rows: int = 1, zebra: bool = True, nrows: int | None = None) -> TableStyle:
     """The house table style: boxed grid, grey header rows, optional alternate-row shading."""
-    cmds: list[tuple[Any, ...]] = [
-        ("FONTSIZE", (0, 0), (-1, -1), 8),
-        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-        ("BOX", (0, 0), (-1, -1), 0.8, INK),
-        ("INNERGRID", (0, 0), (-1, -1), 0.25, GRID),
-        ("TOPPADDING", (0, 0), (-1, -1), 2),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5),
-        ("LEFTPADDING", (0, 0), (-1, -1), CELL_PADDING),
-        ("RIGHTPADDING", (0, 0), (-1, -1), CELL_PADDING),
-    ]
+    cmds: list[tuple[Any, ...]] = [("FONTSIZE", (0, 0), (-1, -1), 8), *_GRID]
     if header_rows:
         cmds += [
             ("BACKGROUND", (0, 0), (-1, header_rows - 1), HEAD_FILL),
@@ -221,15 +223,7 @@ def key_value_table(
             row.append(para(value, styles.cell) if isinstance(value, str) else value)
         data.append(row)
     table = Table(data, colWidths=[lw, vw] * columns, hAlign="LEFT")
-    cmds: list[tuple[Any, ...]] = [
-        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-        ("BOX", (0, 0), (-1, -1), 0.8, INK),
-        ("INNERGRID", (0, 0), (-1, -1), 0.25, GRID),
-        ("TOPPADDING", (0, 0), (-1, -1), 2),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5),
-        ("LEFTPADDING", (0, 0), (-1, -1), CELL_PADDING),
-        ("RIGHTPADDING", (0, 0), (-1, -1), CELL_PADDING),
-    ]
+    cmds: list[tuple[Any, ...]] = list(_GRID)
     for c in range(0, 2 * columns, 2):
         cmds.append(("BACKGROUND", (c, 0), (c, -1), HEAD_FILL))
     table.setStyle(TableStyle(cmds))

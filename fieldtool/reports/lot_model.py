@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Protocol
 
 from fieldtool.core.chinatime import local
-from fieldtool.core.evaluate import LotEvaluation, PackageClass, Progress
+from fieldtool.core.evaluate import ClassCounts, LotEvaluation, PackageClass, Progress
 from fieldtool.core.inspection import (
     Balance,
     DensityRecord,
@@ -28,7 +28,7 @@ from fieldtool.core.inspection import (
 from fieldtool.core.instrument import Suitability
 from fieldtool.core.programme import City, Product, Programme
 from fieldtool.core.quantity import Unit
-from fieldtool.core.rules import ResolvedPlan, RuleSet
+from fieldtool.core.rules import ResolvedPlan, RuleSet, TneLimits
 from fieldtool.core.sampling import Draw
 from fieldtool.core.statistics import MeanStatistics
 from fieldtool.core.tare import AverageTareAssessment, TareMethod
@@ -142,7 +142,7 @@ class StatisticsFigures:
 
 
 @dataclass(frozen=True)
-class LotReportData:
+class LotReportData(TneLimits, ClassCounts):
     """Everything the lot report shows, gathered from the store."""
 
     report_number: str
@@ -214,29 +214,9 @@ class LotReportData:
         return self.inspection.header.nominal
 
     @property
-    def qn_minus_t(self) -> Decimal:
-        """Qn − T."""
-        return self.nominal - self.tne
-
-    @property
-    def qn_minus_2t(self) -> Decimal:
-        """Qn − 2T."""
-        return self.nominal - 2 * self.tne
-
-    @property
     def inspection_date(self) -> date:
         """The day the inspection was opened (China Standard Time)."""
         return local(self.inspection.created_at).date()
-
-    @property
-    def t1_count(self) -> int:
-        """Packages with T < d ≤ 2T."""
-        return sum(1 for p in self.packages if p.cls is PackageClass.T1)
-
-    @property
-    def t2_count(self) -> int:
-        """Packages with d > 2T."""
-        return sum(1 for p in self.packages if p.cls is PackageClass.T2)
 
     @property
     def density(self) -> DensityRecord | None:

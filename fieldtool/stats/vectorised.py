@@ -7,7 +7,7 @@ Exactness: net quantities are held as int64 integers scaled by 10**decimals, so 
 classification is exact, as in the scalar engine. The mean requirement q̄ ≥ Qn − λ·s is decided
 exactly where it can be (q̄ ≥ Qn from an integer sum; λ = 0) and otherwise in float64 on the
 squared form (Qn − q̄)² ≤ λ²·s²; a lot whose two sides lie within a tiny relative band of each other
-is re-decided by the scalar engine's own exact arithmetic (`core.evaluate.mean_statistics`, on
+is re-decided by the scalar engine's own exact arithmetic (`core.statistics.mean_statistics`, on
 fractions). The float error of the centred two-pass variance is many orders of magnitude below
 that band, so no verdict depends on float rounding.
 """
@@ -21,9 +21,17 @@ from decimal import Decimal
 import numpy as np
 import numpy.typing as npt
 
-from fieldtool.core.evaluate import Outcome, PackageClass, Status, is_defective, sample_size_message, set_up_lot
+from fieldtool.core.evaluate import (
+    LotSetup,
+    Outcome,
+    PackageClass,
+    Status,
+    is_defective,
+    sample_size_message,
+    set_up_lot,
+)
 from fieldtool.core.quantity import Unit, decimals_of
-from fieldtool.core.rules import ResolvedPlan, RuleSet
+from fieldtool.core.rules import RuleSet
 from fieldtool.core.statistics import mean_statistics
 from fieldtool.errors import InputError
 
@@ -67,26 +75,15 @@ _CLASSES = (PackageClass.OK, PackageClass.T1, PackageClass.T2)
 
 
 @dataclass(frozen=True, eq=False)
-class LotsResult:
+class LotsResult(LotSetup):
     """The verdicts on many lots that share a rule set, nominal quantity, unit, lot size and sample size.
 
     Arrays have one entry per lot, in the order of the rows of the input. Display values
     (`mean`, `stdev`, `limit`, `margin`) are float64 in the lot's unit; the decisions behind
-    `mean_ok` and `outcome` are exact.
+    `mean_ok` and `outcome` are exact. The set-up (rule set, variant, Qn, unit, plan row, T) is
+    the lots' common one.
     """
 
-    rules: RuleSet
-    """The rule set applied."""
-    variant: str
-    """The sampling plan variant applied."""
-    nominal: Decimal
-    """Qn in the lots' unit."""
-    unit: Unit
-    """The unit of Qn and of every value here."""
-    plan: ResolvedPlan
-    """The plan row for the lot size, with concrete sizes."""
-    tne: Decimal
-    """T in the lots' unit."""
     stage: int
     """How many stages of the plan each lot's sample covers (1, or 2 with the second sample)."""
     sample_size: int
@@ -214,7 +211,8 @@ def evaluate_lots(
             a value is not finite, not on the grid of `decimals` places or absurdly large; or a
             lot given with its second sample was already decided by its first (as `evaluate_lot`).
     """
-    plan, t = set_up_lot(rules, nominal, unit, lot_size, variant)
+    lot = set_up_lot(rules, nominal, unit, lot_size, variant)
+    plan, t = lot.plan, lot.tne
     array = np.asarray(nets)
     if array.ndim != 2:
         raise InputError(f"net quantities must be a lots × packages array; got {array.ndim} dimension(s)")
@@ -303,12 +301,7 @@ def evaluate_lots(
         margin[:] = np.nan
 
     return LotsResult(
-        rules=rules,
-        variant=variant,
-        nominal=nominal,
-        unit=unit,
-        plan=plan,
-        tne=t,
+        **lot.setup_fields(),
         stage=stage,
         sample_size=width,
         decimals=places,

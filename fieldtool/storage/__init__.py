@@ -8,36 +8,6 @@ transactions and the append of a record, composed of one part per concern: `regi
 against `base.StoreBase`).
 """
 
-from fieldtool.core.inspection import (
-    Balance,
-    DensityMethod,
-    DensityRecord,
-    Inspection,
-    InspectionHeader,
-    InspectorProfile,
-    Measurement,
-    MeasurementSource,
-    SamplingMethod,
-    SiteKind,
-    StoredVerdict,
-    TareWeighing,
-    VerdictInputs,
-)
 from fieldtool.storage.store import SqliteStore
 
-__all__ = [
-    "Balance",
-    "DensityMethod",
-    "DensityRecord",
-    "Inspection",
-    "InspectionHeader",
-    "InspectorProfile",
-    "Measurement",
-    "MeasurementSource",
-    "SamplingMethod",
-    "SiteKind",
-    "SqliteStore",
-    "StoredVerdict",
-    "TareWeighing",
-    "VerdictInputs",
-]
+__all__ = ["SqliteStore"]

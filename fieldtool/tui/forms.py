@@ -3,11 +3,12 @@
 The new-inspection form, the density screen, the balance dialog, the settings and the profile
 each check their fields and show, under a wrong one, what to type. The parse helpers here are
 the ones those forms agree on; `error_line` and `show_field_error` are the message line itself;
-`FormFields` reads and fills fields by their ids.
+`FormFields` reads and fills fields by their ids; `enter_moves_on` is what Enter does in a form.
 """
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any, cast
@@ -86,6 +87,28 @@ def show_field_error(
     else:
         label.update(screen.tr(error[0], **error[1]))
     label.display = error is not None
+
+
+def enter_moves_on(
+    screen: FieldtoolScreen | FieldtoolModal[Any],
+    event: Input.Submitted,
+    last: str,
+    save: Callable[[], Awaitable[None]],
+) -> None:
+    """Enter in a form: on to the next field, or from the form's last field, save.
+
+    Args:
+        screen: the screen (or dialog) of the form.
+        event: the field's Enter.
+        last: the id of the field whose Enter saves.
+        save: the form's save action.
+    """
+    event.stop()
+    if event.input.id == last:
+        # Saving navigates: that runs on the app's message loop (a screen cannot await its own removal).
+        screen.app.call_later(save)
+    else:
+        screen.focus_next()
 
 
 class FormFields:

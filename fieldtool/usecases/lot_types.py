@@ -22,7 +22,7 @@ from fieldtool.core.inspection import (
 )
 from fieldtool.core.instrument import Suitability
 from fieldtool.core.quantity import Kind, Unit, unit
-from fieldtool.core.rules import ResolvedPlan, RuleSet
+from fieldtool.core.rules import ResolvedPlan, RuleSet, TneLimits
 from fieldtool.core.sampling import Draw
 from fieldtool.core.tare import AverageTareAssessment, TareMethod
 
@@ -58,7 +58,7 @@ def header_weighing_unit(header: InspectionHeader) -> Unit:
 
 
 @dataclass(frozen=True)
-class LotPreview:
+class LotPreview(TneLimits):
     """What the plan asks of a lot, shown while the inspector fills in a new inspection."""
 
     rules: RuleSet
@@ -77,16 +77,6 @@ class LotPreview:
     """The balance's calibration due date, when known."""
     today: date
     """The day the preview was made (for the expiry check)."""
-
-    @property
-    def qn_minus_t(self) -> Decimal:
-        """Qn − T."""
-        return self.nominal - self.tne
-
-    @property
-    def qn_minus_2t(self) -> Decimal:
-        """Qn − 2T."""
-        return self.nominal - 2 * self.tne
 
     @property
     def calibration_expired(self) -> bool:

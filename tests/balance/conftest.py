@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -17,6 +17,7 @@ from fieldtool.core.inspection import InspectionHeader, SamplingMethod, SiteKind
 from fieldtool.core.tare import TareMethod
 from fieldtool.storage import SqliteStore
 from fieldtool.usecases.inspection import Services
+from tests.conftest import StepClock
 
 PROTOCOLS = ("mt-sics", "sbi", "and")
 TRANSPORTS = ("pty", "tcp")
@@ -53,20 +54,9 @@ def unstable_first(balance: SimulatedBalance, seen: list[Reading]) -> Callable[[
     return on_value
 
 
-class StepClock:
-    """A clock that advances one second per reading."""
-
-    def __init__(self) -> None:
-        self.now = datetime(2012, 6, 1, 2, 0, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        self.now += timedelta(seconds=1)
-        return self.now
-
-
 @pytest.fixture
 def services(tmp_path: Path) -> Iterator[Services]:
-    clock = StepClock()
+    clock = StepClock(datetime(2012, 6, 1, 2, 0, tzinfo=UTC))
     with SqliteStore.open(tmp_path / "fieldtool.db", clock=clock, durable=False) as store:
         yield Services(store, clock=clock)
 

@@ -10,7 +10,7 @@ import urllib.request
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -21,20 +21,9 @@ from fieldtool.core.tare import TareMethod
 from fieldtool.storage import SqliteStore
 from fieldtool.sync import keys
 from fieldtool.sync.hub import Hub, init_hub, open_hub
-from tests.conftest import PYTHON, run_cli_env
+from tests.conftest import PYTHON, StepClock, run_cli_env
 
 START = datetime(2025, 3, 14, 9, 30, tzinfo=UTC)
-
-
-class StepClock:
-    """A clock that advances one second per reading."""
-
-    def __init__(self, start: datetime = START) -> None:
-        self.now = start
-
-    def __call__(self) -> datetime:
-        self.now += timedelta(seconds=1)
-        return self.now
 
 
 def header(number: int, city: str = "nanjing", balance_id: str | None = None) -> InspectionHeader:
@@ -80,7 +69,7 @@ def make_laptop(directory: Path, name: str, inspections: int = 3, weights: int =
     directory.mkdir(parents=True, exist_ok=True)
     key = keys.load_or_create(directory / keys.KEY_FILE)
     db = directory / "fieldtool.db"
-    with SqliteStore.open(db, clock=StepClock(), durable=False) as store:
+    with SqliteStore.open(db, clock=StepClock(START), durable=False) as store:
         add_inspections(store, key, inspections, weights, sign_at_finalise=sign_at_finalise, first=1)
         if open_one:
             inspection = store.create_inspection(header(99))

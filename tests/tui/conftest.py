@@ -1,13 +1,15 @@
-"""Fixtures for driving the real app headless: a temporary database, a runner, the app."""
+"""Fixtures for driving the real app headless: a temporary database, a runner, the app, an inspection open on it."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from textual.pilot import Pilot
 
 from fieldtool.core.inspection import InspectionHeader, SamplingMethod, SiteKind
 from fieldtool.core.tare import TareMethod
@@ -39,6 +41,15 @@ def with_profile(runner: ServiceRunner) -> None:
 
 def make_app(runner: ServiceRunner, lang: str = "en") -> FieldtoolApp:
     return FieldtoolApp(runner, Settings(lang=lang, db_path="test.db"))
+
+
+@asynccontextmanager
+async def on_inspection(app: FieldtoolApp, iid: str, size: tuple[int, int]) -> AsyncIterator[Pilot[None]]:
+    """Run `app` headless at `size` with the inspection `iid` open, on the screen its lot is at."""
+    async with app.run_test(size=size) as pilot:
+        await app.open_inspection(iid)
+        await pilot.pause()
+        yield pilot
 
 
 def header(**overrides: object) -> InspectionHeader:

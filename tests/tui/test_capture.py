@@ -26,7 +26,7 @@ from fieldtool.tui.app import FieldtoolApp
 from fieldtool.tui.runner import ServiceRunner
 from fieldtool.tui.screens.tare import TareScreen
 from fieldtool.tui.screens.weighing import WeighingScreen
-from tests.tui.conftest import open_inspection, screen_text
+from tests.tui.conftest import make_app, on_inspection, open_inspection, screen_text
 
 FAST = {"reply_timeout": 0.3, "poll_interval": 0.002, "probe_timeout": 0.3}
 
@@ -106,9 +106,7 @@ async def test_f9_reads_packages_into_the_table_marked_as_read(
     _sim, port = serve(protocol, transport, weights=weights)
     iid = open_inspection(runner)
     app = balance_app(runner, port)
-    async with app.run_test(size=(110, 30)) as pilot:
-        await app.open_inspection(iid)
-        await pilot.pause()
+    async with on_inspection(app, iid, (110, 30)) as pilot:
         assert isinstance(app.screen, WeighingScreen)
         for k in (1, 2, 3):
             await capture(pilot, k)
@@ -154,9 +152,7 @@ async def test_faults_mid_sequence_lose_and_double_nothing(runner: ServiceRunner
     sim, port = serve("mt-sics", weights=weights)
     iid = open_inspection(runner)
     app = balance_app(runner, port, timeout=1.0)
-    async with app.run_test(size=(110, 30)) as pilot:
-        await app.open_inspection(iid)
-        await pilot.pause()
+    async with on_inspection(app, iid, (110, 30)) as pilot:
         await capture(pilot, 1)
         sim.balance.drop_next = True  # the cable pulled
         await pilot.press("f9")
@@ -181,9 +177,7 @@ async def test_individual_tare_reads_the_full_package_then_its_packaging(
     sim, port = serve("and", weights=[Decimal("512.31")], advance="manual")
     iid = open_inspection(runner, tare_method=TareMethod.INDIVIDUAL)
     app = balance_app(runner, port)
-    async with app.run_test(size=(110, 30)) as pilot:
-        await app.open_inspection(iid)
-        await pilot.pause()
+    async with on_inspection(app, iid, (110, 30)) as pilot:
         await pilot.press("f9")
         await until(pilot, lambda: "gross of package 1: 512.31 g" in status(app))
         assert app.screen.query_one("#packages", DataTable).row_count == 0
@@ -202,9 +196,7 @@ async def test_a_balance_other_than_the_inspections_is_refused(runner: ServiceRu
     other = runner.call_sync(lambda s: s.add_balance(make="METTLER TOLEDO", model="XS6002S", serial="B-99", max_capacity="6200", d="0.01"))
     iid = open_inspection(runner, balance_id=other.id)
     app = balance_app(runner, port)
-    async with app.run_test(size=(110, 30)) as pilot:
-        await app.open_inspection(iid)
-        await pilot.pause()
+    async with on_inspection(app, iid, (110, 30)) as pilot:
         await pilot.press("f9")
         await until(pilot, lambda: "serial 0012345678, but the inspection is weighed on METTLER TOLEDO XS6002S serial B-99" in status(app))
     assert measurements(db_path, iid) == []
@@ -212,10 +204,8 @@ async def test_a_balance_other_than_the_inspections_is_refused(runner: ServiceRu
 
 async def test_without_a_connection_f9_says_where_to_set_one(runner: ServiceRunner, with_profile: None) -> None:
     iid = open_inspection(runner)
-    app = FieldtoolApp(runner, Settings(lang="en", db_path="test.db"))
-    async with app.run_test(size=(110, 30)) as pilot:
-        await app.open_inspection(iid)
-        await pilot.pause()
+    app = make_app(runner)
+    async with on_inspection(app, iid, (110, 30)) as pilot:
         await pilot.press("f9")
         await pilot.pause()
         assert "no balance connection is set: choose one in Settings" in status(app)
@@ -227,9 +217,7 @@ async def test_average_tare_sample_read_from_the_balance(runner: ServiceRunner, 
     _sim, port = serve("sbi", "pty", weights=empties)
     iid = open_inspection(runner, tare_method=TareMethod.AVERAGE)
     app = balance_app(runner, port)
-    async with app.run_test(size=(110, 30)) as pilot:
-        await app.open_inspection(iid)
-        await pilot.pause()
+    async with on_inspection(app, iid, (110, 30)) as pilot:
         assert isinstance(app.screen, TareScreen)
         for k in range(1, 11):
             await pilot.press("f9")
@@ -260,10 +248,8 @@ async def test_leaving_the_screen_stops_the_wait(runner: ServiceRunner, with_pro
 
 async def test_help_on_the_weighing_screen_explains_reading_the_balance(runner: ServiceRunner, with_profile: None) -> None:
     iid = open_inspection(runner)
-    app = FieldtoolApp(runner, Settings(lang="zh", db_path="test.db"))
-    async with app.run_test(size=(110, 40)) as pilot:
-        await app.open_inspection(iid)
-        await pilot.pause()
+    app = make_app(runner, "zh")
+    async with on_inspection(app, iid, (110, 40)) as pilot:
         await pilot.press("f1")
         await pilot.pause()
         text = screen_text(app)

@@ -11,7 +11,7 @@ from fieldtool.infra import paths
 from fieldtool.tui.runner import ServiceRunner
 from fieldtool.tui.screens.home import HomeScreen
 from fieldtool.tui.screens.verdict import VerdictScreen
-from tests.tui.conftest import make_app, open_inspection
+from tests.tui.conftest import make_app, on_inspection, open_inspection
 
 
 def finished(runner: ServiceRunner, final: bool = True) -> str:
@@ -55,9 +55,7 @@ async def test_report_key_writes_the_lot_report(runner: ServiceRunner, with_prof
 async def test_unfinished_inspection_gives_a_draft(runner: ServiceRunner, with_profile: None) -> None:
     iid = finished(runner, final=False)
     app = make_app(runner)
-    async with app.run_test(size=(100, 30)) as pilot:
-        await app.open_inspection(iid)
-        await pilot.pause()
+    async with on_inspection(app, iid, (100, 30)) as pilot:
         await pilot.press("ctrl+r")
         await pilot.pause()
         await app.workers.wait_for_complete()

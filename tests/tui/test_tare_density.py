@@ -15,7 +15,7 @@ from fieldtool.tui.screens.density import DensityScreen
 from fieldtool.tui.screens.new_inspection import NewInspectionScreen
 from fieldtool.tui.screens.tare import TareScreen
 from fieldtool.tui.screens.weighing import WeighingScreen
-from tests.tui.conftest import make_app, open_inspection
+from tests.tui.conftest import make_app, on_inspection, open_inspection
 
 
 def text(app, selector: str) -> str:  # type: ignore[no-untyped-def]
@@ -44,9 +44,7 @@ async def test_accepted_average_tare_is_taken_from_every_gross_weight(
 ) -> None:
     iid = open_inspection(runner, tare_method=TareMethod.AVERAGE)
     app = make_app(runner)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await app.open_inspection(iid)
-        await pilot.pause()
+    async with on_inspection(app, iid, (80, 24)) as pilot:
         assert isinstance(app.screen, TareScreen)
         for value in TARES[:9]:
             await enter(pilot, "#tare-weight", value)
@@ -81,9 +79,7 @@ async def test_refused_average_tare_says_why_and_restarts_with_individual_tare(
     balance = runner.call_sync(lambda s: s.add_balance(make="Mettler", model="MS", serial="1", max_capacity="6200", d="0.01"))
     iid = open_inspection(runner, tare_method=TareMethod.AVERAGE, balance_id=balance.id)
     app = make_app(runner)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await app.open_inspection(iid)
-        await pilot.pause()
+    async with on_inspection(app, iid, (80, 24)) as pilot:
         for value in ("10.0", "30.0") * 5:
             await enter(pilot, "#tare-weight", value)
         assert text(app, "#verdict") == (
@@ -116,9 +112,7 @@ async def test_flask_density_is_stored_and_converts_weighed_liquid_to_ml(
 ) -> None:
     iid = open_inspection(runner, product_id="soy-sauce", nominal=Decimal(500), unit="mL", tare_method=TareMethod.INDIVIDUAL)
     app = make_app(runner)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await app.open_inspection(iid)
-        await pilot.pause()
+    async with on_inspection(app, iid, (80, 24)) as pilot:
         assert isinstance(app.screen, DensityScreen)
         assert "Typical ρ of this product: 1.170 g/mL." in text(app, "#explain")
         await pilot.press(*"100", "enter", *"217.00", "enter", *"100.00")
@@ -157,9 +151,7 @@ async def test_density_fields_say_what_to_type_and_typed_density_is_stored(
 ) -> None:
     iid = open_inspection(runner, product_id="soy-sauce", nominal=Decimal(500), unit="mL", tare_method=TareMethod.INDIVIDUAL)
     app = make_app(runner)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await app.open_inspection(iid)
-        await pilot.pause()
+    async with on_inspection(app, iid, (80, 24)) as pilot:
         screen = app.screen
         for key, value in (("volume", "100"), ("filled", "90"), ("empty", "100")):
             screen.query_one(f"#{key}", Input).value = value

@@ -10,7 +10,7 @@ from textual.widgets import DataTable, Input, Label
 from fieldtool.storage import SqliteStore
 from fieldtool.tui.runner import ServiceRunner
 from fieldtool.tui.screens.weighing import WeighingScreen
-from tests.tui.conftest import make_app, open_inspection, screen_text
+from tests.tui.conftest import make_app, on_inspection, open_inspection, screen_text
 
 
 async def type_weight(pilot, text: str) -> None:  # type: ignore[no-untyped-def]
@@ -25,9 +25,7 @@ async def type_weight(pilot, text: str) -> None:  # type: ignore[no-untyped-def]
 async def test_weights_are_stored_before_they_are_shown(runner: ServiceRunner, with_profile: None, db_path: Path) -> None:
     iid = open_inspection(runner)
     app = make_app(runner)
-    async with app.run_test(size=(100, 30)) as pilot:
-        await app.open_inspection(iid)
-        await pilot.pause()
+    async with on_inspection(app, iid, (100, 30)) as pilot:
         assert isinstance(app.screen, WeighingScreen)
         for value in ("500.2", "499.8", "480.0"):
             await type_weight(pilot, value)
@@ -42,9 +40,7 @@ async def test_weights_are_stored_before_they_are_shown(runner: ServiceRunner, w
 async def test_bad_weight_is_refused_and_kept_in_the_input(runner: ServiceRunner, with_profile: None, db_path: Path) -> None:
     iid = open_inspection(runner)
     app = make_app(runner)
-    async with app.run_test(size=(100, 30)) as pilot:
-        await app.open_inspection(iid)
-        await pilot.pause()
+    async with on_inspection(app, iid, (100, 30)) as pilot:
         await type_weight(pilot, "49x.2")
         assert app.screen.query_one("#weight", Input).value == "49x.2"
         assert "'49x.2' is not a number" in str(app.screen.query_one("#status", Label).render())
@@ -55,9 +51,7 @@ async def test_bad_weight_is_refused_and_kept_in_the_input(runner: ServiceRunner
 async def test_undo_asks_a_reason_and_keeps_the_original(runner: ServiceRunner, with_profile: None, db_path: Path) -> None:
     iid = open_inspection(runner)
     app = make_app(runner)
-    async with app.run_test(size=(100, 30)) as pilot:
-        await app.open_inspection(iid)
-        await pilot.pause()
+    async with on_inspection(app, iid, (100, 30)) as pilot:
         await type_weight(pilot, "500.2")
         await type_weight(pilot, "5002")
         await pilot.press("ctrl+z")
@@ -78,9 +72,7 @@ async def test_undo_asks_a_reason_and_keeps_the_original(runner: ServiceRunner, 
 async def test_f2_switches_the_weighing_screen_and_its_keys_to_chinese(runner: ServiceRunner, with_profile: None) -> None:
     iid = open_inspection(runner)
     app = make_app(runner)
-    async with app.run_test(size=(100, 30)) as pilot:
-        await app.open_inspection(iid)
-        await pilot.pause()
+    async with on_inspection(app, iid, (100, 30)) as pilot:
         await type_weight(pilot, "500.2")
         await pilot.press("f2")
         await pilot.pause()

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from decimal import Decimal
-from functools import cache
 
 import pytest
 from hypothesis import given, settings
@@ -25,21 +24,11 @@ from fieldtool.core.evaluate import (
     evaluate_lot,
 )
 from fieldtool.core.quantity import unit
-from fieldtool.core.rules import RuleSet, resolve_plan, tne
+from fieldtool.core.rules import resolve_plan, tne
 from fieldtool.errors import InputError, OutOfScopeError
-from fieldtool.infra import paths
-from fieldtool.plans.rules import load_rule_set_file
+from tests.unit.conftest import EU, JJF, OIML, rules
 
-JJF = "jjf1070-2005"
-OIML = "oiml-r87-2016"
-EU = "eu-76-211"
 D = Decimal
-
-
-@cache
-def rules(rule_id: str) -> RuleSet:
-    """A shipped rule set, read straight from the repository (never a user's override)."""
-    return load_rule_set_file(paths.shipped_plans_dir() / "rules" / f"{rule_id}.toml")
 
 
 def ev(

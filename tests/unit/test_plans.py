@@ -7,24 +7,12 @@ Expected values are the tables of shared/reference/net-content-rules.md §2 (JJF
 from __future__ import annotations
 
 from decimal import Decimal
-from functools import cache
 
 import pytest
 
-from fieldtool.core.rules import ResolvedPlan, RuleSet, resolve_plan
+from fieldtool.core.rules import ResolvedPlan, resolve_plan
 from fieldtool.errors import OutOfScopeError
-from fieldtool.infra import paths
-from fieldtool.plans.rules import load_rule_set_file
-
-JJF = "jjf1070-2005"
-OIML = "oiml-r87-2016"
-EU = "eu-76-211"
-
-
-@cache
-def rules(rule_id: str) -> RuleSet:
-    """A shipped rule set, read straight from the repository (never a user's override)."""
-    return load_rule_set_file(paths.shipped_plans_dir() / "rules" / f"{rule_id}.toml")
+from tests.unit.conftest import EU, JJF, OIML, rules
 
 
 def plan(rule_id: str, lot: int, variant: str = "standard") -> ResolvedPlan:

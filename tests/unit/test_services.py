@@ -17,24 +17,14 @@ from fieldtool.errors import FieldtoolError, InputError, NotFoundError, OutOfSco
 from fieldtool.storage import SqliteStore
 from fieldtool.usecases.inspection import Services
 from fieldtool.usecases.lot_types import CellProgress, LotState
+from tests.conftest import StepClock
 
 TODAY = datetime(2012, 6, 1, 2, 0, tzinfo=UTC)
 
 
-class FakeClock:
-    """A clock that advances one second per reading, from 2012-06-01."""
-
-    def __init__(self, start: datetime = TODAY) -> None:
-        self.now = start
-
-    def __call__(self) -> datetime:
-        self.now += timedelta(seconds=1)
-        return self.now
-
-
 @pytest.fixture
 def services(tmp_path: Path) -> Iterator[Services]:
-    clock = FakeClock()
+    clock = StepClock(TODAY)
     with SqliteStore.open(tmp_path / "fieldtool.db", clock=clock) as store:
         yield Services(store, clock=clock)
 

@@ -18,35 +18,18 @@ from pathlib import Path
 import pytest
 
 from fieldtool.core.evaluate import Outcome, evaluate_lot
+from fieldtool.core.inspection import DensityMethod, InspectionHeader, MeasurementSource, SamplingMethod, SiteKind
 from fieldtool.core.quantity import unit
 from fieldtool.core.records import GENESIS, RecordKind, canonical_json, record_hash
 from fieldtool.core.rules import RuleSet
 from fieldtool.core.tare import TareMethod
 from fieldtool.errors import InputError, NotFoundError, StoreError
-from fieldtool.infra import paths
-from fieldtool.plans.rules import load_rule_set_file
-from fieldtool.storage import (
-    DensityMethod,
-    InspectionHeader,
-    MeasurementSource,
-    SamplingMethod,
-    SiteKind,
-    SqliteStore,
-)
+from fieldtool.storage import SqliteStore
 from fieldtool.storage.schema import TABLES
+from tests.conftest import StepClock
+from tests.unit.conftest import JJF, rules
 
 START = datetime(2025, 3, 14, 9, 30, tzinfo=UTC)
-
-
-class FakeClock:
-    """A clock that advances one second per reading."""
-
-    def __init__(self, start: datetime = START) -> None:
-        self.now = start
-
-    def __call__(self) -> datetime:
-        self.now += timedelta(seconds=1)
-        return self.now
 
 
 def counting_ids(prefix: int = 0) -> Callable[[], str]:
@@ -89,7 +72,7 @@ def db_path(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def store(db_path: Path) -> Iterator[SqliteStore]:
-    with SqliteStore.open(db_path, clock=FakeClock(), new_id=counting_ids()) as s:
+    with SqliteStore.open(db_path, clock=StepClock(START), new_id=counting_ids()) as s:
         yield s
 
 
@@ -99,7 +82,7 @@ def raw(db_path: Path) -> sqlite3.Connection:
 
 
 def jjf1070() -> RuleSet:
-    return load_rule_set_file(paths.shipped_plans_dir() / "rules" / "jjf1070-2005.toml")
+    return rules(JJF)
 
 
 # -- schema and migrations -----------------------------------------------------------------
@@ -154,7 +137,7 @@ def test_not_a_database_is_a_store_error(tmp_path: Path) -> None:
 
 
 def test_inspection_header_round_trip_with_every_field(db_path: Path) -> None:
-    with SqliteStore.open(db_path, clock=FakeClock()) as s:
+    with SqliteStore.open(db_path, clock=StepClock(START)) as s:
         balance = s.add_balance(make="Mettler", model="ML3002", serial="B123", max_capacity="3200", d="0.01")
         given = header(balance_id=balance.id)
         created = s.create_inspection(given)
@@ -537,7 +520,7 @@ def test_every_change_is_a_chained_record(store: SqliteStore) -> None:
 def test_chain_is_deterministic_with_injected_clock_and_ids(tmp_path: Path) -> None:
     heads = []
     for name in ("a.db", "b.db"):
-        with SqliteStore.open(tmp_path / name, clock=FakeClock(), new_id=counting_ids()) as s:
+        with SqliteStore.open(tmp_path / name, clock=StepClock(START), new_id=counting_ids()) as s:
             inspection = s.create_inspection(header())
             s.record_measurement(inspection.id, "499.10")
             heads.append([r.hash for r in s.records()])

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator, Sequence
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -26,35 +26,25 @@ from fieldtool.stats.summary import LotMeans, group_spreads, lot_mean_deviations
 from fieldtool.storage import SqliteStore
 from fieldtool.usecases.inspection import Services
 from fieldtool.usecases.summary import programme_summary_data
+from tests.conftest import StepClock
 
 PROGRAMME = "cn-2012-net-content"
 
 
-class Clock:
-    """A settable clock: stays where it is put, one second further per reading."""
-
-    def __init__(self) -> None:
-        self.now = datetime(2012, 5, 10, 2, 0, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        self.now += timedelta(seconds=1)
-        return self.now
+@pytest.fixture
+def clock() -> StepClock:
+    return StepClock(datetime(2012, 5, 10, 2, 0, tzinfo=UTC))
 
 
 @pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-def services(tmp_path: Path, clock: Clock) -> Iterator[Services]:
+def services(tmp_path: Path, clock: StepClock) -> Iterator[Services]:
     with SqliteStore.open(tmp_path / "summary.db", clock=clock) as store:
         yield Services(store, clock=clock)
 
 
 def lot(
     services: Services,
-    clock: Clock,
+    clock: StepClock,
     at: datetime,
     nets: Sequence[str],
     *,
@@ -88,7 +78,7 @@ def cst(y: int, m: int, d: int, h: int = 10) -> datetime:
 
 
 @pytest.fixture
-def three(services: Services, clock: Clock) -> dict[str, str]:
+def three(services: Services, clock: StepClock) -> dict[str, str]:
     """2 pass, 1 fail: Beijing sugar (pass, May), Beijing sugar (fail, June), Shanghai flour (pass, June)."""
     return {
         # mean 500.0: (500 − 500)/15 = 0
@@ -182,7 +172,7 @@ def test_filters_change_the_counts(services: Services, three: dict[str, str]) ->
     assert programme_summary_data(services, PROGRAMME, until=date(2012, 6, 4)).totals == Counts(1, 0)
 
 
-def test_the_day_is_the_china_day(services: Services, clock: Clock) -> None:
+def test_the_day_is_the_china_day(services: Services, clock: StepClock) -> None:
     # 2012-05-31 17:30 UTC is 2012-06-01 01:30 in Beijing: June, whatever the computer's zone.
     lot(services, clock, datetime(2012, 5, 31, 17, 30, tzinfo=UTC), ["500.0"] * 5)
     data = programme_summary_data(services, PROGRAMME)
@@ -192,7 +182,7 @@ def test_the_day_is_the_china_day(services: Services, clock: Clock) -> None:
         programme_summary_data(services, PROGRAMME, until=date(2012, 5, 31))
 
 
-def test_months_without_lots_are_shown_with_zeros(services: Services, clock: Clock) -> None:
+def test_months_without_lots_are_shown_with_zeros(services: Services, clock: StepClock) -> None:
     lot(services, clock, cst(2012, 5, 10), ["500.0"] * 5)
     lot(services, clock, cst(2012, 8, 10), ["500.0"] * 5)
     data = programme_summary_data(services, PROGRAMME)
@@ -200,14 +190,14 @@ def test_months_without_lots_are_shown_with_zeros(services: Services, clock: Clo
         ("2012-05", 1), ("2012-06", 0), ("2012-07", 0), ("2012-08", 1)]
 
 
-def test_open_inspections_are_not_counted(services: Services, clock: Clock, three: dict[str, str]) -> None:
+def test_open_inspections_are_not_counted(services: Services, clock: StepClock, three: dict[str, str]) -> None:
     lot(services, clock, cst(2012, 6, 21), ["500.0", "500.0"], finalise=False, lot_size=5)
     data = programme_summary_data(services, PROGRAMME)
     assert data.totals == Counts(3, 1) and data.open_inspections == 1
 
 
 def test_a_lot_outside_the_programme_s_cities_is_counted_but_not_in_the_matrix(
-    services: Services, clock: Clock, three: dict[str, str]
+    services: Services, clock: StepClock, three: dict[str, str]
 ) -> None:
     lot(services, clock, cst(2012, 6, 22), ["500.0", "500.0", "500.0", "500.0", "400.0"], city="atlantis")
     data = programme_summary_data(services, PROGRAMME)
@@ -241,7 +231,9 @@ def test_an_empty_database_says_so(services: Services) -> None:
         programme_summary_data(services, PROGRAMME)
 
 
-def test_report_number_and_fingerprint_follow_the_data(services: Services, clock: Clock, three: dict[str, str]) -> None:
+def test_report_number_and_fingerprint_follow_the_data(
+    services: Services, clock: StepClock, three: dict[str, str]
+) -> None:
     first = programme_summary_data(services, PROGRAMME)
     again = programme_summary_data(services, PROGRAMME)
     assert first.fingerprint == again.fingerprint and len(first.fingerprint) == 64

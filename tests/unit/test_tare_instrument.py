@@ -7,23 +7,16 @@ instrument: error ≤ 0.2 T), which is what an inspector using that rule set get
 from __future__ import annotations
 
 from decimal import Decimal
-from functools import cache
 
 import pytest
 
 from fieldtool.core.instrument import check_instrument
 from fieldtool.core.quantity import unit
-from fieldtool.core.rules import InstrumentSettings, RuleSet, TareSettings, tne
+from fieldtool.core.rules import InstrumentSettings, TareSettings, tne
 from fieldtool.core.tare import assess_average_tare
-from fieldtool.infra import paths
-from fieldtool.plans.rules import load_rule_set_file
+from tests.unit.conftest import rules
 
 D = Decimal
-
-
-@cache
-def rules(rule_id: str = "jjf1070-2005") -> RuleSet:
-    return load_rule_set_file(paths.shipped_plans_dir() / "rules" / f"{rule_id}.toml")
 
 
 @pytest.mark.parametrize("rule_id", ["jjf1070-2005", "oiml-r87-2016", "eu-76-211"])

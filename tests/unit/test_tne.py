@@ -8,29 +8,18 @@ value, so 15 and 15.0 are equal but 4.545 and 4.5 are not.
 from __future__ import annotations
 
 from decimal import Decimal
-from functools import cache
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from fieldtool.core.quantity import Kind, to_base, unit
-from fieldtool.core.rules import RuleSet, tne, tne_base
+from fieldtool.core.rules import tne, tne_base
 from fieldtool.errors import FieldtoolError, OutOfScopeError
-from fieldtool.infra import paths
-from fieldtool.plans.rules import load_rule_set_file
+from tests.unit.conftest import EU, JJF, OIML, rules
 
-JJF = "jjf1070-2005"
-OIML = "oiml-r87-2016"
-EU = "eu-76-211"
 REFUSED = None
 """Marks a nominal quantity that the rule set must refuse."""
-
-
-@cache
-def rules(rule_id: str) -> RuleSet:
-    """A shipped rule set, read straight from the repository (never a user's override)."""
-    return load_rule_set_file(paths.shipped_plans_dir() / "rules" / f"{rule_id}.toml")
 
 
 def t_of(rule_id: str, qn: str, symbol: str = "g") -> Decimal:

@@ -19,7 +19,7 @@ from textual.widgets import Input, Label, Select
 
 from fieldtool.core.inspection import Balance
 from fieldtool.tui.base import FieldtoolModal
-from fieldtool.tui.forms import error_line, parse_day, parse_positive, show_field_error
+from fieldtool.tui.forms import enter_moves_on, error_line, parse_day, parse_positive, show_field_error
 from fieldtool.tui.i18n import T
 
 if TYPE_CHECKING:
@@ -153,11 +153,7 @@ class BalanceModal(FieldtoolModal[Balance | None]):
             show_field_error(self, f"balance-{key}", errors.get(key))
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        if event.input.id == "balance-due":
-            self.app.call_later(self.action_save)
-        else:
-            self.focus_next()
+        enter_moves_on(self, event, last="balance-due", save=self.action_save)
 
     async def action_save(self) -> None:
         """Store the balance when every field is right."""

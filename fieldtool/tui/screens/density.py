@@ -21,7 +21,7 @@ from fieldtool.core.quantity import density_from_flask
 from fieldtool.errors import FieldtoolError
 from fieldtool.plans.programme import DENSITY_RANGE
 from fieldtool.tui.base import InspectionScreen
-from fieldtool.tui.forms import FormFields, error_line, parse_decimal, parse_positive, show_field_error
+from fieldtool.tui.forms import FormFields, enter_moves_on, error_line, parse_decimal, parse_positive, show_field_error
 from fieldtool.tui.i18n import T
 from fieldtool.tui.screens.modals import ConfirmModal
 
@@ -213,12 +213,7 @@ class DensityScreen(FormFields, InspectionScreen):
         self._show_live()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        if event.input.id == "temperature":
-            # Saving navigates: that runs on the app's message loop (a screen cannot await its own removal).
-            self.app.call_later(self.action_save)
-        else:
-            self.focus_next()
+        enter_moves_on(self, event, last="temperature", save=self.action_save)
 
     def _validate(self) -> dict[str, T]:
         """Every wrong field, with what to type."""
