@@ -3,10 +3,12 @@
 The hub stores what laptops send in an ordinary fieldtool database: every device's records in
 `records`, applied to the same projections, so the report commands run against it. The hub never
 changes a record. A batch (a push, or a bundle file) is stored atomically after every record has
-been checked: its place in the device's chain, its hash, and each finalisation signature against
-the key the device enrolled with. A record that contradicts one already held, or a chain that
-does not extend the acknowledged head, is refused with the reason, and kept aside in
-`hub_flagged` for the supervisor; the batch is then stored not at all.
+been checked: its place in the device's chain, its hash, its body against its kind's schema
+(fieldtool.core.record_schema: types, decimals, ranges, references), and each finalisation
+signature against the key the device enrolled with. A record that contradicts one already held,
+a chain that does not extend the acknowledged head, or a body that fails its schema is refused
+with the reason, and kept aside in `hub_flagged` for the supervisor; the batch is then stored not
+at all.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from fieldtool.core.record_schema import RecordSchemaError, validate_record
 from fieldtool.core.records import Record, RecordKind, canonical_json, record_hash, to_json_value
 from fieldtool.errors import InputError, NotFoundError, StoreError
 from fieldtool.storage import SqliteStore
@@ -236,8 +239,9 @@ class Hub:
 
         Records the hub holds already (same device, seq and content) are skipped: re-sending is a
         no-op. The batch is refused as a whole, with every reason, when a record is of another
-        device, contradicts a held record, does not extend the chain, has a wrong hash or a bad
-        signature, or cannot be applied; the offending records are kept aside for the supervisor.
+        device, contradicts a held record, does not extend the chain, has a wrong hash, a body that
+        fails its kind's schema or names a record that is not there, a bad signature, or cannot be
+        applied; the offending records are kept aside for the supervisor.
 
         Raises:
             AuthError: the device is unknown or revoked.
@@ -298,6 +302,12 @@ class Hub:
                     intact = _wire_hash(r) == r.hash
                     if not intact:
                         refuse(r, f"{where}: hash does not match its contents (the record was altered)")
+                        break
+                    try:
+                        # Before anything is stored: a body every report can read, naming what it refers to.
+                        validate_record(r, lambda rid: batch.get(rid) or self.store.record_by_id(rid))
+                    except RecordSchemaError as e:
+                        refuse(r, str(e))
                         break
                     if r.kind == RecordKind.INSPECTION_SIGNED:
                         fid = r.body.get("finalisation_id")

@@ -1,14 +1,18 @@
-"""Provides `verify_store`: re-check every chain, projection and signature of a database, naming each record that fails.
+"""Provides `verify_store`: re-check every chain, projection, record body and signature of a database, naming each record that fails.
 
 A laptop checks its own signatures against its own key; a hub checks every device's against the
 key enrolled for it and requires every finalisation to be signed (laptops sign before sending).
+Every record's body is held against its kind's schema (fieldtool.core.record_schema), so a
+database changed behind fieldtool's back is refused before a report or an export reads it.
 """
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from dataclasses import dataclass, field
 
-from fieldtool.core.records import RecordKind
+from fieldtool.core.record_schema import RecordSchemaError, validate_record
+from fieldtool.core.records import Record, RecordKind
 from fieldtool.errors import StoreError
 from fieldtool.storage import SqliteStore
 from fieldtool.sync.keys import valid_signature
@@ -67,6 +71,7 @@ def verify_store(store: SqliteStore, own_public_key: str | None = None) -> Verif
         if hub is not None and enrolled is None and device_id != store.device_id:
             report.problems.append(f"device {device_id}: its records are held, but it is not enrolled on this hub")
         key = enrolled["public_key"] if enrolled else (own_public_key if device_id == store.device_id else None)
+        report.problems += _body_problems(store, device_id)
         for sig in store.records_of_kind(str(RecordKind.INSPECTION_SIGNED), device_id):
             fid = sig.body.get("finalisation_id")
             signed = store.record_by_id(fid) if isinstance(fid, str) else None
@@ -88,6 +93,51 @@ def verify_store(store: SqliteStore, own_public_key: str | None = None) -> Verif
             report.notes.append(f"{len(flagged)} refused record{'s' if len(flagged) != 1 else ''} kept aside for the "
                                 "supervisor (see 'fieldtool hub flagged'); none of them is in the chains")
     return report
+
+
+def _body_problems(store: SqliteStore, device_id: str) -> list[str]:
+    """One line per record of a device's chain whose body fails its kind's schema or names a record that is not there."""
+    held = _RecentRecords(store)
+    problems: list[str] = []
+    try:
+        for record in store.records(device_id=device_id):
+            try:
+                validate_record(record, held.get)
+            except RecordSchemaError as e:
+                problems.append(e.detailed())
+            else:
+                held.add(record)
+    except StoreError as e:  # a body that is not JSON; the chain check names it as well
+        problems.append(str(e))
+    return problems
+
+
+class _RecentRecords:
+    """Records by id for the references of a chain read in order: the recent valid ones in memory, the rest from the store.
+
+    A record refers to records shortly before it (a measurement to its inspection, a verdict to the
+    inspection's measurements), so a bounded cache answers nearly every look-up and the memory
+    does not grow with the database.
+    """
+
+    def __init__(self, store: SqliteStore, size: int = 4096) -> None:
+        self._store = store
+        self._size = size
+        self._recent: OrderedDict[str, Record] = OrderedDict()
+
+    def add(self, record: Record) -> None:
+        """Remember a record that passed its checks; the least recently used one goes beyond `size`."""
+        self._recent[record.id] = record
+        if len(self._recent) > self._size:
+            self._recent.popitem(last=False)
+
+    def get(self, record_id: str) -> Record | None:
+        """A record by id: from memory if seen recently, else from the store (None when not held)."""
+        found = self._recent.get(record_id)
+        if found is not None:
+            self._recent.move_to_end(record_id)
+            return found
+        return self._store.record_by_id(record_id)
 
 
 def require_intact(store: SqliteStore, what: str) -> None:
