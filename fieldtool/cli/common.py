@@ -44,29 +44,64 @@ def db_path(args: argparse.Namespace, default: Callable[[], Path] | None = None)
 
 
 def existing_db(args: argparse.Namespace, missing: str = NO_DATABASE) -> Path:
-    """The database a read-only command works on; it must exist (opening would create an empty one).
+    """The database a command works on that must not create one: it must exist, as a file.
 
     Args:
         args: the parsed command line.
         missing: the message when there is no database, with ``{db}`` for its path.
 
     Raises:
-        InputError: no database at that path.
+        InputError: no database at that path, or a directory or another non-regular file there.
     """
     db = db_path(args)
-    if not db.is_file():
+    if not db.exists():
         raise InputError(missing.format(db=db))
+    if db.is_dir():
+        raise InputError(f"{db} is a directory, not a fieldtool database")
+    if not db.is_file():
+        raise InputError(f"{db} is not a fieldtool database: it is not a regular file")
     return db
 
 
 @contextmanager
 def services_at(db: Path) -> Iterator[Services]:
-    """The use-cases over the store at `db`, closed on leaving the ``with`` block."""
+    """The use-cases over the store at `db` (created and migrated if needed), closed on leaving the ``with`` block."""
     from fieldtool.storage import SqliteStore
     from fieldtool.usecases.inspection import Services
 
     with SqliteStore.open(db) as store:
         yield Services(store)
+
+
+@contextmanager
+def reading_services(db: Path) -> Iterator[Services]:
+    """The use-cases over the existing database at `db`, opened only for reading (`SqliteStore.open_read_only`).
+
+    For the commands that only read (reports, export): nothing in the file or beside it changes, and
+    a file that is not a fieldtool database is refused untouched.
+
+    Raises:
+        StoreError: not a fieldtool database, or of another schema version (one line naming the file).
+    """
+    from fieldtool.storage import SqliteStore
+    from fieldtool.usecases.inspection import Services
+
+    with SqliteStore.open_read_only(db) as store:
+        yield Services(store)
+
+
+def output_path(text: str) -> Path:
+    """The ``-o`` option's path: `fieldtool.infra.files.STDOUT` for ``-`` exactly, else the file.
+
+    A file named ``-`` in the current directory is given as ``./-`` (kept distinct: pathlib would
+    shorten it to ``-``).
+    """
+    from fieldtool.infra.files import STDOUT
+
+    if text == "-":
+        return STDOUT
+    path = Path(text)
+    return Path.cwd() / path if path == STDOUT else path
 
 
 def device_key() -> SigningKey:

@@ -6,11 +6,13 @@ reportlab and the report's data are imported when a report is written, never by 
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 from typing import Any
 
-from fieldtool.cli.common import existing_db, iso_day, services_at, warn
+from fieldtool.cli.common import existing_db, iso_day, output_path, reading_services, warn
 from fieldtool.cli.parser import OneLineParser, add_city_product_options, add_db_option
+from fieldtool.errors import InputError
 
 COMMANDS = ("report",)
 """The command this module adds."""
@@ -29,7 +31,8 @@ def add_commands(subparsers: Any) -> None:
     r_prog.add_argument("--from", dest="since", metavar="DATE", help="inspections opened on or after DATE (YYYY-MM-DD)")
     r_prog.add_argument("--to", dest="until", metavar="DATE", help="inspections opened on or before DATE (YYYY-MM-DD)")
     for p in (r_lot, r_prog):
-        p.add_argument("-o", "--output", type=Path, required=True, metavar="PDF", help="the PDF file to write")
+        p.add_argument("-o", "--output", type=output_path, required=True, metavar="PDF",
+                       help="the PDF file to write ('-': standard output)")
         p.add_argument("--lang", choices=["zh", "en", "both"], default="both", help="language (default both: Chinese, English beneath)")
         p.add_argument("--font", type=Path, metavar="PATH", help="a TrueType CJK font to embed (default: found on the system)")
         add_db_option(p, "database file (a laptop's or the hub's)")
@@ -38,23 +41,33 @@ def add_commands(subparsers: Any) -> None:
 def run(args: argparse.Namespace) -> int | None:
     """Run ``report lot`` or ``report programme``; None when `args` is another command's.
 
+    The database is opened only for reading. With ``-o -`` the PDF goes to standard output and the
+    line saying what was written to standard error.
+
     Raises:
-        FieldtoolError: no database, an unknown inspection or programme, a bad date (one line, by the caller).
+        FieldtoolError: no database or not a fieldtool one, an unknown inspection or programme, a bad
+            date, an output that cannot be written (one line, by the caller).
     """
     if args.command != "report":
         return None
+    from fieldtool.infra.files import STDOUT
     from fieldtool.reports.fonts import find_cjk_font
 
+    to_stdout = args.output == STDOUT
+    if to_stdout and sys.stdout.isatty():
+        raise InputError("-o -: standard output is a terminal; send it to a file or a program (-o - > report.pdf)")
     db = existing_db(args)
     font = find_cjk_font(args.font, notify=warn)
-    with services_at(db) as services:
+    said = sys.stderr if to_stdout else sys.stdout
+    where = "standard output" if to_stdout else args.output
+    with reading_services(db) as services:
         if args.report_command == "lot":
             from fieldtool.reports.lot import render_lot_report
             from fieldtool.usecases.lot_report import lot_report_data
 
             data = lot_report_data(services, args.inspection_id, allow_draft=args.draft)
             pages = render_lot_report(data, args.output, lang=args.lang, font=font, draft=args.draft)
-            print(f"{args.output}: lot report {data.report_number}, {pages} pages")
+            print(f"{where}: lot report {data.report_number}, {pages} pages", file=said)
             return 0
         from fieldtool.reports.summary import render_programme_summary
         from fieldtool.usecases.summary import programme_summary_data
@@ -64,5 +77,5 @@ def run(args: argparse.Namespace) -> int | None:
             since=iso_day(args.since, "--from"), until=iso_day(args.until, "--to"),
         )
         pages = render_programme_summary(summary, args.output, lang=args.lang, font=font)
-        print(f"{args.output}: programme summary of {args.programme}, {pages} pages")
+        print(f"{where}: programme summary of {args.programme}, {pages} pages", file=said)
         return 0

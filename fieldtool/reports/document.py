@@ -361,7 +361,7 @@ def build_pdf(path: Path, flowables: list[Flowable], meta: DocumentMeta, font: F
     """Render ``flowables`` to ``path`` atomically (temporary file in the same directory, then rename).
 
     Args:
-        path: The PDF to write; replaced if it exists.
+        path: The PDF to write; replaced if it exists (``-``: standard output).
         flowables: The document's content (consumed by the build).
         meta: Header, footer and metadata.
         font: The report's registered font.
@@ -373,5 +373,5 @@ def build_pdf(path: Path, flowables: list[Flowable], meta: DocumentMeta, font: F
         InputError: ``path`` cannot be written (missing directory, no permission, a directory).
     """
     data, pages = render_pdf_bytes(flowables, meta, font)
-    write_atomically(Path(path), data, "report")
+    write_atomically(Path(path), data, "report", dash_is_stdout=True)
     return pages

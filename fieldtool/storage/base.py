@@ -38,12 +38,17 @@ class StoreBase(abc.ABC):
     """This database's device id: the UUID that its own records carry."""
     _new_id: IdFactory
     """Returns a new record or row id."""
+    _read_only: bool
+    """Opened only for reading (`SqliteStore.open_read_only`): `_writing` refuses every write."""
 
     # -- implemented by SqliteStore ---------------------------------------------------------
 
     @abc.abstractmethod
     def _writing(self) -> AbstractContextManager[None]:
-        """A write transaction, committed on leaving the outermost one (nested ones are savepoints)."""
+        """A write transaction, committed on leaving the outermost one (nested ones are savepoints).
+
+        On a store opened read-only it raises `StoreError` before anything is written.
+        """
 
     @abc.abstractmethod
     def _now(self) -> str:

@@ -98,7 +98,7 @@ def check_report(path: Path, db: Path, own_public_key: str | None = None) -> Rep
     from fieldtool.sync.verify import verify_store
 
     fingerprint, inspection_id = read_report(path)
-    with SqliteStore.open(db) as store:
+    with SqliteStore.open_read_only(db) as store:
         if inspection_id is not None:
             try:
                 store.inspection(inspection_id)

@@ -21,7 +21,10 @@ strings with their exact digits; integers are numbers; missing values ``null``; 
 list. ``json.load`` gives back exactly what was stored.
 
 Each file is written to a temporary file in the target directory and renamed over any earlier
-one, so a reader never sees half a file. The directory is created if needed.
+one, so a reader never sees half a file. The directory is created if needed. Both files are
+checked before either is written (a read-only file, a directory or a special file in the way
+refuses the export and leaves both as they were); a device or a FIFO there is written through,
+never renamed over (`fieldtool.infra.files.write_atomically`).
 """
 
 from __future__ import annotations
@@ -42,7 +45,7 @@ from fieldtool.core.inspection import Inspection, Measurement, StoredVerdict
 from fieldtool.core.programme import Programme
 from fieldtool.core.quantity import decimal_str
 from fieldtool.errors import FieldtoolError, InputError
-from fieldtool.infra.files import write_atomically
+from fieldtool.infra.files import check_writable, write_atomically
 
 if TYPE_CHECKING:
     from fieldtool.usecases.inspection import Services
@@ -104,7 +107,8 @@ def export(services: Services, fmt: str, out_dir: str | os.PathLike[str], **filt
         The files written: lots first, then measurements.
 
     Raises:
-        InputError: an unknown format or filter, a bad period, or a directory that cannot be written.
+        InputError: an unknown format or filter, a bad period, a directory that cannot be written, or
+            a file in it that cannot be replaced (nothing is written then).
         NotFoundError: an unknown programme, city or product id.
     """
     if fmt not in FORMATS:
@@ -114,6 +118,8 @@ def export(services: Services, fmt: str, out_dir: str | os.PathLike[str], **filt
         raise InputError(f"unknown export filter {unknown[0]!r}; known: {', '.join(sorted(_FILTERS))}")
     lots, measurements = export_rows(services, **filters)
     directory = Path(out_dir)
+    if directory.exists() and not directory.is_dir():
+        raise InputError(f"cannot export to {directory}: it is not a directory")
     try:
         directory.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -126,6 +132,8 @@ def export(services: Services, fmt: str, out_dir: str | os.PathLike[str], **filt
     else:
         files = {"lots.json": _json_text(lots), "measurements.json": _json_text(measurements)}
         encoding = "utf-8"
+    for name in files:
+        check_writable(directory / name)  # both refused before either is replaced: the pair stays consistent
     return [_write_atomic(directory / name, text, encoding) for name, text in files.items()]
 
 
