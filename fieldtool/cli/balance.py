@@ -18,7 +18,7 @@ from types import FrameType
 from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 from fieldtool.cli.common import db_path, iso_day, print_json, run_alone, services_at, warn
-from fieldtool.cli.parser import add_db_option
+from fieldtool.cli.parser import add_db_option, pause, seconds, whole_number
 from fieldtool.errors import FieldtoolError, InputError
 from fieldtool.infra.config import BALANCE_PROTOCOL_NAMES, BALANCE_PROTOCOLS
 
@@ -65,13 +65,13 @@ def add_commands(subparsers: Any) -> None:
     sim.add_argument("--d", default="0.01", metavar="D", help="scale interval in --unit (default 0.01)")
     sim.add_argument("--model", default="", help="the model it reports (default per protocol)")
     sim.add_argument("--serial", default="0012345678", help="the serial number it reports")
-    sim.add_argument("--unstable", type=float, default=0.5, metavar="SECONDS", help="instability after each change (default 0.5)")
-    sim.add_argument("--stability-timeout", type=float, default=3.0, metavar="SECONDS",
+    sim.add_argument("--unstable", type=pause, default=0.5, metavar="SECONDS", help="instability after each change (default 0.5)")
+    sim.add_argument("--stability-timeout", type=seconds, default=3.0, metavar="SECONDS",
                      help="how long a stable-weight command waits before the timeout reply (default 3)")
     sim.add_argument("--sbi-id", action="store_true", help="Sartorius: 22-character frames with an id (default 16)")
     sim.add_argument("--tare", default="0", metavar="T", help="start with this tare held, in --unit (a tare left from an earlier session)")
     sim.add_argument("--mute", action="store_true", help="start muted (answers nothing until 'unmute')")
-    sim.add_argument("--seed", type=int, default=0, help="seed of the unstable values and the noise")
+    sim.add_argument("--seed", type=whole_number, default=0, help="seed of the unstable values and the noise")
     sim.add_argument("--verbose", action="store_true", help="log every command and reply on stderr")
 
     probe = actions.add_parser("probe", help="connect to a balance, identify it, read once", description=(
@@ -80,7 +80,7 @@ def add_commands(subparsers: Any) -> None:
     ))
     _connection_options(probe)
     probe.add_argument("--stable", action="store_true", help="wait for a stable reading (up to --timeout)")
-    probe.add_argument("--timeout", type=float, default=10.0, metavar="SECONDS", help="stability timeout with --stable (default 10)")
+    probe.add_argument("--timeout", type=seconds, default=10.0, metavar="SECONDS", help="stability timeout with --stable (default 10)")
     probe.add_argument("--json", action="store_true", help="print JSON")
 
     add = actions.add_parser("add", help="identify a connected balance and add it to the register", description=(
@@ -106,12 +106,12 @@ def _connection_options(parser: argparse.ArgumentParser) -> None:
                         help="a device (/dev/ttyUSB0, COM3, with ?baud=9600&bits=8&parity=N&stop=1&handshake=none) "
                              "or a URL (socket://HOST:PORT, tcp:HOST:PORT, rfc2217://HOST:PORT)")
     parser.add_argument("--protocol", default="auto", choices=BALANCE_PROTOCOLS, help="the protocol (default auto: probe)")
-    parser.add_argument("--baud", type=int, help="bits per second (default 9600)")
+    parser.add_argument("--baud", type=whole_number, help="bits per second (default 9600)")
     parser.add_argument("--bits", type=int, choices=(7, 8), help="data bits (default 8)")
     parser.add_argument("--parity", choices=("N", "E", "O", "M", "S"), help="parity (default N)")
     parser.add_argument("--stop", type=float, choices=(1, 1.5, 2), help="stop bits (default 1)")
     parser.add_argument("--handshake", choices=("none", "xonxoff", "rtscts"), help="flow control (default none)")
-    parser.add_argument("--reply-timeout", type=float, default=1.0, metavar="SECONDS", help="wait for each reply (default 1)")
+    parser.add_argument("--reply-timeout", type=seconds, default=1.0, metavar="SECONDS", help="wait for each reply (default 1)")
 
 
 def run(args: argparse.Namespace) -> int | None:

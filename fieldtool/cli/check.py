@@ -9,9 +9,10 @@ import argparse
 import contextlib
 import json
 import sys
-from typing import Any, TextIO
+from typing import Any, BinaryIO
 
 from fieldtool.cli.common import print_json
+from fieldtool.cli.parser import whole_number
 from fieldtool.errors import InputError
 
 COMMANDS = ("check",)
@@ -29,7 +30,7 @@ def add_commands(subparsers: Any) -> None:
     check.add_argument("--variant", default="standard", help="sampling plan of the rule set (default: standard)")
     check.add_argument("--nominal", help="nominal quantity Qn, in --unit")
     check.add_argument("--unit", help="unit of Qn and of every value: g, kg, mL, L, m, cm, m2, count")
-    check.add_argument("--lot-size", type=int, help="number of packages in the lot (N)")
+    check.add_argument("--lot-size", type=whole_number, help="number of packages in the lot (N)")
     check.add_argument("--batch", metavar="LOTS.jsonl", help="judge many lots: one JSON object a line ('-' for stdin)")
     check.add_argument("--json", action="store_true", help="print JSON instead of text")
     check.add_argument("file", nargs="?", metavar="FILE", help="net quantities ('-' for stdin)")
@@ -51,11 +52,12 @@ def run(args: argparse.Namespace) -> int | None:
     return _one_lot(args)
 
 
-def _open_input(name: str) -> tuple[TextIO, str]:
+def _open_input(name: str) -> tuple[BinaryIO, str]:
+    """The file (or standard input for ``-``) in binary mode: the readers decode it line by line, in bounds."""
     if name == "-":
-        return sys.stdin, "stdin"
+        return sys.stdin.buffer, "stdin"
     try:
-        return open(name, encoding="utf-8-sig"), name
+        return open(name, "rb"), name
     except OSError as exc:
         raise InputError(f"cannot read {name}: {exc.strerror}") from None
 
@@ -67,11 +69,12 @@ def _batch(args: argparse.Namespace) -> int:
         raise InputError("check --batch takes the lots from the file; leave out --plan, --nominal, --unit, --lot-size and FILE")
     stream, name = _open_input(args.batch)
     worst = 0
-    with stream if stream is not sys.stdin else contextlib.nullcontext(stream):
+    with stream if stream is not sys.stdin.buffer else contextlib.nullcontext(stream):
         for number, result in batch_lines(stream, name):
             if isinstance(result, str):
                 code = 2
-                print(json.dumps({"line": number, "error": result}, ensure_ascii=False) if args.json else f"{name} line {number}: error: {result}")
+                print(json.dumps({"line": number, "error": result}, ensure_ascii=False) if args.json
+                      else f"line {number}: error: {result.removeprefix(f'{name} line {number}: ')}")
             else:
                 code = EXIT_CODES[result["verdict"]]
                 print(json.dumps({"line": number, **result}, ensure_ascii=False) if args.json else _batch_summary(number, result))
@@ -87,12 +90,12 @@ def _one_lot(args: argparse.Namespace) -> int:
     if missing:
         raise InputError(f"check needs {', '.join(missing)} (or --batch FILE)")
     stream, name = _open_input(args.file or "-")
-    if stream is sys.stdin and sys.stdin.isatty():
+    if stream is sys.stdin.buffer and sys.stdin.isatty():
         print("reading net quantities from the terminal; end with Ctrl-D", file=sys.stderr)
     try:
         nets = read_nets(stream, name)
     finally:
-        if stream is not sys.stdin:
+        if stream is not sys.stdin.buffer:
             stream.close()
     ev = check_lot(args.plan, args.nominal, args.unit, args.lot_size, nets, args.variant)
     result = evaluation_as_dict(ev)

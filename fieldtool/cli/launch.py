@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from fieldtool.cli.common import db_path, device_key, services_at
-from fieldtool.cli.parser import add_db_option
+from fieldtool.cli.parser import add_db_option, whole_number
 from fieldtool.errors import InputError, StoreError
 
 if TYPE_CHECKING:
@@ -29,8 +29,8 @@ def add_commands(subparsers: Any) -> None:
 
     demo = subparsers.add_parser("demo", help="create a demo database: the 2012 programme with finished inspections")
     add_db_option(demo, "database file to create (default: demo.db in the user data directory)")
-    demo.add_argument("--seed", type=int, default=2012, help="seed of the simulated weights (default 2012)")
-    demo.add_argument("--lots-per-cell", type=int, default=1, metavar="N",
+    demo.add_argument("--seed", type=whole_number, default=2012, help="seed of the simulated weights (default 2012)")
+    demo.add_argument("--lots-per-cell", type=whole_number, default=1, metavar="N",
                       help="finished lots per city and product, up to the programme's quota (default 1: quick to build)")
     demo.add_argument("--open", action="store_true", help="open the TUI on the demo database afterwards")
     demo.add_argument("--lang", choices=["en", "zh"], dest="sub_lang", help="language of the TUI with --open")

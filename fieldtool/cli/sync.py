@@ -14,14 +14,14 @@ from pathlib import Path
 from typing import Any
 
 from fieldtool.cli.common import by_command, db_path, device_key, existing_db, print_json, run_alone
-from fieldtool.cli.parser import add_db_option
+from fieldtool.cli.parser import add_db_option, port_number, seconds, whole_number
 from fieldtool.errors import InputError
 
 COMMANDS = ("verify", "sync", "bundle", "hub")
 """The subcommands this module adds."""
 
 NO_DATABASE = "no database {db}"
-"""What ``verify`` and ``bundle`` say when their database is not there (``{db}``: the path)."""
+"""What ``bundle`` says when its database is not there (``{db}``: the path)."""
 
 
 def add_commands(subparsers: Any) -> None:
@@ -29,7 +29,8 @@ def add_commands(subparsers: Any) -> None:
     db_help = "database file (default: in the user data directory; see 'fieldtool locate')"
     verify = subparsers.add_parser("verify", help="re-check every record chain and signature; name each record that fails",
                                    description="Re-check every record chain, the tables derived from it and every "
-                                               "finalisation signature. Exit status 0: intact; 1: a problem found.")
+                                               "finalisation signature. The database is opened only for reading. "
+                                               "Exit status 0: intact; 1: a problem found.")
     add_db_option(verify, db_help)
     verify.add_argument("--report", type=Path, metavar="FILE.pdf",
                         help="check a lot report's fingerprint against the database instead")
@@ -42,9 +43,9 @@ def add_commands(subparsers: Any) -> None:
     sync.add_argument("--hub", metavar="URL", help="the hub (default: the hub this laptop is enrolled with)")
     sync.add_argument("--enroll", metavar="CODE", help="the one-time code from 'fieldtool hub enroll' (first sync)")
     add_db_option(sync, db_help)
-    sync.add_argument("--batch", type=int, default=200, metavar="N", help="records per request (default 200)")
+    sync.add_argument("--batch", type=whole_number, default=200, metavar="N", help="records per request (default 200)")
     sync.add_argument("--cafile", type=Path, help="certificate (or CA bundle) to trust for an https hub")
-    sync.add_argument("--timeout", type=float, default=60, metavar="S", help="seconds to wait for an answer (default 60)")
+    sync.add_argument("--timeout", type=seconds, default=60, metavar="S", help="seconds to wait for an answer (default 60)")
 
     bundle = subparsers.add_parser("bundle", help="offline sync: write the unsent records as a signed file")
     bundle_sub = bundle.add_subparsers(dest="bundle_command", metavar="ACTION", parser_class=type(bundle), required=True)
@@ -68,12 +69,12 @@ def add_commands(subparsers: Any) -> None:
     init.add_argument("--name", default="fieldtool hub", help="the hub's name (default: fieldtool hub)")
     serve = hub_action("serve", "serve the hub's JSON API (needs the 'hub' extra: pip install fieldtool[hub])")
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
-    serve.add_argument("--port", type=int, default=8470, help="port (default 8470; 0 picks a free one)")
+    serve.add_argument("--port", type=port_number, default=8470, help="port (default 8470; 0 picks a free one)")
     serve.add_argument("--cert", type=Path, help="TLS certificate (PEM) for https")
     serve.add_argument("--key", type=Path, help="TLS private key (PEM) for https")
     enroll = hub_action("enroll", "print a one-time code that enrols one laptop")
     enroll.add_argument("--name", required=True, help='who the laptop belongs to, e.g. "Inspector Wang, Nanjing"')
-    enroll.add_argument("--valid-days", type=int, default=7, metavar="N", help="days the code stays valid (default 7)")
+    enroll.add_argument("--valid-days", type=whole_number, default=7, metavar="N", help="days the code stays valid (default 7)")
     devices = hub_action("devices", "list the enrolled laptops")
     devices.add_argument("--json", action="store_true")
     revoke = hub_action("revoke", "refuse a laptop from now on (what it sent stays)")
@@ -105,10 +106,10 @@ def _verify(args: argparse.Namespace) -> int:
     from fieldtool.storage import SqliteStore
     from fieldtool.sync.verify import verify_store
 
-    db = existing_db(args, NO_DATABASE)
+    db = existing_db(args)
     if args.report is not None:
         return _verify_report(args, db)
-    with SqliteStore.open(db) as store:
+    with SqliteStore.open_read_only(db) as store:
         report = verify_store(store, _own_public_key())
     if args.json:
         print_json({"ok": report.ok, "records": report.records, "devices": report.devices,
@@ -147,8 +148,10 @@ def _verify_report(args: argparse.Namespace, db: Path) -> int:
 def _sync(args: argparse.Namespace) -> int:
     from fieldtool.infra import paths
     from fieldtool.storage import SqliteStore
-    from fieldtool.sync.client import SyncProgress, sync
+    from fieldtool.sync.client import SyncProgress, check_hub_url, sync
 
+    if args.hub is not None:
+        check_hub_url(args.hub)  # before a key or a database is made for a sync that cannot start
     show = sys.stderr.isatty()
 
     def progress(step: SyncProgress) -> None:
@@ -275,13 +278,11 @@ def _flagged_line(e: dict[str, Any]) -> str:
 
 
 def _import(hub: Any, args: argparse.Namespace) -> int:
+    from fieldtool.infra.bounded import read_file
     from fieldtool.sync.bundle import receipt_file, write_receipt
+    from fieldtool.sync.wire import MAX_BUNDLE_BYTES
 
-    try:
-        data = args.file.read_bytes()
-    except OSError as e:
-        raise InputError(f"cannot read {args.file}: {e.strerror}") from None
-    result = hub.import_bundle(data, str(args.file))
+    result = hub.import_bundle(read_file(args.file, MAX_BUNDLE_BYTES), str(args.file))
     receipt = result.receipt
     target = args.receipt or receipt_file(args.file)
     write_receipt(receipt, target)

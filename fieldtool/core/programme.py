@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TypeVar
 
-from fieldtool.core.quantity import Kind, to_base, unit
+from fieldtool.core.quantity import Kind, parse_decimal, to_base, unit
 from fieldtool.core.tare import TareMethod
 from fieldtool.errors import InputError, NotFoundError
 
@@ -70,7 +70,7 @@ class NominalQuantity:
         if match is None:
             raise InputError(f"{text!r} is not a quantity such as '500 g' or '1.5 L'")
         number, symbol = match.groups()
-        return cls(Decimal(number), unit(symbol).symbol)
+        return cls(parse_decimal(number, f"quantity {text!r}"), unit(symbol).symbol)
 
     @property
     def kind(self) -> Kind:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from decimal import ROUND_CEILING, ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
+from decimal import ROUND_CEILING, ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal, localcontext
 from typing import Protocol
 
 from fieldtool.core.quantity import BASE_UNIT, Kind, Unit, from_base, to_base
@@ -266,9 +266,17 @@ def tne_base(rules: RuleSet, kind: Kind, qn_base: Decimal) -> Decimal:
     return round_to_step(raw, band.round_to, table.rounding)
 
 
+TNE_PRECISION = 80
+"""Significant digits for computing T: enough for any Qn, percent and step that `parse_decimal` accepts
+(Qn in base units < 10¹⁵, a percent < 10¹², a step ≥ 10⁻⁹), so the rounding to a step never runs out of
+digits (the default 28 would for a user's rule set with such values); the shipped tables need far fewer."""
+
+
 def tne(rules: RuleSet, nominal: Decimal, u: Unit) -> Decimal:
     """T for a nominal quantity given in any unit, expressed in that same unit."""
-    return from_base(tne_base(rules, u.kind, to_base(nominal, u)), u)
+    with localcontext() as ctx:
+        ctx.prec = TNE_PRECISION
+        return from_base(tne_base(rules, u.kind, to_base(nominal, u)), u)
 
 
 def tne_in(t: Decimal, lot_unit: Unit, target: Unit, density_g_per_ml: Decimal | None = None) -> Decimal:

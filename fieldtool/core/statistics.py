@@ -31,7 +31,11 @@ class MeanStatistics:
     """Decimal places used for the display values."""
 
     def _q(self, value: Decimal) -> Decimal:
-        return value.quantize(Decimal(1).scaleb(-self.places))
+        # quantize refuses a result longer than the context's precision: give it every digit the
+        # value has before the point and the places after it (λ·s of a user's rule set can be long).
+        with localcontext() as ctx:
+            ctx.prec = max(ctx.prec, value.adjusted() + self.places + 2)
+            return value.quantize(Decimal(1).scaleb(-self.places))
 
     @property
     def mean(self) -> Decimal:

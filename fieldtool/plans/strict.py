@@ -6,7 +6,6 @@ mistake at once.
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -14,24 +13,27 @@ from typing import Any, TypeVar
 
 from fieldtool.core.quantity import parse_decimal
 from fieldtool.errors import InputError, RuleFileError
+from fieldtool.infra.bounded import DocumentError, read_file, read_toml
 
 T = TypeVar("T")
 _MISSING = object()
 
 
+MAX_FILE_BYTES = 1024 * 1024
+"""The largest rule-set or programme file read: the shipped ones are under 10 KiB."""
+
+
 def load_toml(path: Path) -> dict[str, Any]:
-    """Read a TOML file.
+    """Read a TOML file within bounds (`fieldtool.infra.bounded.read_toml`).
 
     Raises:
-        RuleFileError: the file cannot be read or is not valid TOML.
+        RuleFileError: the file cannot be read, is larger than `MAX_FILE_BYTES`, is not UTF-8 text
+            (a binary or UTF-16 file), nests too deep or is not valid TOML; the message names the file.
     """
     try:
-        with path.open("rb") as fh:
-            return tomllib.load(fh)
-    except OSError as exc:
-        raise RuleFileError(f"{path}: cannot read: {exc.strerror}") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise RuleFileError(f"{path}: not valid TOML: {exc}") from None
+        return read_toml(read_file(path, MAX_FILE_BYTES), str(path), max_bytes=MAX_FILE_BYTES)
+    except DocumentError as exc:
+        raise RuleFileError(str(exc)) from None
 
 
 def open_table(path: Path, schema_version: int) -> tuple[Table, str]:

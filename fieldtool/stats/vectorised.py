@@ -174,8 +174,10 @@ def to_scaled(rows: Sequence[Sequence[Decimal]]) -> tuple[IntArray, int]:
                 raise InputError(f"net quantity {v} is not a finite number")
     decimals = max((decimals_of(v) for row in rows for v in row), default=0)
     width = lengths.pop() if lengths else 0
-    scaled = np.array([[int(v.scaleb(decimals)) for v in row] for row in rows], dtype=np.int64)
-    return scaled.reshape(len(rows), width), decimals
+    ints = [[int(v.scaleb(decimals)) for v in row] for row in rows]
+    if any(abs(m) >= 2**63 for row in ints for m in row):
+        raise InputError(f"net quantities with {decimals} decimal places are too large to judge together")
+    return np.array(ints, dtype=np.int64).reshape(len(rows), width), decimals
 
 
 def evaluate_lots(

@@ -13,12 +13,13 @@ from pathlib import Path
 
 from fieldtool.core.records import GENESIS, canonical_json
 from fieldtool.errors import InputError
+from fieldtool.infra.bounded import read_file
 from fieldtool.infra.files import write_atomically
 from fieldtool.storage import SqliteStore
 from fieldtool.sync import keys
 from fieldtool.sync.client import check_receipt_against_chain, verified_receipt
 from fieldtool.sync.errors import SyncError
-from fieldtool.sync.wire import Bundle, Receipt, make_bundle
+from fieldtool.sync.wire import MAX_RECEIPT_BYTES, Bundle, FormatError, Receipt, make_bundle, read_wire_json
 
 
 def export_bundle(store: SqliteStore, key: keys.SigningKey, path: Path, everything: bool = False) -> Bundle:
@@ -56,19 +57,18 @@ def import_receipt(store: SqliteStore, path: Path) -> Receipt:
     """Record on the laptop a receipt that the hub wrote for a bundle.
 
     Raises:
-        InputError: the file cannot be read or is not JSON.
+        InputError: the file cannot be read, is larger than `MAX_RECEIPT_BYTES`, is not JSON, or nests too deep.
         SyncError: the laptop is not enrolled, or the receipt is not the linked hub's, not about
             this device, or acknowledges a record this laptop does not hold.
     """
     link = store.hub_link()
     if link is None:
         raise SyncError("this laptop is not enrolled with a hub, so it cannot check the hub's receipt")
+    content = read_file(path, MAX_RECEIPT_BYTES)
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as e:
-        raise InputError(f"cannot read {path}: {e.strerror}") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as e:
-        raise InputError(f"{path} is not a receipt (not JSON: {e})") from None
+        data = read_wire_json(content, str(path), MAX_RECEIPT_BYTES, f"{path} is not a receipt ({{problem}})")
+    except FormatError as e:
+        raise InputError(str(e)) from None
     receipt = verified_receipt(data, str(link["hub_public_key"]), str(link["hub_id"]), store.device_id)
     check_receipt_against_chain(store, receipt)
     store.save_receipt(receipt.as_dict())

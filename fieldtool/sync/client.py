@@ -9,8 +9,10 @@ stopped: the hub's head says what it holds.
 from __future__ import annotations
 
 import http.client
+import ipaddress
 import itertools
 import json
+import re
 import secrets
 import ssl
 import tempfile
@@ -25,6 +27,7 @@ from typing import Any
 
 from fieldtool.core.records import GENESIS
 from fieldtool.errors import FieldtoolError, InputError
+from fieldtool.infra.bounded import DocumentError, read_json
 from fieldtool.infra.files import write_atomically
 from fieldtool.storage import SqliteStore
 from fieldtool.sync import keys
@@ -103,6 +106,89 @@ class SyncResult:
         return "; ".join(parts)
 
 
+MAX_ANSWER_BYTES = 64 * 1024 * 1024
+"""The largest answer read from a hub (the reference data, with every programme and rule set, is far smaller)."""
+
+MAX_ERROR_BYTES = 1024 * 1024
+"""The largest error answer read from a hub."""
+
+MAX_URL_CHARS = 2048
+"""The longest hub URL accepted."""
+
+
+def check_hub_url(url: str) -> urllib.parse.SplitResult:
+    """Check a hub URL before anything connects to it or stores it.
+
+    Accepted: ``http://`` or ``https://``, a host name (labels of at most 63 characters, 253 in
+    all; an international name is accepted where IDNA can encode it), an IPv4 address or an IPv6
+    address in brackets, an optional port from 1 to 65535 and an optional path; no user name or
+    password, query, fragment, spaces or control characters.
+
+    Returns:
+        The URL's parts.
+
+    Raises:
+        InputError: anything else, in one line naming the URL and what is wrong with it.
+    """
+    shown = repr(url if len(url) <= 80 else url[:80] + "…")
+
+    def refuse(problem: str) -> InputError:
+        return InputError(f"the hub URL must be http://HOST:PORT or https://HOST:PORT; got {shown} ({problem})")
+
+    if len(url) > MAX_URL_CHARS:
+        raise refuse(f"longer than {MAX_URL_CHARS} characters")
+    if any(c.isspace() or not c.isprintable() for c in url):
+        raise refuse("it holds a space or a control character")
+    try:
+        parsed = urllib.parse.urlsplit(url)
+        port = parsed.port
+    except ValueError as e:
+        raise refuse(str(e).lower()) from None
+    if parsed.scheme not in ("http", "https"):
+        raise refuse("the scheme must be http or https")
+    host = parsed.hostname
+    if not host:
+        raise refuse("no host")
+    if parsed.username is not None or parsed.password is not None:
+        raise refuse("a user name or password does not belong in it")
+    if parsed.query or parsed.fragment:
+        raise refuse("a query (?…) or fragment (#…) does not belong in it")
+    if port == 0:
+        raise refuse("port 0")
+    problem = _ipv6_problem(host) if parsed.netloc.split("@")[-1].startswith("[") else _host_name_problem(host)
+    if problem:
+        raise refuse(problem)
+    return parsed
+
+
+def _ipv6_problem(host: str) -> str | None:
+    try:
+        ipaddress.IPv6Address(host)
+    except ValueError:
+        return f"{host!r} is not an IPv6 address"
+    return None
+
+
+def _host_name_problem(host: str) -> str | None:
+    try:
+        name = host.encode("idna").decode("ascii")
+    except UnicodeError:
+        return "the host name is not one DNS can carry (a label longer than 63 characters, or an unusable character)"
+    labels = name.removesuffix(".").split(".")
+    if len(name) > 253:
+        return "the host name is longer than 253 characters"
+    for label in labels:
+        if not _LABEL.fullmatch(label):
+            return f"{label[:63]!r} is not a host name label (letters, digits and hyphens, up to 63)"
+    return None
+
+
+_FILE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}", re.ASCII)
+"""A programme's or rule set's id as a file name can carry it (no path, no hidden file, not too long)."""
+
+_LABEL = re.compile(r"(?!-)[A-Za-z0-9-]{1,63}(?<!-)", re.ASCII)
+
+
 class HubClient:
     """Signed JSON requests to a hub (urllib).
 
@@ -117,9 +203,7 @@ class HubClient:
 
     def __init__(self, url: str, device_id: str, key: keys.SigningKey, cafile: Path | None = None,
                  timeout: float = 60, clock: Callable[[], float] = time.time) -> None:
-        parsed = urllib.parse.urlsplit(url)
-        if parsed.scheme not in ("http", "https") or not parsed.netloc:
-            raise InputError(f"the hub URL must be http://HOST:PORT or https://HOST:PORT; got {url!r}")
+        parsed = check_hub_url(url)
         self.url = url.rstrip("/")
         self._prefix = parsed.path.rstrip("/")
         self.device_id = device_id
@@ -156,7 +240,7 @@ class HubClient:
                                      method=method)
         try:
             with urllib.request.urlopen(req, timeout=self._timeout, context=self._context) as response:
-                raw = response.read()
+                raw = response.read(MAX_ANSWER_BYTES + 1)
         except urllib.error.HTTPError as e:
             detail = _error_text(e)
             if e.code == 401:
@@ -174,18 +258,26 @@ class HubClient:
             raise SyncError(f"the connection to the hub at {self.url} broke ({type(e).__name__}); "
                             "the sync resumes when run again") from None
         try:
-            return json.loads(raw.decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError):
-            raise SyncError(f"the hub's answer to {path} was cut off or is not JSON; run the sync again") from None
+            return read_json(raw, f"the hub's answer to {path}", max_bytes=MAX_ANSWER_BYTES, fractions=True)
+        except DocumentError as e:
+            if e.malformed:
+                raise SyncError(f"the hub's answer to {path} was cut off or is not JSON; run the sync again") from None
+            raise SyncError(f"{e}; not used") from None
 
 
 def _error_text(e: urllib.error.HTTPError) -> str:
     try:
-        doc = json.loads(e.read().decode("utf-8"))
+        doc = read_json(e.read(MAX_ERROR_BYTES + 1), "the hub's error answer", max_bytes=MAX_ERROR_BYTES, fractions=True)
         e.doc = doc  # type: ignore[attr-defined]
-        return str(doc.get("error") or doc)
-    except (UnicodeDecodeError, json.JSONDecodeError, OSError, AttributeError, http.client.HTTPException):
-        return e.reason or f"HTTP {e.code}"
+        return _one_line(str(doc.get("error") or doc))
+    except (DocumentError, OSError, AttributeError, http.client.HTTPException):
+        return _one_line(str(e.reason)) if e.reason else f"HTTP {e.code}"
+
+
+def _one_line(text: str) -> str:
+    """A text from the hub as one line of a message, cut after 500 characters."""
+    line = " ".join(text.split())
+    return line if len(line) <= 500 else line[:500] + "…"
 
 
 def detail_problems(e: urllib.error.HTTPError) -> list[str]:
@@ -365,10 +457,13 @@ def pull_reference(store: SqliteStore, client: HubClient, hub_key: str, hub_id: 
         ("programme", document.get("programmes", []), dirs[0], files_by_id(programmes_dirs()), load_programme_file),
         ("rule set", document.get("rule_sets", []), dirs[1], files_by_id(rules_dirs()), load_rule_set_file),
     ):
-        for entry in entries:
+        for entry in entries if isinstance(entries, list) else [entries]:
+            if not isinstance(entry, dict):
+                result.reference_problems.append(f"a {what} entry that is not an object not applied")
+                continue
             file_id, text = str(entry.get("id", "")), str(entry.get("toml", ""))
-            if not file_id or "/" in file_id or file_id.startswith("."):
-                result.reference_problems.append(f"{what} with the unusable id {file_id!r} not applied")
+            if not _FILE_ID.fullmatch(file_id):
+                result.reference_problems.append(f"{what} with the unusable id {file_id[:80]!r} not applied")
                 continue
             current = known.get(file_id)
             if current is not None and current.read_bytes() == text.encode("utf-8"):

@@ -10,7 +10,6 @@ writer; writers queue on SQLite's lock with a generous busy timeout). Every endp
 from __future__ import annotations
 
 import asyncio
-import json
 import socket
 import threading
 from collections.abc import Callable
@@ -34,7 +33,7 @@ from fieldtool.sync.wire import (
     HEADER_SIGNATURE,
     HEADER_TIME,
     FormatError,
-    no_float,
+    read_wire_json,
     record_from_dict,
 )
 
@@ -80,10 +79,13 @@ async def _body(request: Request) -> bytes | Response:
 
 
 def _json(body: bytes) -> Any:
-    try:
-        return json.loads(body.decode("utf-8"), parse_float=no_float)
-    except (UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise FormatError(f"the request body is not complete JSON ({e}); was the upload cut?") from None
+    """The request body as JSON, within bounds (size, nesting, no fractions), before anything in it is used.
+
+    Raises:
+        FormatError: a refused or cut body.
+    """
+    return read_wire_json(body, "the request body", MAX_BODY,
+                          "the request body is not complete JSON ({problem}); was the upload cut?")
 
 
 def create_app(db: Path) -> Starlette:

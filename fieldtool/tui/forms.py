@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any, cast
 
 from rich.text import Text
@@ -18,6 +18,8 @@ from textual.dom import DOMNode
 from textual.widgets import Input, Label, Select
 from textual.widgets.select import InvalidSelectValueError
 
+from fieldtool.core import quantity
+from fieldtool.errors import InputError
 from fieldtool.tui.i18n import T
 from fieldtool.tui.widgets.select_options import replace_options
 
@@ -37,12 +39,11 @@ def parse_day(text: str) -> date | None:
 
 
 def parse_decimal(text: str) -> Decimal | None:
-    """A finite decimal (of any sign), or None."""
+    """A number as `fieldtool.core.quantity.parse_decimal` reads it (of any sign), or None."""
     try:
-        value = Decimal(text.strip())
-    except InvalidOperation:
+        return quantity.parse_decimal(text, "value")
+    except InputError:
         return None
-    return value if value.is_finite() else None
 
 
 def parse_positive(text: str) -> Decimal | None:

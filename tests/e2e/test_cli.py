@@ -110,7 +110,7 @@ def test_eu_second_sample_needed_exits_3_then_cumulative_decides() -> None:
         (check_args(lot_size=99, plan="oiml-r87-2016"), "500\n", "covers lots of 100 or more; got a lot of 99"),
         (["check", "--plan", "jjf1070-2005"], "", "check needs --nominal, --unit, --lot-size"),
         (check_args(lot_size=0), "", "lot size must be at least 1"),
-        (["check", "--lot-size", "ten"], "", "invalid int value: 'ten'"),
+        (["check", "--lot-size", "ten"], "", "argument --lot-size: 'ten' is not a number"),
     ],
 )
 def test_bad_input_is_one_line_exit_2(args: list[str], stdin: str, message: str) -> None:

@@ -273,7 +273,7 @@ def test_decimals_come_back_exactly(db_path: Path) -> None:
     with SqliteStore.open(db_path) as s:
         inspection = s.create_inspection(header())
         for v in values:
-            s.record_measurement(inspection.id, Decimal(v), gross=v)
+            s.record_measurement(inspection.id, Decimal(v), gross=Decimal(v))  # text such as 1E+3 is refused as input
     with SqliteStore.open(db_path) as s:
         got = s.current_measurements(inspection.id)
     assert [str(m.net) for m in got] == values

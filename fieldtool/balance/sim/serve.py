@@ -26,6 +26,7 @@ from fieldtool.balance.sim.model import SimulatedBalance
 from fieldtool.balance.sim.speakers import CRLF, SPEAKERS, SbiSpeaker, Speaker
 from fieldtool.core.quantity import parse_decimal
 from fieldtool.errors import InputError
+from fieldtool.infra.bounded import read_file, utf8_text
 
 _TICK = 0.02
 """Seconds between checks of the stop flag (and pending key presses) while idle."""
@@ -37,10 +38,7 @@ def load_weights(path: Path, unit: str = "g") -> list[Decimal]:
     Raises:
         InputError: the file cannot be read, or a line is not a number in `unit`.
     """
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except OSError as exc:
-        raise InputError(f"cannot read {path}: {exc.strerror}") from None
+    text = utf8_text(read_file(path, 16 * 1024 * 1024), str(path))  # not UTF-8, binary or too large: one line
     weights: list[Decimal] = []
     for number, line in enumerate(text.splitlines(), 1):
         body = line.split("#", 1)[0].split()
