@@ -69,12 +69,16 @@ class RecordSchemaError(InputError):
         """The record's id, if known."""
         self.device_id = device_id
         """The record's device, if known."""
-        where = f"record {seq} ({kind})" if seq is not None else f"a {kind} record"
+        # A kind from the wire may hold anything: one that is not a plain name is shown as a repr,
+        # so the message stays one printable line.
+        self._shown = kind if kind.isprintable() and len(kind) <= 40 else repr(kind[:40])
+        shown = self._shown
+        where = f"record {seq} ({shown})" if seq is not None else f"a {shown} record"
         super().__init__(f"{where}: {problem}")
 
     def detailed(self) -> str:
         """The message with the record's id and device as well (for a database holding many chains)."""
-        parts = [f"device {self.device_id}" if self.device_id else "", f"seq {self.seq}" if self.seq else "", self.kind]
+        parts = [f"device {self.device_id}" if self.device_id else "", f"seq {self.seq}" if self.seq else "", self._shown]
         named = f"record {self.record_id}" if self.record_id else "a record"
         return f"{named} ({', '.join(p for p in parts if p)}): {self.problem}"
 

@@ -7,11 +7,14 @@ atomically. It is small and flat: ``key = "value"`` lines, plus one number.
 from __future__ import annotations
 
 import json
-import tomllib
 from dataclasses import dataclass, fields
 from pathlib import Path
 
 from fieldtool.errors import InputError
+from fieldtool.infra.bounded import DocumentError, read_file, read_toml
+
+_MAX_BYTES = 64 * 1024
+"""config.toml holds a handful of settings; anything larger is not a file fieldtool wrote."""
 
 BALANCE_PROTOCOL_NAMES = ("mt-sics", "sbi", "and")
 """The balance protocols fieldtool speaks, by short name (each driver's ``protocol``): the one list that the
@@ -67,9 +70,9 @@ def load_settings(path: Path, **overrides: str | None) -> Settings:
     values: dict[str, object] = {}
     if path.is_file():
         try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
-        except (tomllib.TOMLDecodeError, OSError, UnicodeDecodeError) as exc:
-            raise InputError(f"{path}: cannot read settings: {exc}") from None
+            data = read_toml(read_file(path, _MAX_BYTES), str(path), max_bytes=_MAX_BYTES)
+        except DocumentError as exc:
+            raise InputError(f"{path}: cannot read settings: {exc.problem}") from None
         unknown = sorted(set(data) - _KEYS)
         if unknown:
             raise InputError(f"{path}: unknown setting {unknown[0]!r}; known: {', '.join(sorted(_KEYS))}")

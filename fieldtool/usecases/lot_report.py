@@ -23,7 +23,7 @@ changes with any change to what was stored for the inspection.
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal
+from decimal import Decimal, localcontext
 from fractions import Fraction
 
 from fieldtool.core.chinatime import local
@@ -208,8 +208,14 @@ def _decimal(value: Fraction) -> Decimal:
 
 
 def _round(value: Fraction, step: Decimal) -> Decimal:
-    """A fraction as a Decimal rounded to ``step`` (the display places)."""
-    return _decimal(value).quantize(step)
+    """A fraction as a Decimal rounded to ``step`` (the display places).
+
+    The context gets every digit the fraction can need: quantize refuses a result longer than the
+    precision, and a lot of 12-digit nets with 9 decimals needs more than the default 28.
+    """
+    with localcontext() as ctx:
+        ctx.prec = max(ctx.prec, len(str(abs(value.numerator))) + len(str(value.denominator)) + 2)
+        return _decimal(value).quantize(step)
 
 
 __all__ = [

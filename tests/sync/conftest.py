@@ -174,6 +174,14 @@ def hub_db(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
+def hub(hub_db: Path) -> Iterator[Hub]:
+    """The hub's use-cases over the test's hub database, open for the test."""
+    store, h = open_hub(hub_db)
+    with store:
+        yield h
+
+
+@pytest.fixture
 def server(hub_db: Path) -> Iterator[Server]:
     s = start_server(hub_db)
     yield s

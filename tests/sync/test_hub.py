@@ -47,13 +47,6 @@ def laptop(tmp_path: Path, hub_db: Path) -> Laptop:
     return lap
 
 
-@pytest.fixture
-def hub(hub_db: Path):  # type: ignore[no-untyped-def]
-    store, h = open_hub(hub_db)
-    with store:
-        yield h
-
-
 def held(hub: Hub, device_id: str) -> int:
     return hub.store.chain_head(device_id)[0]
 

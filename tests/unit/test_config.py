@@ -55,6 +55,25 @@ def test_a_bad_file_names_itself_and_the_key(tmp_path: Path, text: str, needle: 
     assert needle in str(info.value)
 
 
+@pytest.mark.parametrize(
+    ("content", "needle"),
+    [
+        (b"lang = " + b"[" * 5000 + b"\n", "nested 5000 levels deep"),
+        (b"balance_timeout = " + b"9" * 5000 + b"\n", "not valid TOML"),
+        ("lang = 'zh'\n".encode("utf-16"), "UTF-16"),
+        (b"\x00\xff\xfe binary", "cannot read settings"),
+        (b"# padding\n" * 20000, "larger than"),
+    ],
+)
+def test_a_hostile_file_is_one_line_naming_itself(tmp_path: Path, content: bytes, needle: str) -> None:
+    path = tmp_path / "config.toml"
+    path.write_bytes(content)
+    with pytest.raises(InputError, match="config.toml: cannot read settings") as info:
+        load_settings(path)
+    message = str(info.value)
+    assert needle in message and "\n" not in message and len(message) < 300
+
+
 def test_settings_without_a_file_are_not_saved() -> None:
     with pytest.raises(InputError, match="no file"):
         save_settings(Settings())

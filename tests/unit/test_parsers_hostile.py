@@ -498,3 +498,16 @@ def test_any_hub_url_is_accepted_or_refused_in_one_line(url: str) -> None:
         check_hub_url(url)
     except InputError as exc:
         assert "\n" not in str(exc)
+
+
+def test_the_lot_reports_figures_hold_the_extreme_accepted_values() -> None:
+    """Σq, Σ(q − q̄)² and s² of nets at both ends of the parser's bounds, at 12 display places (36 digits)."""
+    from fieldtool.core.statistics import mean_statistics
+    from fieldtool.usecases.lot_report import _figures
+
+    values = [Decimal("999999999999.999999999"), Decimal("0.000000001")] * 25
+    stats = mean_statistics(values, Decimal("0.379"), 12)
+    figures = _figures(stats, Decimal("500"))
+    assert figures.sum_q == Decimal("25000000000000.000000000")
+    assert figures.variance is not None and figures.variance.as_tuple().exponent == -12
+    assert abs(figures.variance - Decimal("255102040816326530611224.489795918367")) < Decimal("0.000000000001")
