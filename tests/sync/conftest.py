@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from fieldtool.core.inspection import InspectionHeader, SamplingMethod, SiteKind
+from fieldtool.core.records import Record
 from fieldtool.core.tare import TareMethod
 from fieldtool.storage import SqliteStore
 from fieldtool.sync import keys
@@ -166,6 +167,18 @@ def stop_server(server: Server) -> None:
     except subprocess.TimeoutExpired:
         server.process.kill()
         server.process.wait()
+
+
+def chain(laptop: Laptop) -> list[Record]:
+    """Every record of the laptop's database, in chain order."""
+    with laptop.store() as store:
+        return list(store.records())
+
+
+def device_of(laptop: Laptop) -> str:
+    """The laptop's device id."""
+    with laptop.store() as store:
+        return store.device_id
 
 
 @pytest.fixture

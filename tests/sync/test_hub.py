@@ -17,17 +17,15 @@ from fieldtool.sync.errors import AuthError, RefusedError
 from fieldtool.sync.hub import Hub, open_hub
 from fieldtool.sync.verify import verify_store
 from fieldtool.sync.wire import finalisation_payload
-from tests.sync.conftest import Laptop, add_inspections, enroll_in_process, make_laptop, register_in_process
-
-
-def chain(laptop: Laptop) -> list[Record]:
-    with laptop.store() as store:
-        return list(store.records())
-
-
-def device_of(laptop: Laptop) -> str:
-    with laptop.store() as store:
-        return store.device_id
+from tests.sync.conftest import (
+    Laptop,
+    add_inspections,
+    chain,
+    device_of,
+    enroll_in_process,
+    make_laptop,
+    register_in_process,
+)
 
 
 def rechain(records: list[Record], start: int) -> list[Record]:

@@ -50,7 +50,7 @@ from fieldtool.sync.wire import (
 from fieldtool.usecases.demo import DemoClock, build_demo
 from fieldtool.usecases.inspection import Services
 from tests.conftest import PYTHON, StepClock, run_cli_env
-from tests.sync.conftest import START, Laptop, Server, enroll_in_process, new_id, register_in_process
+from tests.sync.conftest import START, Laptop, Server, chain, device_of, enroll_in_process, new_id, register_in_process
 
 # -- a laptop that wrote every kind of record, through the use-cases -------------------------------------
 
@@ -116,16 +116,6 @@ def flow_laptop(directory: Path, name: str = "Inspector Wang") -> Laptop:
         services.record_density(still_open.id, density="0.9148", temperature_c="-1.5")
         services.record_weight(still_open.id, "864.0 40.1")
     return Laptop(db, key, name)
-
-
-def chain(laptop: Laptop) -> list[Record]:
-    with laptop.store() as store:
-        return list(store.records())
-
-
-def device_of(laptop: Laptop) -> str:
-    with laptop.store() as store:
-        return store.device_id
 
 
 def open_inspection(laptop: Laptop) -> str:
