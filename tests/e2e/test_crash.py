@@ -74,6 +74,7 @@ def acknowledged(screen: str) -> int:
     return max(found) if found else 0
 
 
+@pytest.mark.slow
 def test_sigkill_mid_weighing_loses_no_acknowledged_weight(tmp_path: Path) -> None:
     db = tmp_path / "crash.db"
     with SqliteStore.open(db) as store:

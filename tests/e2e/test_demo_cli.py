@@ -6,6 +6,8 @@ import re
 import subprocess
 from pathlib import Path
 
+import pytest
+
 from fieldtool.storage import SqliteStore
 from fieldtool.usecases.demo import build_demo
 from fieldtool.usecases.inspection import Services
@@ -31,6 +33,7 @@ def assert_refused(result: subprocess.CompletedProcess[str], db: Path) -> None:
     assert "already has inspections" in lines[0] and "Traceback" not in result.stderr
 
 
+@pytest.mark.slow
 def test_demo_builds_the_programme_and_refuses_to_run_twice(tmp_path: Path) -> None:
     db = tmp_path / "demo.db"
     # The default demo: one lot per city and product (some cells left empty), through the use-cases.

@@ -6,6 +6,7 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
 from textual.widgets import Input, Label, Select
 
 from fieldtool.core.inspection import SamplingMethod, SiteKind
@@ -66,6 +67,7 @@ async def tab_to(pilot, field_id: str) -> None:  # type: ignore[no-untyped-def]
     assert pilot.app.focused is not None and pilot.app.focused.id == field_id, pilot.app.focused
 
 
+@pytest.mark.slow
 async def test_form_filled_by_keyboard_is_stored_then_sample_then_weighing(
     runner: ServiceRunner, with_profile: None, db_path: Path
 ) -> None:

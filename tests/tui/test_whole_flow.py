@@ -11,6 +11,7 @@ import random
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
 from textual.widgets import DataTable, Input
 
 from fieldtool.core.evaluate import Outcome, evaluate_lot
@@ -33,6 +34,7 @@ async def type_line(pilot, text: str) -> None:  # type: ignore[no-untyped-def]
     await pilot.pause()
 
 
+@pytest.mark.slow
 async def test_new_inspection_to_final_verdict_by_keyboard(runner: ServiceRunner, with_profile: None, db_path: Path) -> None:
     add_balance(runner)
     rng = random.Random(7)
