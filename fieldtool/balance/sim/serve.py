@@ -173,10 +173,10 @@ class Simulator:
                         except OSError:
                             data = b""
                     if not data or not self._handle(speaker, data):
-                        self._drop_now.clear()
                         self._set_writer(None)
                         client.close()
                         client = self._client = None
+                        self._drop_now.clear()  # last: drop() returns once the client is gone
         finally:
             if client is not None:
                 client.close()
@@ -202,11 +202,11 @@ class Simulator:
                         data = b""
                     keep = self._handle(speaker, data) if data else True
                 if not keep:  # the cable is pulled: this device is gone; plug a new one
-                    self._drop_now.clear()
                     self._set_writer(None)
                     self._close_pty()
                     self._open_pty()
                     speaker = self._speaker()
+                    self._drop_now.clear()  # last: drop() returns once the new device is there
         finally:
             self._set_writer(None)
             self._close_pty()
