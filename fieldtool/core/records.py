@@ -155,6 +155,28 @@ class Record:
         """The body in its canonical JSON text, as stored."""
         return canonical_json(self.body).decode("utf-8")
 
+FOLLOWS_FINALISATION = frozenset({RecordKind.INSPECTION_SIGNED})
+"""The kinds a finalised inspection may still be followed by: its signature (which names the
+finalisation and belongs to no inspection). Review, approval and report revisions join them when
+they are added; every other record naming a finalised inspection is a forgery or a bug."""
+
+
+def after_finalisation_problem(record: Record, finalised: Mapping[str, int]) -> str | None:
+    """Why `record` may not stand where it does, if it names an inspection finalised before it.
+
+    Args:
+        record: a record of a chain, read in order.
+        finalised: the inspections finalised earlier in the chain, with their finalisation's seq.
+
+    Returns:
+        One line naming the record and the finalisation, or None when the record may stand there.
+    """
+    iid = record.inspection_id
+    if iid is None or iid not in finalised or record.kind in FOLLOWS_FINALISATION:
+        return None
+    return (f"record {record.id} (device {record.device_id}, seq {record.seq}, {record.kind}) refers to inspection "
+            f"{iid} after its finalisation at seq {finalised[iid]}: a finalised inspection is final")
+
 
 def records_fingerprint(hashes: Iterable[str]) -> str:
     """The fingerprint of a set of records: SHA-256 (hex) of the canonical JSON of the list of their hashes.

@@ -117,6 +117,12 @@ class LedgerStore(StoreBase):
         return self._records_where(
             "kind = ? AND (? IS NULL OR device_id = ?) ORDER BY device_id, seq", [kind, device_id, device_id])
 
+    def finalisation_of(self, inspection_id: str) -> Record | None:
+        """The finalisation record of an inspection, if it was finalised."""
+        found = self._records_where(
+            "inspection_id = ? AND kind = ? ORDER BY seq LIMIT 1", [inspection_id, str(RecordKind.INSPECTION_FINALISED)])
+        return found[0] if found else None
+
     def unsigned_finalisations(self, device_id: str | None = None) -> list[Record]:
         """A device's finalisation records that no ``inspection-signed`` record of it names yet."""
         device = device_id or self._device_id

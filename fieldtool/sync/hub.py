@@ -25,7 +25,14 @@ from pathlib import Path
 from typing import Any
 
 from fieldtool.core.record_schema import RecordSchemaError, validate_record
-from fieldtool.core.records import Record, RecordKind, canonical_json, record_hash, to_json_value
+from fieldtool.core.records import (
+    Record,
+    RecordKind,
+    after_finalisation_problem,
+    canonical_json,
+    record_hash,
+    to_json_value,
+)
 from fieldtool.errors import InputError, NotFoundError, StoreError
 from fieldtool.storage import SqliteStore
 from fieldtool.sync import keys
@@ -274,6 +281,7 @@ class Hub:
                 head_seq, head_hash = self.store.chain_head(device_id)
                 held = self.store.records_at(device_id, [r.seq for r in ordered if r.seq <= head_seq])
                 batch: dict[str, Record] = {}
+                finalised: dict[str, int] = {}  # inspections finalised in this batch, with the seq
                 prev_seq, prev_hash = head_seq, head_hash
                 seen: set[int] = set()
                 for r in ordered:
@@ -303,6 +311,12 @@ class Hub:
                     if not intact:
                         refuse(r, f"{where}: hash does not match its contents (the record was altered)")
                         break
+                    late = after_finalisation_problem(r, self._finalised(r.inspection_id, finalised))
+                    if late is not None:
+                        refuse(r, late)
+                        break
+                    if r.kind == RecordKind.INSPECTION_FINALISED and r.inspection_id is not None:
+                        finalised.setdefault(r.inspection_id, r.seq)
                     try:
                         # Before anything is stored: a body every report can read, naming what it refers to.
                         validate_record(r, lambda rid: batch.get(rid) or self.store.record_by_id(rid))
@@ -339,6 +353,13 @@ class Hub:
             more = f" (and {len(problems) - 1} more problem{'s' if len(problems) > 2 else ''})" if len(problems) > 1 else ""
             raise RefusedError(f"refused, nothing stored: {first}{more}", problems) from None
         return receipt
+
+    def _finalised(self, inspection_id: str | None, in_batch: dict[str, int]) -> dict[str, int]:
+        """The finalisation of `inspection_id` by seq, if it was finalised in the batch or before it (held here)."""
+        if inspection_id is None or inspection_id in in_batch:
+            return in_batch
+        found = self.store.finalisation_of(inspection_id)
+        return {inspection_id: found.seq} if found is not None else in_batch
 
     def import_bundle(self, data: bytes, name: str) -> IngestResult:
         """Ingest a bundle file with exactly the checks of a push; a file imported before changes nothing.

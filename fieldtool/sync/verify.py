@@ -12,7 +12,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 
 from fieldtool.core.record_schema import RecordSchemaError, validate_record
-from fieldtool.core.records import Record, RecordKind
+from fieldtool.core.records import Record, RecordKind, after_finalisation_problem
 from fieldtool.errors import StoreError
 from fieldtool.storage import SqliteStore
 from fieldtool.sync.keys import valid_signature
@@ -96,11 +96,18 @@ def verify_store(store: SqliteStore, own_public_key: str | None = None) -> Verif
 
 
 def _body_problems(store: SqliteStore, device_id: str) -> list[str]:
-    """One line per record of a device's chain whose body fails its kind's schema or names a record that is not there."""
+    """One line per record of a device's chain whose body fails its kind's schema, names a record that is not there,
+    or names an inspection finalised before it."""
     held = _RecentRecords(store)
     problems: list[str] = []
+    finalised: dict[str, int] = {}  # inspection id -> seq of its finalisation, in this chain so far
     try:
         for record in store.records(device_id=device_id):
+            late = after_finalisation_problem(record, finalised)
+            if late is not None:
+                problems.append(late)
+            if record.kind == RecordKind.INSPECTION_FINALISED and record.inspection_id is not None:
+                finalised.setdefault(record.inspection_id, record.seq)
             try:
                 validate_record(record, held.get)
             except RecordSchemaError as e:

@@ -583,3 +583,56 @@ def test_a_push_to_the_hub_server_with_a_bad_body_answers_409_with_the_record_an
     with lap.store() as store:  # the laptop's own records still sync whole
         assert sync(store, lap.key, server.url).stored == len(records)
     assert stored(server.db, device)["records"] == len(records)
+
+
+# -- finalised means final ----------------------------------------------------------------------------------
+
+
+def _after_final(records: list[Record]) -> tuple[Record, Record]:
+    """The first finalisation of a chain, and a copy of one of its lot's packages appended after the chain's head."""
+    final = first_of(records, RecordKind.INSPECTION_FINALISED)
+    package = next(r for r in records if r.kind == RecordKind.MEASUREMENT_RECORDED and r.inspection_id == final.inspection_id)
+    return final, appended(records, RecordKind.MEASUREMENT_RECORDED, final.inspection_id, package.body)[-1]
+
+
+def test_a_package_appended_after_the_finalisation_is_refused_by_the_hub(hub: Hub, wang: Laptop, hub_db: Path) -> None:
+    records = chain(wang)
+    final, forged = _after_final(records)
+    with pytest.raises(RefusedError) as refused:
+        hub.ingest(device_of(wang), [*records, forged], "push")
+    assert str(refused.value) == (
+        f"refused, nothing stored: record {forged.id} (device {forged.device_id}, seq {forged.seq}, "
+        f"measurement-recorded) refers to inspection {final.inspection_id} after its finalisation at seq "
+        f"{final.seq}: a finalised inspection is final")
+    assert stored(hub_db, device_of(wang)) == NOTHING
+    # Sent after the true chain is held, the finalisation is found in the hub's store instead of the batch.
+    hub.ingest(device_of(wang), records, "push")
+    with pytest.raises(RefusedError, match=f"refers to inspection {final.inspection_id} after its finalisation"):
+        hub.ingest(device_of(wang), [forged], "push")
+    assert stored(hub_db, device_of(wang))["records"] == len(records)
+
+
+def test_verify_and_the_lot_report_refuse_a_package_appended_after_the_finalisation(
+    flow_template: Laptop, tmp_path: Path
+) -> None:
+    db = tmp_path / "appended.db"
+    with sqlite3.connect(flow_template.db) as source, sqlite3.connect(db) as target:
+        source.backup(target)
+    final, forged = _after_final(chain(flow_template))
+    con = sqlite3.connect(db, isolation_level=None)
+    try:  # as an attacker with the file but not the key: an INSERT, correctly linked and hashed
+        recorded_at = con.execute("SELECT recorded_at FROM records WHERE id = ?", [final.id]).fetchone()[0]
+        con.execute("INSERT INTO records (id, device_id, seq, kind, inspection_id, recorded_at, body, prev_hash, hash) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [forged.id, forged.device_id, forged.seq, str(forged.kind), forged.inspection_id, recorded_at,
+                     canonical_json(forged.body).decode("utf-8"), forged.prev_hash, forged.hash])
+    finally:
+        con.close()
+    with SqliteStore(db) as store:
+        report = verify_store(store, flow_template.key.public_key)
+    assert (f"record {forged.id} (device {forged.device_id}, seq {forged.seq}, measurement-recorded) refers to "
+            f"inspection {final.inspection_id} after its finalisation at seq {final.seq}: a finalised inspection is "
+            "final") in report.problems
+    result = fieldtool("report", "lot", str(final.inspection_id), "--db", str(db), "-o", str(tmp_path / "lot.pdf"))
+    assert result.returncode == 2 and len(result.stderr.splitlines()) == 1 and "Traceback" not in result.stderr
+    assert not (tmp_path / "lot.pdf").exists()
