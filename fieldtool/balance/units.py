@@ -30,11 +30,6 @@ def convert(reading: Reading, to_unit: str, port: str = "") -> Decimal:
     raise UnitMismatch(port, f"the balance reads in {have}, but this inspection records {to_unit}: enter the values by hand")
 
 
-def decimal_text(value: Decimal) -> str:
-    """The value as plain decimal text, every recorded digit kept (never an exponent)."""
-    return format(value, "f")
-
-
 def recordable(reading: Reading, unit: str, port: str, what: str = "package") -> Decimal:
     """The reading's value in `unit`, when it may be recorded: stable, in a convertible unit, a load on the pan.
 

@@ -194,7 +194,12 @@ def decimal_str(value: Decimal | None) -> str | None:
 
     ``0.0000001`` stays ``0.0000001`` (``str`` would give ``1E-7``, which `parse_decimal` refuses).
     """
-    return None if value is None else format(value, "f")
+    return None if value is None else plain_decimal(value)
+
+
+def plain_decimal(value: Decimal) -> str:
+    """A decimal as plain text, every digit kept and never an exponent (what `parse_decimal` reads back)."""
+    return format(value, "f")
 
 
 def decimals_of(value: Decimal) -> int:

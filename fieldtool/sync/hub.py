@@ -282,6 +282,7 @@ class Hub:
                 held = self.store.records_at(device_id, [r.seq for r in ordered if r.seq <= head_seq])
                 batch: dict[str, Record] = {}
                 finalised: dict[str, int] = {}  # inspections finalised in this batch, with the seq
+                held_final: dict[str, int | None] = {}  # the store's finalisations looked up in this batch
                 prev_seq, prev_hash = head_seq, head_hash
                 seen: set[int] = set()
                 for r in ordered:
@@ -311,7 +312,7 @@ class Hub:
                     if not intact:
                         refuse(r, f"{where}: hash does not match its contents (the record was altered)")
                         break
-                    late = after_finalisation_problem(r, self._finalised(r.inspection_id, finalised))
+                    late = after_finalisation_problem(r, self._finalised(r.inspection_id, finalised, held_final))
                     if late is not None:
                         refuse(r, late)
                         break
@@ -354,12 +355,23 @@ class Hub:
             raise RefusedError(f"refused, nothing stored: {first}{more}", problems) from None
         return receipt
 
-    def _finalised(self, inspection_id: str | None, in_batch: dict[str, int]) -> dict[str, int]:
-        """The finalisation of `inspection_id` by seq, if it was finalised in the batch or before it (held here)."""
+    def _finalised(
+        self, inspection_id: str | None, in_batch: dict[str, int], held: dict[str, int | None]
+    ) -> dict[str, int]:
+        """The finalisation of `inspection_id` by seq, if it was finalised in the batch or before it (held here).
+
+        Args:
+            inspection_id: the inspection a record names.
+            in_batch: inspections finalised earlier in the batch, with the seq.
+            held: the store's answers so far in this batch (None: not finalised), filled as a cache.
+        """
         if inspection_id is None or inspection_id in in_batch:
             return in_batch
-        found = self.store.finalisation_of(inspection_id)
-        return {inspection_id: found.seq} if found is not None else in_batch
+        if inspection_id not in held:  # one look-up an inspection and batch, not one a record
+            found = self.store.finalisation_of(inspection_id)
+            held[inspection_id] = found.seq if found is not None else None
+        seq = held[inspection_id]
+        return in_batch if seq is None else {inspection_id: seq}
 
     def import_bundle(self, data: bytes, name: str) -> IngestResult:
         """Ingest a bundle file with exactly the checks of a push; a file imported before changes nothing.

@@ -21,7 +21,8 @@ from typing import TYPE_CHECKING
 
 from fieldtool.balance.reading import Identity, Reading
 from fieldtool.balance.transport import ConnectionSpec
-from fieldtool.balance.units import decimal_text, recordable
+from fieldtool.balance.units import recordable
+from fieldtool.core.quantity import plain_decimal
 from fieldtool.errors import InputError
 
 if TYPE_CHECKING:
@@ -65,7 +66,7 @@ def record_reading(
     unit = weighing.symbol
     _check_entry(entry, gross)
     readings = [r for r in (gross, reading) if r is not None]
-    text = " ".join(decimal_text(recordable(r, unit, port)) for r in readings)
+    text = " ".join(plain_decimal(recordable(r, unit, port)) for r in readings)
     return services.record_weight(inspection_id, text, source="balance", raw="\n".join(r.raw for r in readings))
 
 
@@ -78,7 +79,7 @@ def record_tare_reading(services: Services, inspection_id: str, reading: Reading
     """
     weighing, _ = services.weighing_entry(inspection_id)
     value = recordable(reading, weighing.symbol, port, "packaging")
-    return services.record_tare_sample(inspection_id, decimal_text(value), source="balance", raw=reading.raw)
+    return services.record_tare_sample(inspection_id, plain_decimal(value), source="balance", raw=reading.raw)
 
 
 def register_identified(
