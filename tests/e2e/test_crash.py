@@ -15,6 +15,7 @@ import shutil
 import signal
 import subprocess
 import time
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 
@@ -56,14 +57,17 @@ class Terminal:
         return int(self._tmux("list-panes", "-t", self.socket, "-F", "#{pane_pid}").split()[0])
 
     def wait_for(self, pattern: str, timeout: float = 60) -> str:
+        return self.wait_until(lambda screen: re.search(pattern, screen) is not None, repr(pattern), timeout)
+
+    def wait_until(self, ready: Callable[[str], bool], what: str, timeout: float = 60) -> str:
         deadline = time.monotonic() + timeout
         screen = ""
         while time.monotonic() < deadline:
             screen = self.screen()
-            if re.search(pattern, screen):
+            if ready(screen):
                 return screen
             time.sleep(0.05)
-        raise AssertionError(f"{pattern!r} did not appear on the screen:\n{screen}")
+        raise AssertionError(f"{what} did not appear on the screen:\n{screen}")
 
     def close(self) -> None:
         subprocess.run(["tmux", "-L", self.socket, "kill-server"], capture_output=True, env=self.env, timeout=20)
@@ -102,6 +106,9 @@ def test_sigkill_mid_weighing_loses_no_acknowledged_weight(tmp_path: Path) -> No
                 term.type(value)
                 term.enter()
                 time.sleep(rng.uniform(0, 0.08))
+            # The kill comes once the first weight of the burst is acknowledged (so every round saves
+            # something however slow the machine), while the rest may still be on their way.
+            term.wait_until(lambda screen: acknowledged(screen) > next_index, "the burst's first acknowledgement")
             if rng.random() < 0.5:
                 term.type(sent[min(next_index + burst, len(sent) - 1)][:3])  # killed while typing the next one
             acked = acknowledged(term.screen())
