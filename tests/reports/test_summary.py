@@ -320,13 +320,14 @@ def test_data_as_of_and_period_on_the_title_page(services: Services, tmp_path: P
 
 
 def test_the_built_in_fallback_font_renders_the_summary(services: Services, tmp_path: Path) -> None:
-    # No TrueType CJK font on the machine: the summary still renders, with STSong-Light (not embedded).
+    # A broken install (no bundled font) and no TrueType CJK font on the machine: the summary still renders,
+    # with STSong-Light (not embedded).
     from fieldtool.reports.fonts import find_cjk_font
 
     notices: list[str] = []
     empty = tmp_path / "no-fonts"
     empty.mkdir()
-    font = find_cjk_font(search_dirs=[empty], notify=notices.append)
+    font = find_cjk_font(search_dirs=[empty], notify=notices.append, bundled=False)
     assert font.fell_back and len(notices) == 1
     data = programme_summary_data(services, PROGRAMME_ID)
     count = render_programme_summary(data, tmp_path / "cid.pdf", font=font)
