@@ -3,23 +3,63 @@
 from __future__ import annotations
 
 import os
+import shutil
 import sys
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 
+from fieldtool.infra import keys
+
 REPO = Path(__file__).resolve().parent.parent
 
 
-@pytest.fixture(autouse=True)
-def isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Point platformdirs (XDG variables) at a fresh temporary home for each test."""
-    home = tmp_path_factory.mktemp("home")
-    for var, sub in (("XDG_DATA_HOME", "data"), ("XDG_CONFIG_HOME", "config"), ("XDG_CACHE_HOME", "cache"), ("XDG_STATE_HOME", "state")):
+_XDG = (("XDG_DATA_HOME", "data"), ("XDG_CONFIG_HOME", "config"), ("XDG_CACHE_HOME", "cache"), ("XDG_STATE_HOME", "state"))
+
+
+def _make_home(home: Path) -> dict[str, str]:
+    """The directories of a fresh home and the environment variables that point platformdirs at them."""
+    env = {"HOME": str(home)}
+    for var, sub in _XDG:
         (home / sub).mkdir()
-        monkeypatch.setenv(var, str(home / sub))
-    monkeypatch.setenv("HOME", str(home))
+        env[var] = str(home / sub)
+    return env
+
+
+@pytest.fixture(scope="session", autouse=True)
+def session_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """A temporary home for the whole session, with one device key: what session and module fixtures see.
+
+    Fixtures of a wider scope are built before a test's own home exists; they must never reach
+    the user's real data directory. The device key made here is copied into every test's home,
+    so a database built once by a shared fixture is signed by the key the CLI of any test trusts
+    as "this laptop's device key" (the whole session is one laptop).
+    """
+    home = tmp_path_factory.mktemp("session-home")
+    saved = {var: os.environ.get(var) for var in ("HOME", *(v for v, _ in _XDG))}
+    os.environ.update(_make_home(home))
+    keys.device_key()
+    try:
+        yield home
+    finally:
+        for var, value in saved.items():
+            if value is None:
+                os.environ.pop(var, None)
+            else:
+                os.environ[var] = value
+
+
+@pytest.fixture(autouse=True)
+def isolated_home(session_home: Path, tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Point platformdirs (XDG variables) at a fresh temporary home for each test, holding the session's device key."""
+    home = tmp_path_factory.mktemp("home")
+    for var, value in _make_home(home).items():
+        monkeypatch.setenv(var, value)
+    key_dir = home / "data" / "fieldtool"
+    key_dir.mkdir(parents=True)
+    shutil.copy2(session_home / "data" / "fieldtool" / keys.KEY_FILE, key_dir / keys.KEY_FILE)
     return home
 
 

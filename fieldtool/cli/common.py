@@ -106,10 +106,9 @@ def output_path(text: str) -> Path:
 
 def device_key() -> SigningKey:
     """This user's device key, created on first use in the user data directory."""
-    from fieldtool.infra import paths
-    from fieldtool.sync import keys
+    from fieldtool.infra import keys
 
-    return keys.load_or_create(paths.data_dir() / keys.KEY_FILE)
+    return keys.device_key()
 
 
 def iso_day(text: str | None, option: str) -> date | None:

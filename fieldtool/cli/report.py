@@ -34,8 +34,11 @@ def add_commands(subparsers: Any) -> None:
         p.add_argument("-o", "--output", type=output_path, required=True, metavar="PDF",
                        help="the PDF file to write ('-': standard output)")
         p.add_argument("--lang", choices=["zh", "en", "both"], default="both", help="language (default both: Chinese, English beneath)")
-        p.add_argument("--font", type=Path, metavar="PATH", help="a TrueType CJK font to embed (default: found on the system)")
+        p.add_argument("--font", type=Path, metavar="PATH", help="a TrueType CJK font to embed instead of the one fieldtool carries")
         add_db_option(p, "database file (a laptop's or the hub's)")
+        p.add_argument("--trust", type=Path, metavar="KEYFILE",
+                       help="the public key of the device whose records these are (64 hex digits or PEM), from the "
+                            "hub's register: without it only this laptop's own key or a hub's register is trusted")
 
 
 def run(args: argparse.Namespace) -> int | None:
@@ -46,7 +49,8 @@ def run(args: argparse.Namespace) -> int | None:
 
     Raises:
         FieldtoolError: no database or not a fieldtool one, an unknown inspection or programme, a bad
-            date, an output that cannot be written (one line, by the caller).
+            date, an unreadable ``--trust`` key file, a database that fails verification or that no
+            trusted key signs, an output that cannot be written (one line, by the caller).
     """
     if args.command != "report":
         return None
@@ -60,12 +64,15 @@ def run(args: argparse.Namespace) -> int | None:
     font = find_cjk_font(args.font, notify=warn)
     said = sys.stderr if to_stdout else sys.stdout
     where = "standard output" if to_stdout else args.output
+    from fieldtool.sync.trust import Trust
+
+    trust = Trust.here(args.trust)
     with reading_services(db) as services:
         if args.report_command == "lot":
             from fieldtool.reports.lot import render_lot_report
             from fieldtool.usecases.lot_report import lot_report_data
 
-            data = lot_report_data(services, args.inspection_id, allow_draft=args.draft)
+            data = lot_report_data(services, args.inspection_id, allow_draft=args.draft, trust=trust)
             pages = render_lot_report(data, args.output, lang=args.lang, font=font, draft=args.draft)
             print(f"{where}: lot report {data.report_number}, {pages} pages", file=said)
             return 0
@@ -74,7 +81,7 @@ def run(args: argparse.Namespace) -> int | None:
 
         summary = programme_summary_data(
             services, args.programme, cities=args.city, products=args.product,
-            since=iso_day(args.since, "--from"), until=iso_day(args.until, "--to"),
+            since=iso_day(args.since, "--from"), until=iso_day(args.until, "--to"), trust=trust,
         )
         pages = render_programme_summary(summary, args.output, lang=args.lang, font=font)
         print(f"{where}: programme summary of {args.programme}, {pages} pages", file=said)

@@ -18,6 +18,9 @@ from fieldtool.cli.parser import add_db_option, port_number, seconds, whole_numb
 from fieldtool.errors import InputError
 
 COMMANDS = ("verify", "sync", "bundle", "hub")
+
+NOT_AUTHENTICATED = 3
+"""The exit status of ``verify`` when the records are intact but no trusted key vouches for their signatures."""
 """The subcommands this module adds."""
 
 NO_DATABASE = "no database {db}"
@@ -34,6 +37,9 @@ def add_commands(subparsers: Any) -> None:
     add_db_option(verify, db_help)
     verify.add_argument("--report", type=Path, metavar="FILE.pdf",
                         help="check a lot report's fingerprint against the database instead")
+    verify.add_argument("--trust", type=Path, metavar="KEYFILE",
+                        help="the public key of the device whose database this is (64 hex digits or PEM), from the "
+                             "hub's register: without it only this laptop's own key or a hub's register is trusted")
     verify.add_argument("--json", action="store_true", help="print JSON")
 
     sync = subparsers.add_parser("sync", help="send the unsent records to the hub and receive its reference data",
@@ -109,35 +115,35 @@ def _verify(args: argparse.Namespace) -> int:
     db = existing_db(args)
     if args.report is not None:
         return _verify_report(args, db)
+    from fieldtool.sync.trust import Trust
+
+    trust = Trust.here(args.trust)
     with SqliteStore.open_read_only(db) as store:
-        report = verify_store(store, _own_public_key())
+        report = verify_store(store, trust)
     if args.json:
-        print_json({"ok": report.ok, "records": report.records, "devices": report.devices,
-                    "signatures": report.signatures, "problems": report.problems, "notes": report.notes})
+        print_json({"ok": report.ok, "authenticated": report.authenticated, "state": report.state(),
+                    "records": report.records, "devices": report.devices, "record_signatures": report.signed,
+                    "signatures": report.signatures, "problems": report.problems,
+                    "more_problems": report.more_problems, "notes": report.notes,
+                    "keys": [{"device_id": k.device_id, "public_key": k.public_key, "fingerprint": k.fingerprint,
+                              "trusted": k.trusted, "source": k.source, "reason": k.reason} for k in report.keys],
+                    "receipts": report.receipts})
     else:
         for line in report.problems:
             print(f"FAIL {line}")
-        for line in report.notes:
-            print(f"note {line}")
+        for line in report.details():
+            print(line)
         print(f"{db}: {report.summary()}")
-    return 0 if report.ok else 1
-
-
-def _own_public_key() -> str | None:
-    """This user's device public key, if the key file exists (verify never creates one)."""
-    from fieldtool.infra import paths
-    from fieldtool.sync import keys
-
-    try:
-        return keys.load(paths.data_dir() / keys.KEY_FILE).public_key
-    except FileNotFoundError:
-        return None
+    if not report.ok:
+        return 1
+    return 0 if report.authenticated else NOT_AUTHENTICATED
 
 
 def _verify_report(args: argparse.Namespace, db: Path) -> int:
     from fieldtool.sync.report_check import check_report
+    from fieldtool.sync.trust import Trust
 
-    result = check_report(args.report, db, _own_public_key())
+    result = check_report(args.report, db, Trust.here(args.trust))
     if args.json:
         print_json(result.as_dict())
     else:

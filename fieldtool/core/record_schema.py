@@ -505,6 +505,9 @@ SCHEMAS: Mapping[str, KindSchema] = {
         },
         in_inspection=False,
     ),
+    RecordKind.CHAIN_ATTESTED: KindSchema(
+        {"through_seq": _integer(0), "public_key": _hex(64), "reason": _REQUIRED}, in_inspection=False
+    ),
 }
 """The schema of each record kind that this version of fieldtool writes."""
 

@@ -13,10 +13,10 @@ import enum
 import hashlib
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 
 GENESIS = "0" * 64
 """The previous hash of a device's first record."""
@@ -53,6 +53,11 @@ class RecordKind(enum.StrEnum):
     INSPECTION_SIGNED = "inspection-signed"
     """A finalisation was signed with the device key (fieldtool.sync.signing); the record names the
     finalisation in its body and belongs to no inspection, so a lot's fingerprint does not change."""
+    CHAIN_ATTESTED = "chain-attested"
+    """The records of this device written before fieldtool signed every record (seq 1 to
+    ``through_seq``) were attested once by the device key: this record is signed, and its hash
+    covers every one of them through the previous hashes. Written once, on the first opening by a
+    version that signs; every record after it carries its own signature."""
 
 
 def to_json_value(obj: object) -> Any:
@@ -146,6 +151,14 @@ class Record:
     """The hash of the device's previous record; `GENESIS` for the first."""
     hash: str
     """SHA-256 over the canonical JSON of the previous hash and the fields above."""
+    signature: str | None = None
+    """Ed25519 by the device key over `signing_payload(hash)` (128 hex digits); None only for the
+    records written before fieldtool signed every record, which a ``chain-attested`` record covers."""
+
+    @property
+    def where(self) -> str:
+        """The record named for a message: id, device, seq and kind."""
+        return f"record {self.id} (device {self.device_id}, seq {self.seq}, {self.kind})"
 
     def fields(self) -> dict[str, Any]:
         """The fields that the hash covers (besides the previous hash)."""
@@ -154,6 +167,62 @@ class Record:
     def body_json(self) -> str:
         """The body in its canonical JSON text, as stored."""
         return canonical_json(self.body).decode("utf-8")
+
+
+SIGNATURE_DOMAIN = b"fieldtool-record/1\n"
+"""The prefix of the bytes a record signature covers, so that it can never be taken for another signature."""
+
+
+def signing_payload(record_hash: str) -> bytes:
+    """The bytes a record's signature covers: the domain prefix and the record's hash (which covers
+    its content and, through the previous hash, every earlier record of its chain)."""
+    return SIGNATURE_DOMAIN + record_hash.encode("ascii", "replace")
+
+
+class RecordSigner(Protocol):
+    """What signs records: the device key (fieldtool.infra.keys.SigningKey)."""
+
+    public_key: str
+    """The public key: 64 hex digits."""
+
+    def sign(self, data: bytes) -> str:
+        """The signature of `data`: 128 hex digits."""
+        ...
+
+
+SignatureCheck = Callable[[str, bytes, str], bool]
+"""``valid(public_key, data, signature) -> bool`` (fieldtool.infra.keys.valid_signature)."""
+
+
+def signature_problem(record: Record, key: str | None, attested_through: int, valid: SignatureCheck) -> str | None:
+    """What is wrong with a record's own signature, or None when it holds (or cannot be checked for want of a key).
+
+    Args:
+        record: a record of a chain.
+        key: the public key that must have signed it; None when no key is at hand (then only an
+            unsigned record past the attestation is a problem).
+        attested_through: the last seq that the chain's ``chain-attested`` record covers (0: none).
+        valid: the signature check.
+    """
+    if record.signature is None:
+        if record.seq <= attested_through:
+            return None
+        return f"{record.where} is not signed: written or changed without the device key"
+    if key is None:
+        return None
+    if not valid(key, signing_payload(record.hash), record.signature):
+        return f"{record.where}: its signature is not the device key's (forged, altered, or signed with another key)"
+    return None
+
+
+def attestation_problem(record: Record) -> str | None:
+    """What is wrong with a ``chain-attested`` record itself, or None (it must be signed and cover exactly the records before it)."""
+    if record.signature is None:
+        return f"{record.where} is not signed: an attestation must carry the device key's signature"
+    if record.body.get("through_seq") != record.seq - 1:
+        return f"{record.where} does not attest exactly the records before it (through_seq {record.body.get('through_seq')!r})"
+    return None
+
 
 FOLLOWS_FINALISATION = frozenset({RecordKind.INSPECTION_SIGNED})
 """The kinds a finalised inspection may still be followed by: its signature (which names the
@@ -199,8 +268,9 @@ def new_record(
     inspection_id: str | None,
     recorded_at: str,
     body: Mapping[str, Any],
+    signer: RecordSigner | None = None,
 ) -> Record:
-    """Make the next record of a chain, with its body reduced to JSON values and its hash computed.
+    """Make the next record of a chain, with its body reduced to JSON values, its hash computed and, given a signer, signed.
 
     Raises:
         TypeError: the body holds a float or another value that cannot enter a record.
@@ -215,7 +285,9 @@ def new_record(
         "recorded_at": recorded_at,
         "body": plain,
     }
-    return Record(**fields, prev_hash=prev_hash, hash=record_hash(prev_hash, fields))
+    digest = record_hash(prev_hash, fields)
+    signature = signer.sign(signing_payload(digest)) if signer is not None else None
+    return Record(**fields, prev_hash=prev_hash, hash=digest, signature=signature)
 
 
 def chain_problems(records: Iterable[Record]) -> list[str]:
@@ -227,31 +299,47 @@ def chain_problems(records: Iterable[Record]) -> list[str]:
     Returns:
         One line per problem, naming the record; an empty list when every chain is intact.
     """
-    by_device: dict[str, list[Record]] = {}
-    for record in records:
-        by_device.setdefault(record.device_id, []).append(record)
-    problems: list[str] = []
-    for device_id, chain in by_device.items():
-        chain.sort(key=lambda r: r.seq)
-        expected_seq, expected_prev, previous = 1, GENESIS, None
-        for record in chain:
-            where = f"record {record.id} (device {device_id}, seq {record.seq})"
-            if record.seq > expected_seq:
-                missing = str(expected_seq) if record.seq == expected_seq + 1 else f"{expected_seq}-{record.seq - 1}"
-                problems.append(f"{where}: seq {missing} missing before it")
-            elif record.seq < expected_seq:
-                problems.append(f"{where}: seq {record.seq} appears more than once")
-            if record.prev_hash != expected_prev:
-                after = f"record {previous.id}" if previous is not None else "the start of the chain"
-                problems.append(f"{where}: previous hash does not match {after}")
-            try:
-                intact = (
-                    _HEX64.fullmatch(record.hash) is not None
-                    and record_hash(record.prev_hash, record.fields()) == record.hash
-                )
-            except (TypeError, ValueError):
-                intact = False
-            if not intact:
-                problems.append(f"{where}: hash does not match its contents")
-            expected_seq, expected_prev, previous = record.seq + 1, record.hash, record
-    return problems
+    ordered = sorted(records, key=lambda r: (r.device_id, r.seq))
+    walk = ChainWalk()
+    return [problem for record in ordered for problem in walk.step(record)]
+
+
+class ChainWalk:
+    """Checks chains record by record, in (device, seq) order, holding only the previous record: links, hashes, seq.
+
+    Memory does not grow with the chain, so a database of any size is checked as it streams past.
+    """
+
+    def __init__(self) -> None:
+        self._device: str | None = None
+        self._expected_seq = 1
+        self._expected_prev = GENESIS
+        self._previous: Record | None = None
+
+    def step(self, record: Record) -> list[str]:
+        """The problems of the next record; records must come in (device, seq) order."""
+        if record.device_id != self._device:
+            self._device, self._expected_seq, self._expected_prev, self._previous = record.device_id, 1, GENESIS, None
+        problems: list[str] = []
+        where = f"record {record.id} (device {record.device_id}, seq {record.seq})"
+        if record.seq > self._expected_seq:
+            gap = self._expected_seq
+            missing = str(gap) if record.seq == gap + 1 else f"{gap}-{record.seq - 1}"
+            problems.append(f"{where}: seq {missing} missing before it")
+        elif record.seq < self._expected_seq:
+            problems.append(f"{where}: seq {record.seq} appears more than once")
+        if record.prev_hash != self._expected_prev:
+            after = f"record {self._previous.id}" if self._previous is not None else "the start of the chain"
+            problems.append(f"{where}: previous hash does not match {after}")
+        if not hash_intact(record):
+            problems.append(f"{where}: hash does not match its contents")
+        self._expected_seq, self._expected_prev, self._previous = record.seq + 1, record.hash, record
+        return problems
+
+
+def hash_intact(record: Record) -> bool:
+    """Whether a record's hash is well-formed and is the hash of its contents and previous hash."""
+    try:
+        return _HEX64.fullmatch(record.hash) is not None and record_hash(record.prev_hash, record.fields()) == record.hash
+    except (TypeError, ValueError):
+        return False

@@ -36,9 +36,9 @@ from fieldtool.reports.document import (
     make_styles,
     verdict_ink,
 )
-from fieldtool.reports.fonts import FontChoice, find_cjk_font
+from fieldtool.reports.fonts import FontChoice, find_cjk_font, require_embedded
 from fieldtool.reports.lot_kit import Kit, Section, fmt, outcome_of, outcome_words, when
-from fieldtool.reports.lot_model import LotReportData
+from fieldtool.reports.lot_model import LotReportData, ReportVerification
 from fieldtool.reports.lot_results import corrections_section, criteria_section, packages_section, statistics_section
 from fieldtool.reports.lot_setup import (
     balance_section,
@@ -82,7 +82,7 @@ def render_lot_report(
         data: from `fieldtool.usecases.lot_report.lot_report_data`.
         path: the PDF to write.
         lang: ``zh``, ``en`` or ``both`` (Chinese first, English beneath).
-        font: the CJK font (`find_cjk_font`); found on the system when None.
+        font: the CJK font (`find_cjk_font`); the font fieldtool carries when None.
         draft: mark every page DRAFT / 草稿 (always so when the inspection is not finalised).
 
     Returns:
@@ -94,6 +94,7 @@ def render_lot_report(
     chosen = check_lang(lang)
     font = font or find_cjk_font()
     is_draft = draft or not data.is_final
+    require_embedded(font, is_draft, f"lot report {data.report_number}")
     styles = make_styles(font, chosen)
     flowables = lot_report_flowables(data, styles, draft=is_draft)
     return build_pdf(Path(path), flowables, lot_document_meta(data, chosen, is_draft), font)
@@ -220,12 +221,48 @@ def _fingerprint(data: LotReportData, k: Kit, n: int) -> list[Flowable]:
         "inspection, in the order recorded; any change to the records changes it."
         + (" A draft's fingerprint covers the records so far." if not data.is_final else ""),
         k.st, "small")
+    text += _verification(data.verification, k)
     text += bilingual(f"由 fieldtool {__version__} 生成。", f"Made by fieldtool {__version__}.", k.st, "small")
     table = Table([[drawing, text]], colWidths=[size + 4 * mm, k.width - size - 4 * mm])
     table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0),
                                ("TOPPADDING", (0, 0), (-1, -1), 0)]))
     out.append(table)
     return out
+
+
+_VOUCHED = {
+    "register": ("数据汇总中心（hub）的设备登记", "the hub's register of devices"),
+    "local": ("本机设备密钥", "this laptop's device key"),
+    "database": ("无人担保，仅核对完整性", "no one: integrity checked, authenticity not checked"),
+}
+
+
+def _verification(v: ReportVerification | None, k: Kit) -> list[Flowable]:
+    """What was verified before the report was made: who signed the records with which key, who vouches for it, the receipt."""
+    if v is None:
+        return []
+    signers_zh, signers_en = [], []
+    for key in v.keys:
+        zh, en = _VOUCHED.get(key.vouched_by, (key.vouched_by, key.vouched_by))
+        if key.vouched_by == "trust-file":
+            zh, en = f"以 --trust 指定的公钥文件 {key.trust_file}", f"the key file given with --trust ({key.trust_file})"
+        signers_zh.append(f"设备 {esc(key.device_id)}，公钥指纹 <b>{esc(key.fingerprint)}</b>（担保：{esc(zh)}）")
+        signers_en.append(f"device {esc(key.device_id)}, key fingerprint <b>{esc(key.fingerprint)}</b> (vouched for by {esc(en)})")
+    zh = (f"已核验：{v.records} 条记录（本检验的记录、完成签名及所引用的登记记录）的哈希、与前后记录的链接"
+          f"和设备签名，其中 {v.signed} 条签名有效。签名者：{'；'.join(signers_zh)}。")
+    en = (f"Verified: the hashes, the links to the records before and after, and the device signatures of "
+          f"{v.records} records (the inspection's, its finalisation signature and the register entries it names); "
+          f"{v.signed} signatures valid. Signed by {'; '.join(signers_en)}.")
+    if v.signed < v.records:
+        zh += "其余记录写于逐条签名之前，由设备密钥签署的链证明（chain-attested）经哈希链接覆盖。"
+        en += (" The other records were written before every record was signed: the device key's signed attestation "
+               "covers them through the chain of hashes.")
+    if v.receipt is not None:
+        r = v.receipt
+        whose_zh, whose_en = ("本数据汇总中心", "this hub") if r.issued_by_here else ("数据汇总中心", "the hub")
+        zh += f"{whose_zh}的回执确认该设备记录至序号 {r.seq}（{when(r.issued_at)}，UTC+8）。"
+        en += f" Receipt: {whose_en} acknowledged the device's records through seq {r.seq} ({when(r.issued_at)}, UTC+8)."
+    return bilingual(zh, en, k.st, "small", markup=True)
 
 
 __all__ = ["TITLE_EN", "TITLE_ZH", "lot_document_meta", "lot_report_flowables", "render_lot_report"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Protocol
 
@@ -142,6 +142,49 @@ class StatisticsFigures:
 
 
 @dataclass(frozen=True)
+class SigningKeyShown:
+    """A device whose records the report rests on, the key they were verified under, and who vouches for it."""
+
+    device_id: str
+    """The device (its UUID)."""
+    fingerprint: str
+    """The public key's short fingerprint (fieldtool.infra.keys.fingerprint)."""
+    vouched_by: str
+    """``register`` (the hub's register), ``trust-file`` (``--trust FILE``), ``local`` (this laptop's device
+    key) or ``database`` (the key the database names itself: integrity only)."""
+    trust_file: str = ""
+    """For ``trust-file``: the file given."""
+
+
+@dataclass(frozen=True)
+class ReceiptShown:
+    """The hub's receipt that the chain of the lot's device was held against."""
+
+    issued_by_here: bool
+    """True on the hub that issued it; False for the receipt a laptop kept from its hub."""
+    seq: int
+    """The seq of the chain it acknowledges."""
+    issued_at: datetime
+    """When it was issued."""
+
+
+@dataclass(frozen=True)
+class ReportVerification:
+    """What was verified before the report was made (fieldtool.sync.lot_verify), as the report prints it."""
+
+    keys: tuple[SigningKeyShown, ...]
+    """The devices whose records were checked, with their key."""
+    records: int
+    """Records checked: the lot's, its finalisation signature, the register entries it names."""
+    signed: int
+    """Of them, the records whose own signature verified."""
+    receipt: ReceiptShown | None
+    """The receipt of the lot's device's chain, when one was issued."""
+    authenticated: bool
+    """Every key was vouched for (else integrity only)."""
+
+
+@dataclass(frozen=True)
 class LotReportData(TneLimits, ClassCounts):
     """Everything the lot report shows, gathered from the store."""
 
@@ -197,6 +240,8 @@ class LotReportData(TneLimits, ClassCounts):
     """True unless the saved verdict differs from the one recomputed from the stored measurements."""
     profile: InspectorProfile | None
     """The device's inspector profile (organisation, inspector number)."""
+    verification: ReportVerification | None = None
+    """What was verified before the report was made: keys, records checked, the receipt."""
 
     @property
     def header(self) -> InspectionHeader:
@@ -234,6 +279,9 @@ __all__ = [
     "CorrectionRow",
     "LotReportData",
     "PackageRow",
+    "ReceiptShown",
+    "ReportVerification",
+    "SigningKeyShown",
     "StatisticsFigures",
     "TareRecords",
 ]

@@ -8,13 +8,15 @@ database and comparing the result with what is stored.
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
+import tempfile
 from collections.abc import Iterator
 from typing import Any
 
 from sqlite_utils import Database
 
-from fieldtool.core.records import GENESIS, Record, chain_problems
+from fieldtool.core.records import GENESIS, ChainWalk, Record
 from fieldtool.errors import StoreError
 from fieldtool.storage.codec import Row
 from fieldtool.storage.projections import project
@@ -24,8 +26,8 @@ from fieldtool.storage.schema import PROJECTIONS, apply_pragmas, migrate
 def insert_record(db: Database, record: Record) -> None:
     """Insert a record row (inside the caller's transaction), its body as canonical JSON."""
     db.execute(
-        "INSERT INTO records (id, device_id, seq, kind, inspection_id, recorded_at, body, prev_hash, hash) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO records (id, device_id, seq, kind, inspection_id, recorded_at, body, prev_hash, hash, signature) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             record.id,
             record.device_id,
@@ -36,6 +38,7 @@ def insert_record(db: Database, record: Record) -> None:
             record.body_json(),
             record.prev_hash,
             record.hash,
+            record.signature,
         ],
     )
 
@@ -65,6 +68,7 @@ def record_from_row(row: Row, body: Any) -> Record:
         body=body,
         prev_hash=row["prev_hash"],
         hash=row["hash"],
+        signature=row.get("signature"),
     )
 
 
@@ -92,21 +96,21 @@ def read_records(db: Database, device_id: str, after_seq: int = 0) -> Iterator[R
 
 
 def chain_report(db: Database) -> list[str]:
-    """Check every device's chain stored in `db`.
+    """Check every device's chain stored in `db`, streaming (memory does not grow with the database).
 
     Returns:
         One line per problem (broken link, wrong hash, seq gap, undecodable body), naming the record.
     """
     problems: list[str] = []
-    records: list[Record] = []
+    walk = ChainWalk()
     for row in db.query("SELECT * FROM records ORDER BY device_id, seq"):
         try:
             body = json.loads(row["body"])
         except json.JSONDecodeError:
             problems.append(f"record {row['id']} (device {row['device_id']}, seq {row['seq']}): body is not JSON")
             body = {"undecodable": row["body"]}
-        records.append(record_from_row(row, body))
-    return problems + chain_problems(records)
+        problems += walk.step(record_from_row(row, body))
+    return problems
 
 
 def projection_report(db: Database) -> list[str]:
@@ -116,9 +120,11 @@ def projection_report(db: Database) -> list[str]:
         One line per difference, naming the table and the row; an empty list when they agree.
     """
     problems: list[str] = []
-    scratch = Database(memory=True)
+    # A scratch file, not memory: the replay of a national year of records must not need its size in RAM.
+    folder = tempfile.TemporaryDirectory(prefix="fieldtool-verify-")
+    scratch = Database(os.path.join(folder.name, "replay.db"))
     try:
-        apply_pragmas(scratch)
+        apply_pragmas(scratch, durable=False)
         migrate(scratch)
         with scratch.atomic():
             # rowid order is the order in which the records were applied to `db`.
@@ -133,18 +139,84 @@ def projection_report(db: Database) -> list[str]:
             problems += _compare(table, key, derived=scratch, stored=db)
     finally:
         scratch.close()
+        folder.cleanup()
     return problems
 
 
-def _compare(table: str, key: str, *, derived: Database, stored: Database) -> list[str]:
-    def rows(db: Database) -> dict[Any, Row]:
-        return {r[key]: r for r in db.query(f'SELECT * FROM "{table}"')}
+def _compare(
+    table: str, key: str, *, derived: Database, stored: Database, where: str = "", params: list[Any] | None = None
+) -> list[str]:
+    """The differences between a table derived from the records and the stored one, walking both in key order (bounded memory).
 
-    want, have = rows(derived), rows(stored)
-    problems = [f"{table}: row {k} is missing" for k in want if k not in have]
-    problems += [f"{table}: row {k} comes from no record" for k in have if k not in want]
-    for k in want.keys() & have.keys():
-        changed = [c for c in want[k] if want[k][c] != have[k].get(c)]
-        if changed:
-            problems.append(f"{table}: row {k} differs from its record in {', '.join(changed)}")
+    `where` (with its `params`) limits both sides to the same rows: one lot's.
+    """
+    condition = f" WHERE {where}" if where else ""
+    sql = f'SELECT * FROM "{table}"{condition} ORDER BY "{key}"'
+    want, have = iter(derived.query(sql, params or [])), iter(stored.query(sql, params or []))
+    problems: list[str] = []
+    w, h = next(want, None), next(have, None)
+    while w is not None or h is not None:
+        if h is None or (w is not None and w[key] < h[key]):
+            assert w is not None
+            problems.append(f"{table}: row {w[key]} is missing")
+            w = next(want, None)
+        elif w is None or h[key] < w[key]:
+            problems.append(f"{table}: row {h[key]} comes from no record")
+            h = next(have, None)
+        else:
+            changed = [c for c in w if w[c] != h.get(c)]
+            if changed:
+                problems.append(f"{table}: row {w[key]} differs from its record in {', '.join(changed)}")
+            w, h = next(want, None), next(have, None)
     return sorted(problems)
+
+
+LOT_TABLES = ("inspections", "measurements", "tare_weighings", "densities", "verdicts", "finalisations")
+"""The query tables whose rows belong to one inspection (`inspections` by its id, the rest by ``inspection_id``)."""
+
+
+def lot_projection_report(
+    db: Database,
+    inspection_id: str,
+    records: list[Record],
+    balance_ids: list[str],
+    inspector_ids: list[str],
+) -> list[str]:
+    """Replay one lot's records into an in-memory scratch database and compare the lot's stored rows with the derived ones.
+
+    Only indexed look-ups of the lot's rows are made in `db`, so the time does not grow with the
+    other lots the database holds.
+
+    Args:
+        db: the stored database.
+        inspection_id: the inspection whose rows are compared.
+        records: what the rows derive from, in the order they were applied: the register records
+            the lot names first (balances, the inspector profile), then the lot's own records.
+        balance_ids: the balances of the register whose rows are compared too.
+        inspector_ids: the inspector profiles whose rows are compared too.
+
+    Returns:
+        One line per difference, naming the table and the row; an empty list when they agree.
+    """
+    problems: list[str] = []
+    scratch = Database(memory=True)
+    try:
+        apply_pragmas(scratch, durable=False)
+        migrate(scratch)
+        with scratch.atomic():
+            for record in records:
+                try:
+                    insert_record(scratch, record)
+                    project(scratch, record)
+                except (StoreError, sqlite3.Error, TypeError) as e:
+                    problems.append(f"record {record.id} cannot be applied: {e}")
+        scopes: list[tuple[str, str, str, list[Any]]] = [("inspections", "id", "id = ?", [inspection_id])]
+        scopes += [(table, PROJECTIONS[table], "inspection_id = ?", [inspection_id]) for table in LOT_TABLES[1:]]
+        for table, ids in (("balances", balance_ids), ("inspectors", inspector_ids)):
+            if ids:
+                scopes.append((table, "id", f"id IN ({', '.join('?' for _ in ids)})", list(ids)))
+        for table, key, where, params in scopes:
+            problems += _compare(table, key, derived=scratch, stored=db, where=where, params=params)
+    finally:
+        scratch.close()
+    return problems

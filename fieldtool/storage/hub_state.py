@@ -121,6 +121,12 @@ class HubStore(StoreBase):
                                   "issued_at", "signature")],
         )
 
+    def latest_issued_receipt(self, device_id: str) -> dict[str, Any] | None:
+        """The receipt this hub issued that acknowledges the furthest point of a device's chain, if any."""
+        row = self._one("SELECT * FROM hub_receipts WHERE device_id = ? ORDER BY seq DESC, issued_at DESC LIMIT 1",
+                        [device_id])
+        return None if row is None else dict(row)
+
     def flag(self, entries: list[dict[str, Any]]) -> int:
         """Keep refused records aside for the supervisor (each once); returns how many were new.
 

@@ -56,6 +56,12 @@ class LaptopSyncStore(StoreBase):
         return [dict(r) for r in self._all(
             "SELECT * FROM sync_receipts ORDER BY received_at DESC, rowid DESC LIMIT ?", [limit])]
 
+    def latest_receipt(self, device_id: str | None = None) -> dict[str, Any] | None:
+        """The kept receipt (of any hub) that acknowledges the furthest point of a device's chain, if any."""
+        row = self._one("SELECT * FROM sync_receipts WHERE device_id = ? ORDER BY seq DESC, received_at DESC LIMIT 1",
+                        [device_id or self._device_id])
+        return None if row is None else dict(row)
+
     def acknowledged_head(self) -> tuple[int, str]:
         """This device's chain head as last acknowledged by the linked hub's receipts: (0, GENESIS) before any."""
         row = self._one(

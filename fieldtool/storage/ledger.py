@@ -17,6 +17,7 @@ from fieldtool.storage.chain import (
     decode_record,
     insert_record,
     last_link,
+    lot_projection_report,
     projection_report,
     read_records,
 )
@@ -116,6 +117,47 @@ class LedgerStore(StoreBase):
         """Every record of one kind (of one device, or of all), by device and seq."""
         return self._records_where(
             "kind = ? AND (? IS NULL OR device_id = ?) ORDER BY device_id, seq", [kind, device_id, device_id])
+
+    def first_of_kind(self, kind: str, device_id: str) -> Record | None:
+        """A device's first record of one kind, if any."""
+        found = self._records_where("device_id = ? AND kind = ? ORDER BY seq LIMIT 1", [device_id, kind])
+        return found[0] if found else None
+
+    def last_of_kind(self, kind: str, device_id: str) -> Record | None:
+        """A device's last record of one kind, if any (index ``records_device_kind``)."""
+        found = self._records_where("device_id = ? AND kind = ? ORDER BY seq DESC LIMIT 1", [device_id, kind])
+        return found[0] if found else None
+
+    def signature_of(self, finalisation: Record) -> Record | None:
+        """The ``inspection-signed`` record of the finalisation's device that names it, if any.
+
+        Only the device's signature records after the finalisation are read (index
+        ``records_device_kind``): one when it was signed as it was finalised, the few of one sync
+        when it was signed at the next sync.
+        """
+        found = self._records_where(
+            "device_id = ? AND kind = ? AND seq > ? AND "
+            "CASE WHEN json_valid(body) THEN json_extract(body, '$.finalisation_id') END = ? ORDER BY seq LIMIT 1",
+            [finalisation.device_id, str(RecordKind.INSPECTION_SIGNED), finalisation.seq, finalisation.id])
+        return found[0] if found else None
+
+    def verify_lot_projections(
+        self, inspection_id: str, records: list[Record], balance_ids: list[str], inspector_ids: list[str]
+    ) -> list[str]:
+        """Replay one lot's records (register records first) and compare the lot's stored rows with them.
+
+        See `fieldtool.storage.chain.lot_projection_report`: only the lot's rows are read.
+
+        Returns:
+            One line per difference, naming the table and the row; an empty list when they agree.
+        """
+        return lot_projection_report(self._db, inspection_id, records, balance_ids, inspector_ids)
+
+    def signing_keys(self, device_id: str | None = None) -> list[str]:
+        """The public keys this database says a device signs its records with, in the order they were first used."""
+        return [str(r["public_key"]) for r in self._all(
+            "SELECT public_key FROM signing_keys WHERE device_id = ? ORDER BY first_seq, public_key",
+            [device_id or self._device_id])]
 
     def finalisation_of(self, inspection_id: str) -> Record | None:
         """The finalisation record of an inspection, if it was finalised."""

@@ -137,7 +137,7 @@ def _finalisation(db: Database, r: Record) -> None:
 
 
 def _signature(db: Database, r: Record) -> None:
-    # A signature changes no query table: it is read from `records` by whoever verifies it.
+    # A signature or an attestation changes no query table: it is read from `records` by whoever verifies it.
     return None
 
 
@@ -153,6 +153,7 @@ _PROJECTIONS: dict[str, Callable[[Database, Record], None]] = {
     RecordKind.VERDICT_SAVED: _verdict,
     RecordKind.INSPECTION_FINALISED: _finalisation,
     RecordKind.INSPECTION_SIGNED: _signature,
+    RecordKind.CHAIN_ATTESTED: _signature,
 }
 
 

@@ -420,3 +420,26 @@ def _sync(db: Database) -> None:
     for table in ("hub_enrolments", "hub_devices", "hub_revocations", "hub_receipts", "hub_flagged", "hub_bundles",
                   "sync_receipts"):
         _refuse_changes(db, table)
+
+
+# -- per-record signatures -----------------------------------------------------------------------
+
+
+@migrations(name="0003_record_signatures")
+def _record_signatures(db: Database) -> None:
+    """Give every record a place for its own signature, and keep the keys a device has signed with.
+
+    Records written before this migration have none: the first opening by a version that signs
+    attests them once with a ``chain-attested`` record (fieldtool.storage.store). `signing_keys`
+    is append-only: the public key(s) this database's device signs with, from the first seq signed.
+    """
+    db.execute("ALTER TABLE records ADD COLUMN signature TEXT")
+    db.execute("CREATE INDEX records_unsigned ON records (device_id, seq) WHERE signature IS NULL")
+    db.execute("CREATE INDEX records_device_kind ON records (device_id, kind, seq)")
+    db.create_table(
+        "signing_keys",
+        {"device_id": str, "public_key": str, "first_seq": int, "added_at": str},
+        pk=("device_id", "public_key"),
+        not_null=["first_seq", "added_at"],
+    )
+    _refuse_changes(db, "signing_keys")

@@ -1,7 +1,7 @@
 """Provides `SqliteStore`: the local database of inspections, as use-case methods that return domain objects.
 
-Every change is a record appended to this device's hash chain; the query tables are projections
-of the records, written in the same transaction. A method that records something returns only
+Every change is a record appended to this device's hash chain, signed with the device key; the
+query tables are projections of the records, written in the same transaction. A method that records something returns only
 after COMMIT, with synchronous=FULL, so what it reports saved survives a power cut.
 
 This module holds the connection, the transactions, the append of a record and the shared row
@@ -29,7 +29,7 @@ from typing import Any, Self
 
 from sqlite_utils import Database
 
-from fieldtool.core.records import Record, RecordKind, new_record
+from fieldtool.core.records import Record, RecordKind, RecordSigner, new_record
 from fieldtool.errors import NotFoundError, StoreError
 from fieldtool.storage.base import Clock, IdFactory
 from fieldtool.storage.chain import insert_record, last_link
@@ -75,6 +75,7 @@ class SqliteStore(
         clock: Clock | None = None,
         new_id: IdFactory | None = None,
         durable: bool = True,
+        signer: RecordSigner | None = None,
         read_only_connection: sqlite3.Connection | None = None,
     ):
         """Open (or create) the database at `path`, apply pending migrations and make sure it has a device id.
@@ -85,6 +86,10 @@ class SqliteStore(
             new_id: returns a new UUID string (uuid4 by default); injected for deterministic tests.
             durable: commit with synchronous=FULL (the default, for every real inspection); False
                 only for throw-away bulk data such as the demo.
+            signer: the key that signs every record written (`RecordSigner`); by default this
+                laptop's device key (fieldtool.infra.keys.device_key), loaded, or created, at the
+                first write. Opening a database whose records were written before fieldtool signed
+                them appends, once, a ``chain-attested`` record signed with it.
             read_only_connection: used by `open_read_only` only: a read-only connection to the
                 fieldtool database at `path`, already checked; nothing is migrated or written.
 
@@ -94,6 +99,7 @@ class SqliteStore(
         self._path = str(path)
         self._clock: Clock = clock or _utc_now
         self._new_id: IdFactory = new_id or _uuid4
+        self._signer_given = signer
         self._read_only = False
         if read_only_connection is not None:
             self._db = Database(read_only_connection)
@@ -112,6 +118,7 @@ class SqliteStore(
             apply_pragmas(self._db, durable)
             migrate(self._db)
             self._device_id = self._ensure_device()
+            self._attest_unsigned()
         except sqlite3.Error as e:
             self._db.close()
             raise StoreError(f"cannot use database {self._path}: {e}") from e
@@ -127,8 +134,9 @@ class SqliteStore(
         clock: Clock | None = None,
         new_id: IdFactory | None = None,
         durable: bool = True,
+        signer: RecordSigner | None = None,
     ) -> SqliteStore:
-        """Open the database at `path`, creating its parent directories and the file if needed.
+        """Open the database at `path`, creating its parent directories and the file if needed (arguments as `SqliteStore`).
 
         Raises:
             StoreError: the file cannot be created, opened or migrated.
@@ -138,7 +146,7 @@ class SqliteStore(
                 Path(path).parent.mkdir(parents=True, exist_ok=True)
             except OSError as e:
                 raise StoreError(f"cannot create the directory for {path}: {e.strerror}") from e
-        return cls(path, clock=clock, new_id=new_id, durable=durable)
+        return cls(path, clock=clock, new_id=new_id, durable=durable, signer=signer)
 
     @classmethod
     def open_read_only(cls, path: str | os.PathLike[str]) -> SqliteStore:
@@ -245,6 +253,45 @@ class SqliteStore(
                 conn.execute("ROLLBACK")
             raise
 
+    @property
+    def signer(self) -> RecordSigner:
+        """The key that signs this store's records (the device key unless another was given), loaded at first use.
+
+        Raises:
+            InputError: the device key file cannot be read or made.
+        """
+        if self._signer_given is None:
+            from fieldtool.infra.keys import device_key  # cryptography is loaded only by a store that writes
+
+            self._signer_given = device_key()
+        return self._signer_given
+
+    def _attest_unsigned(self) -> None:
+        """Attest, once, this device's records written before fieldtool signed every record.
+
+        Only a chain with no signed record at all is attested, and only by a key that has never
+        signed records of this device (the key notes, beside its file, each device it signs for):
+        an unsigned record after a signed one, or a chain whose signatures were stripped, was
+        written without the key (a forgery), and `verify` names it instead.
+        """
+        device = [self._device_id]
+        if self._one("SELECT seq FROM records WHERE device_id = ? AND signature IS NULL LIMIT 1", device) is None:
+            return
+        if self._one("SELECT seq FROM records WHERE device_id = ? AND signature IS NOT NULL LIMIT 1", device):
+            return
+        signed_before = getattr(self.signer, "signed_devices", None)
+        if signed_before is not None and self._device_id in signed_before():
+            # This key signed records of this device before: their signatures were stripped. Never
+            # attest them; `verify` names every unsigned record.
+            return
+        seq, _ = last_link(self._db, self._device_id)
+        self._append(RecordKind.CHAIN_ATTESTED, None, {
+            "through_seq": seq,
+            "public_key": self.signer.public_key,
+            "reason": "records written before fieldtool signed every record; this record's signature covers "
+                      "them through the chain of hashes",
+        })
+
     def _now(self) -> str:
         return utc_text(self._clock())
 
@@ -272,6 +319,10 @@ class SqliteStore(
                 if inspection_id is not None and kind is not RecordKind.INSPECTION_CREATED and not checked_open:
                     self._require_open(inspection_id)
                 seq, prev_hash = last_link(self._db, self._device_id)
+                signer = self.signer
+                note = getattr(signer, "note_device", None)
+                if note is not None:
+                    note(self._device_id)
                 record = new_record(
                     prev_hash=prev_hash,
                     id=record_id or self._new_id(),
@@ -281,8 +332,13 @@ class SqliteStore(
                     inspection_id=inspection_id,
                     recorded_at=self._now(),
                     body=body,
+                    signer=signer,
                 )
                 insert_record(self._db, record)
+                self._db.execute(
+                    "INSERT OR IGNORE INTO signing_keys (device_id, public_key, first_seq, added_at) VALUES (?, ?, ?, ?)",
+                    [self._device_id, signer.public_key, record.seq, record.recorded_at],
+                )
                 project(self._db, record)
         except sqlite3.IntegrityError as e:
             raise StoreError(f"the database refused a {kind} record: {e}") from e

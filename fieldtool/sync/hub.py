@@ -29,14 +29,17 @@ from fieldtool.core.records import (
     Record,
     RecordKind,
     after_finalisation_problem,
+    attestation_problem,
     canonical_json,
     record_hash,
+    signature_problem,
     to_json_value,
 )
 from fieldtool.errors import InputError, NotFoundError, StoreError
 from fieldtool.storage import SqliteStore
 from fieldtool.sync import keys
 from fieldtool.sync.errors import AuthError, RefusedError
+from fieldtool.sync.trust import attested_through
 from fieldtool.sync.wire import (
     HEADER_DEVICE,
     HEADER_NONCE,
@@ -49,9 +52,9 @@ from fieldtool.sync.wire import (
     is_hex64,
     record_to_dict,
     request_payload,
-    signature_problem,
     unsigned,
 )
+from fieldtool.sync.wire import signature_problem as finalisation_signature_problem
 
 FRESHNESS_SECONDS = 300
 """How far a request's signing time may be from the hub's clock; a nonce is remembered at least this long."""
@@ -284,6 +287,7 @@ class Hub:
                 finalised: dict[str, int] = {}  # inspections finalised in this batch, with the seq
                 held_final: dict[str, int | None] = {}  # the store's finalisations looked up in this batch
                 prev_seq, prev_hash = head_seq, head_hash
+                attested = self._attested_through(device_id, ordered)
                 seen: set[int] = set()
                 for r in ordered:
                     where = f"record {r.id} (device {device_id}, seq {r.seq})"
@@ -312,6 +316,14 @@ class Hub:
                     if not intact:
                         refuse(r, f"{where}: hash does not match its contents (the record was altered)")
                         break
+                    own = signature_problem(r, device["public_key"], attested, keys.valid_signature)
+                    if own is None and r.kind == RecordKind.CHAIN_ATTESTED:
+                        own = attestation_problem(r)
+                        if own is None and attested != r.seq - 1:
+                            own = f"{r.where}: a chain is attested once; its first attestation covers seq 1–{attested}"
+                    if own is not None:
+                        refuse(r, own)
+                        break
                     late = after_finalisation_problem(r, self._finalised(r.inspection_id, finalised, held_final))
                     if late is not None:
                         refuse(r, late)
@@ -329,7 +341,7 @@ class Hub:
                         signed = batch.get(fid) if isinstance(fid, str) else None
                         if signed is None and isinstance(fid, str):
                             signed = self.store.record_by_id(fid)
-                        problem = signature_problem(r, signed, device["public_key"], keys.valid_signature)
+                        problem = finalisation_signature_problem(r, signed, device["public_key"], keys.valid_signature)
                         if problem is not None:
                             refuse(r, problem)
                             break
@@ -354,6 +366,14 @@ class Hub:
             more = f" (and {len(problems) - 1} more problem{'s' if len(problems) > 2 else ''})" if len(problems) > 1 else ""
             raise RefusedError(f"refused, nothing stored: {first}{more}", problems) from None
         return receipt
+
+    def _attested_through(self, device_id: str, batch: Sequence[Record]) -> int:
+        """The last seq the device's ``chain-attested`` record covers: the one held, else the first in the batch (0: none)."""
+        held = attested_through(self.store, device_id)
+        if held or self.store.first_of_kind(str(RecordKind.CHAIN_ATTESTED), device_id) is not None:
+            return held
+        first = next((r for r in batch if r.kind == RecordKind.CHAIN_ATTESTED), None)
+        return first.seq - 1 if first is not None else 0
 
     def _finalised(
         self, inspection_id: str | None, in_batch: dict[str, int], held: dict[str, int | None]

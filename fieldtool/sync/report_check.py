@@ -3,8 +3,10 @@
 The lot report prints the SHA-256 fingerprint of its inspection's records as text (and keeps it,
 with the inspection id, in the PDF's keywords). The fingerprint is read back with pypdf and
 compared with the one computed now from the database (`fieldtool.core.records.records_fingerprint`
-over `SqliteStore.inspection_records`), and the database's chains and signatures are verified:
-a report matches only stored evidence that is itself intact.
+over `SqliteStore.inspection_records`), and the lot's evidence is verified as the report itself
+verifies it (`fieldtool.sync.lot_verify.verify_lot`: its records, their links and signatures, the
+receipt, its rows), without reading the other lots: a report matches only stored evidence that is
+itself intact.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from typing import Any
 from fieldtool.core.records import records_fingerprint
 from fieldtool.errors import InputError, NotFoundError
 from fieldtool.storage import SqliteStore
+from fieldtool.sync.trust import Trust
 
 _HEX64 = re.compile(r"(?<![0-9a-f])[0-9a-f]{64}(?![0-9a-f])")
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
@@ -28,7 +31,7 @@ class ReportCheck:
     """The outcome of checking one report."""
 
     ok: bool
-    """The fingerprint matches and the database verifies."""
+    """The fingerprint matches and the lot's evidence verifies under a trusted key."""
     message: str
     """One line (or a few) saying what was found."""
     report_fingerprint: str | None = None
@@ -40,7 +43,7 @@ class ReportCheck:
     records: int = 0
     """Records of the inspection in the database."""
     problems: list[str] = field(default_factory=list)
-    """Verification problems of the database, if any."""
+    """Verification problems of the lot's evidence, if any."""
 
     def as_dict(self) -> dict[str, Any]:
         """The outcome as JSON values."""
@@ -89,13 +92,13 @@ def read_report(path: Path) -> tuple[str, str | None]:
     return fingerprint, inspection.group(0) if inspection else None
 
 
-def check_report(path: Path, db: Path, own_public_key: str | None = None) -> ReportCheck:
+def check_report(path: Path, db: Path, trust: Trust | None = None) -> ReportCheck:
     """Check a lot report's fingerprint against a database (a laptop's or the hub's).
 
     Raises:
         InputError: the report cannot be read or holds no fingerprint.
     """
-    from fieldtool.sync.verify import verify_store
+    from fieldtool.sync.lot_verify import verify_lot
 
     fingerprint, inspection_id = read_report(path)
     with SqliteStore.open_read_only(db) as store:
@@ -117,15 +120,16 @@ def check_report(path: Path, db: Path, own_public_key: str | None = None) -> Rep
             return ReportCheck(False, f"MISMATCH {path}: fingerprint {fingerprint} matches no inspection in {db}",
                                fingerprint)
         candidate, computed, count = found
-        report = verify_store(store, own_public_key)
-    result = ReportCheck(computed == fingerprint and report.ok, "", fingerprint, computed, candidate, count,
+        report = verify_lot(store, candidate, trust)
+    result = ReportCheck(computed == fingerprint and report.ok and report.authenticated, "", fingerprint, computed, candidate, count,
                          report.problems)
     if computed != fingerprint:
         result.message = (f"MISMATCH {path}: the report's fingerprint {fingerprint} is not that of the {count} records "
                           f"of inspection {candidate} in {db} ({computed}): the report or the records differ")
-    elif not report.ok:
-        result.message = (f"FAILED {path}: the fingerprint matches inspection {candidate}, but {db} fails "
-                          f"verification ({len(report.problems)} problems; run 'fieldtool verify --db {db}')")
+    elif not report.ok or not report.authenticated:
+        result.message = (f"FAILED {path}: the fingerprint matches inspection {candidate}, but its evidence in "
+                          f"{db} fails verification ({report.summary()}"
+                          f"{': ' + report.problems[0] if report.problems else ''}; run 'fieldtool verify --db {db}')")
     else:
         result.message = (f"OK {path}: fingerprint {fingerprint} matches the {count} records of inspection "
                           f"{candidate} in {db}; {report.summary()}")

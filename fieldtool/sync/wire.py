@@ -3,6 +3,10 @@
 Everything signed is signed over `canonical_json` (sorted keys, no spaces, UTF-8), so both sides
 compute the same bytes:
 
+- **Record signature** (every record's ``signature`` field): Ed25519 by the device key over
+  ``b"fieldtool-record/1\n"`` and the record's hash (fieldtool.core.records.signing_payload). The
+  hash covers the record's content and its predecessor's hash; records written before fieldtool
+  signed every record carry null and are covered by the chain's ``chain-attested`` record.
 - **Finalisation signature** (record kind ``inspection-signed``): Ed25519 by the device key over
   ``canonical_json({"device_id", "seq", "hash"})`` of the finalisation record. The finalisation's
   hash covers every earlier record of the device (each hash covers its predecessor), so the
@@ -54,8 +58,10 @@ HEADER_NONCE = "X-Fieldtool-Nonce"
 HEADER_SIGNATURE = "X-Fieldtool-Signature"
 """The request header with the device's signature of the request."""
 
-RECORD_FIELDS = ("id", "device_id", "seq", "kind", "inspection_id", "recorded_at", "body", "prev_hash", "hash")
-"""The fields of a record on the wire."""
+RECORD_FIELDS = ("id", "device_id", "seq", "kind", "inspection_id", "recorded_at", "body", "prev_hash", "hash",
+                 "signature")
+"""The fields of a record on the wire. ``signature`` (the record's own, by the device key; null for a
+record written before fieldtool signed every record) may be absent from what an older version sent."""
 
 _HEX64 = re.compile(r"[0-9a-f]{64}")
 _HEX128 = re.compile(r"[0-9a-f]{128}")
@@ -78,6 +84,7 @@ def record_from_dict(data: object, where: str = "record") -> Record:
     """
     if not isinstance(data, dict):
         raise FormatError(f"{where} is not a JSON object")
+    data = {"signature": None, **data}
     if set(data) != set(RECORD_FIELDS):
         missing = sorted(set(RECORD_FIELDS) - set(data))
         extra = sorted(set(data) - set(RECORD_FIELDS))
@@ -93,6 +100,8 @@ def record_from_dict(data: object, where: str = "record") -> Record:
         raise FormatError(f"{where}: inspection_id must be a string or null")
     if not isinstance(data["body"], dict):
         raise FormatError(f"{where}: body must be a JSON object")
+    if data["signature"] is not None and (not isinstance(data["signature"], str) or not _HEX128.fullmatch(data["signature"])):
+        raise FormatError(f"{where}: signature must be 128 hex digits or null")
     return Record(**data)
 
 

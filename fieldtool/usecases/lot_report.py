@@ -6,7 +6,9 @@ only lays them out: the inspection header, programme city and product names in C
 English, the rule set and plan row, the balance from the register with its suitability, the
 sampling draw, tare and density records, every package with its class, every earlier version of a
 corrected or withdrawn package with its reason, the evaluation (statistics and criteria), the
-saved verdict, the inspectors, a report number and the fingerprint of the stored records.
+saved verdict, the inspectors, a report number, the fingerprint of the stored records and what was
+verified before the report was made (`fieldtool.sync.lot_verify`: the lot's records, their links and
+signatures, the key and who vouches for it, the hub's receipt).
 
 Report number: ``FT-<year>-<CITY>-<ID8>``: the programme's year (else the year, in China Standard
 Time, in which the inspection was opened), the city id in capitals without hyphens (the part is
@@ -22,7 +24,7 @@ changes with any change to what was stored for the inspection.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal, localcontext
 from fractions import Fraction
 
@@ -35,8 +37,18 @@ from fieldtool.core.records import records_fingerprint
 from fieldtool.core.rules import RuleSet, tne_in
 from fieldtool.core.statistics import MeanStatistics
 from fieldtool.errors import InputError, NotFoundError
-from fieldtool.reports.lot_model import BalanceInfo, CorrectionRow, LotReportData, PackageRow, StatisticsFigures
-from fieldtool.sync.verify import require_intact
+from fieldtool.reports.lot_model import (
+    BalanceInfo,
+    CorrectionRow,
+    LotReportData,
+    PackageRow,
+    ReceiptShown,
+    ReportVerification,
+    SigningKeyShown,
+    StatisticsFigures,
+)
+from fieldtool.sync.lot_verify import LotVerification, require_lot_intact
+from fieldtool.sync.trust import Trust, trust_of
 from fieldtool.usecases.inspection import Services
 
 
@@ -61,13 +73,16 @@ def inspection_fingerprint(services: Services, inspection_id: str) -> tuple[str,
     return records_fingerprint([r.hash for r in records]), len(records)
 
 
-def lot_report_data(services: Services, inspection_id: str, allow_draft: bool = False) -> LotReportData:
+def lot_report_data(
+    services: Services, inspection_id: str, allow_draft: bool = False, trust: Trust | None = None
+) -> LotReportData:
     """Gather what the lot report of one inspection shows.
 
     Args:
         services: the use-cases over the open store.
         inspection_id: the inspection (its full id).
         allow_draft: accept an inspection that is not finalised (for a report marked DRAFT).
+        trust: the keys vouched for (`Trust.here()` by default: this laptop's key, or the hub's register).
 
     Returns:
         The report's data.
@@ -75,14 +90,18 @@ def lot_report_data(services: Services, inspection_id: str, allow_draft: bool = 
     Raises:
         NotFoundError: no such inspection.
         InputError: the inspection is not finalised and ``allow_draft`` is False.
-        StoreError: the database fails verification (a report never shows corrupted data).
+        StoreError: the lot's records, their links and signatures, its receipt or its rows fail
+            verification, or no trusted key vouches for them (a report never shows corrupted data;
+            `fieldtool.sync.lot_verify.verify_lot`, which does not read the other lots).
     """
     inspection_id = inspection_id.strip()
-    require_intact(services.store, "the lot report")
     try:
-        state = services.lot_state(inspection_id)
+        services.store.inspection(inspection_id)
     except NotFoundError:
         raise NotFoundError(f"no inspection {inspection_id}") from None
+    # The lot's own evidence, not the whole database: the time does not grow with the other lots.
+    verified = require_lot_intact(services.store, inspection_id, "the lot report", trust_of(services, trust))
+    state = services.lot_state(inspection_id)
     inspection = state.inspection
     if not inspection.is_final and not allow_draft:
         raise InputError(f"inspection {inspection_id} is not finalised; use --draft for a draft report")
@@ -165,7 +184,36 @@ def lot_report_data(services: Services, inspection_id: str, allow_draft: bool = 
         verdict=verdict,
         verdict_matches=matches,
         profile=services.inspector(),
+        verification=_shown(verified),
     )
+
+
+def _shown(verified: LotVerification) -> ReportVerification:
+    """What the report prints of the verification: each device's key and who vouches for it, the records, the receipt."""
+    keys = tuple(
+        SigningKeyShown(k.device_id, k.fingerprint, *_vouched(k.source, k.trusted)) for k in verified.keys
+    )
+    header_device = verified.keys[0].device_id if verified.keys else None
+    receipt = next((r for r in verified.receipts if r.device_id == header_device), None)
+    shown = None
+    if receipt is not None:
+        shown = ReceiptShown(receipt.issued_by_here, receipt.seq, _utc(receipt.issued_at))
+    return ReportVerification(keys, verified.records, verified.signed, shown, verified.authenticated)
+
+
+def _utc(text: str) -> datetime:
+    """A stored ISO 8601 time; a time without a zone is UTC (as fieldtool stores them)."""
+    moment = datetime.fromisoformat(text)
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def _vouched(source: str, trusted: bool) -> tuple[str, str]:
+    """`SigningKeyShown.vouched_by` and its trust file, from `ChainKey.source`."""
+    if not trusted:
+        return "database", ""
+    if source.startswith("--trust"):
+        return "trust-file", source.removeprefix("--trust").strip()
+    return ("register", "") if "register" in source else ("local", "")
 
 
 def _balance_info(

@@ -40,6 +40,7 @@ from fieldtool.reports.summary_model import (
     SummaryData,
 )
 from fieldtool.stats.summary import LotMeans, group_spreads, lot_mean_deviations
+from fieldtool.sync.trust import Trust, trust_of
 from fieldtool.sync.verify import require_intact
 from fieldtool.usecases.inspection import Services
 
@@ -63,6 +64,7 @@ def programme_summary_data(
     products: Sequence[str] | None = None,
     since: date | datetime | None = None,
     until: date | datetime | None = None,
+    trust: Trust | None = None,
 ) -> SummaryData:
     """Gather the figures of a programme summary from the finalised inspections and their saved verdicts.
 
@@ -73,6 +75,8 @@ def programme_summary_data(
         products: only these product ids (None or empty: every product).
         since: the first day counted (a `date`, inclusive, China Standard Time) or an aware instant.
         until: the last day counted (a `date`, inclusive) or an aware instant (exclusive).
+        trust: the keys vouched for (by default this laptop's key, or the hub's register).
+        trust: the keys vouched for (by default this laptop's key, or the hub's register).
 
     Returns:
         The figures, ready for `fieldtool.reports.summary.render_programme_summary`.
@@ -82,7 +86,7 @@ def programme_summary_data(
         InputError: nothing matches ("no finalised inspections match ..."), or a bad period.
         StoreError: a finalised inspection has no saved verdict, or the database fails verification.
     """
-    require_intact(services.store, "the programme summary")
+    require_intact(services.store, "the programme summary", trust_of(services, trust))
     programme = services.programme(programme_id)
     city_ids = _unique(cities)
     product_ids = _unique(products)

@@ -8,6 +8,7 @@ acknowledged weight is in the database, in order, exactly once.
 
 from __future__ import annotations
 
+import functools
 import os
 import random
 import re
@@ -73,6 +74,10 @@ class Terminal:
         subprocess.run(["tmux", "-L", self.socket, "kill-server"], capture_output=True, env=self.env, timeout=20)
 
 
+def acknowledges_beyond(count: int, screen: str) -> bool:
+    return acknowledged(screen) > count
+
+
 def acknowledged(screen: str) -> int:
     found = [int(n) for n in SAVED.findall(screen)]
     return max(found) if found else 0
@@ -108,7 +113,7 @@ def test_sigkill_mid_weighing_loses_no_acknowledged_weight(tmp_path: Path) -> No
                 time.sleep(rng.uniform(0, 0.08))
             # The kill comes once the first weight of the burst is acknowledged (so every round saves
             # something however slow the machine), while the rest may still be on their way.
-            term.wait_until(lambda screen: acknowledged(screen) > next_index, "the burst's first acknowledgement")
+            term.wait_until(functools.partial(acknowledges_beyond, next_index), "the burst's first acknowledgement")
             if rng.random() < 0.5:
                 term.type(sent[min(next_index + burst, len(sent) - 1)][:3])  # killed while typing the next one
             acked = acknowledged(term.screen())

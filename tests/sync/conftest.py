@@ -61,7 +61,7 @@ class Laptop:
     name: str
 
     def store(self) -> SqliteStore:
-        return SqliteStore.open(self.db)
+        return SqliteStore.open(self.db, signer=self.key)
 
 
 def make_laptop(directory: Path, name: str, inspections: int = 3, weights: int = 6, *, sign_at_finalise: bool = True,
@@ -70,7 +70,7 @@ def make_laptop(directory: Path, name: str, inspections: int = 3, weights: int =
     directory.mkdir(parents=True, exist_ok=True)
     key = keys.load_or_create(directory / keys.KEY_FILE)
     db = directory / "fieldtool.db"
-    with SqliteStore.open(db, clock=StepClock(START), durable=False) as store:
+    with SqliteStore.open(db, clock=StepClock(START), durable=False, signer=key) as store:
         add_inspections(store, key, inspections, weights, sign_at_finalise=sign_at_finalise, first=1)
         if open_one:
             inspection = store.create_inspection(header(99))

@@ -15,6 +15,7 @@ from fieldtool.sync import keys
 from fieldtool.sync.bundle import export_bundle, import_receipt, receipt_file, write_receipt
 from fieldtool.sync.errors import AuthError, RefusedError
 from fieldtool.sync.hub import Hub, open_hub
+from fieldtool.sync.trust import Trust
 from fieldtool.sync.verify import verify_store
 from fieldtool.sync.wire import finalisation_payload
 from tests.sync.conftest import (
@@ -28,13 +29,14 @@ from tests.sync.conftest import (
 )
 
 
-def rechain(records: list[Record], start: int) -> list[Record]:
-    """Recompute hashes from index `start` on: what someone with the database (but not the hub) could do."""
+def rechain(records: list[Record], start: int, key: keys.SigningKey | None = None) -> list[Record]:
+    """Recompute hashes from index `start` on: what someone with the database but not the key could do
+    (records without a signature of their own), or, given `key`, the laptop itself."""
     out = records[:start]
     for r in records[start:]:
         prev = out[-1].hash if out else r.prev_hash
         out.append(new_record(prev_hash=prev, id=r.id, device_id=r.device_id, seq=r.seq, kind=r.kind,
-                              inspection_id=r.inspection_id, recorded_at=r.recorded_at, body=r.body))
+                              inspection_id=r.inspection_id, recorded_at=r.recorded_at, body=r.body, signer=key))
     return out
 
 
@@ -141,12 +143,17 @@ def test_a_forged_signature_is_refused_even_when_the_chain_is_recomputed(hub: Hu
     body = dict(records[i].body)
     body["signature"] = forger.sign(finalisation_payload(body["device_id"], body["seq"], body["hash"]))
     forged = rechain([*records[:i], dataclasses.replace(records[i], body=body), *records[i + 1:]], i)
+    # Without the device key the recomputed records carry no signature of their own: refused at the first.
+    with pytest.raises(RefusedError, match=rf"record {records[i].id} .*is not signed: written or changed without the device key"):
+        hub.ingest(device, forged, "push")
+    # Signed on their own by the device key (the laptop itself), the forged finalisation signature is still refused.
+    insider = rechain([*records[:i], dataclasses.replace(records[i], body=body), *records[i + 1:]], i, laptop.key)
     with pytest.raises(RefusedError, match=rf"signature record {records[i].id} .*not valid \(forged or altered\)"):
-        hub.ingest(device, forged, "push")
+        hub.ingest(device, insider, "push")
     body["public_key"] = forger.public_key  # signed by another key that names itself
-    forged = rechain([*records[:i], dataclasses.replace(records[i], body=body), *records[i + 1:]], i)
+    insider = rechain([*records[:i], dataclasses.replace(records[i], body=body), *records[i + 1:]], i, laptop.key)
     with pytest.raises(RefusedError, match="not the device's enrolled key"):
-        hub.ingest(device, forged, "push")
+        hub.ingest(device, insider, "push")
     assert held(hub, device) == 0
 
 
@@ -245,7 +252,7 @@ def test_truncated_altered_and_revoked_bundles_are_refused_with_nothing_applied(
 
 def test_verify_names_a_changed_weight_a_deleted_record_and_a_forged_signature_on_the_laptop(laptop: Laptop) -> None:
     with laptop.store() as store:
-        assert verify_store(store, laptop.key.public_key).ok
+        assert verify_store(store, Trust(local_key=laptop.key.public_key)).ok
         records = list(store.records())
     measurement = next(r for r in records if r.kind == RecordKind.MEASUREMENT_RECORDED)
     signature = next(r for r in records if r.kind == RecordKind.INSPECTION_SIGNED)
@@ -259,7 +266,7 @@ def test_verify_names_a_changed_weight_a_deleted_record_and_a_forged_signature_o
     con.execute("UPDATE records SET body = ? WHERE id = ?", [json.dumps(body), signature.id])
     con.close()
     with laptop.store() as store:
-        report = verify_store(store, laptop.key.public_key)
+        report = verify_store(store, Trust(local_key=laptop.key.public_key))
     text = "\n".join(report.problems)
     assert not report.ok
     assert f"record {measurement.id}" in text and "hash does not match its contents" in text
@@ -271,8 +278,8 @@ def test_verify_names_a_changed_weight_a_deleted_record_and_a_forged_signature_o
 def test_unsigned_finalisations_are_signed_before_sending_and_noted_until_then(tmp_path: Path, hub_db: Path) -> None:
     lap = make_laptop(tmp_path / "old", "Old laptop", inspections=2, sign_at_finalise=False)
     with lap.store() as store:
-        report = verify_store(store, lap.key.public_key)
-        assert report.ok and len(report.notes) == 2 and "not signed yet" in report.notes[0]
+        report = verify_store(store, Trust(local_key=lap.key.public_key))
+        assert report.ok and len(report.notes) == 1 and "2 finalised inspections are not yet covered" in report.notes[0]
         signed = store.sign_finalisations(keys.finalisation_signer(lap.key))
         assert len(signed) == 2 and store.sign_finalisations(keys.finalisation_signer(lap.key)) == []
-        assert verify_store(store, lap.key.public_key).signatures == 2
+        assert verify_store(store, Trust(local_key=lap.key.public_key)).signatures == 2

@@ -24,7 +24,7 @@ def demo_laptop(directory: Path, city: str, seed: int) -> Laptop:
     key = keys.load_or_create(directory / keys.KEY_FILE)
     db = directory / "fieldtool.db"
     clock = DemoClock()
-    with SqliteStore.open(db, clock=clock, durable=False) as store:
+    with SqliteStore.open(db, clock=clock, durable=False, signer=key) as store:
         build_demo(Services(store, clock=clock), seed=seed, lots_per_cell=1, clock=clock, cities=[city])
     return Laptop(db, key, city)
 
@@ -35,7 +35,7 @@ def test_the_programme_summary_on_the_hub_covers_every_laptop(tmp_path: Path, hu
     for lap in laptops:
         register_in_process(hub_db, lap, enroll_in_process(hub_db, lap.name))
         with lap.store() as store:
-            totals.append(programme_summary_data(Services(store), PROGRAMME).totals)
+            totals.append(programme_summary_data(Services(store, signer=lap.key), PROGRAMME).totals)
             export_bundle(store, lap.key, tmp_path / f"{lap.name}.bundle")
         store, hub = open_hub(hub_db)
         with store:

@@ -37,6 +37,7 @@ from fieldtool.sync.bundle import export_bundle
 from fieldtool.sync.client import sync
 from fieldtool.sync.errors import RefusedError
 from fieldtool.sync.hub import Hub, open_hub
+from fieldtool.sync.trust import Trust
 from fieldtool.sync.verify import verify_store
 from fieldtool.sync.wire import (
     HEADER_DEVICE,
@@ -83,10 +84,10 @@ def flow_laptop(directory: Path, name: str = "Inspector Wang") -> Laptop:
     Lot C (oil, mL) stays open: a typed density and one package.
     """
     directory.mkdir(parents=True, exist_ok=True)
-    key = keys.load_or_create(directory / keys.KEY_FILE)
+    key = keys.device_key()  # the session's device key: every laptop of this module signs with it (see tests/conftest.py)
     db = directory / "fieldtool.db"
     clock = StepClock(START)
-    with SqliteStore.open(db, clock=clock, durable=False) as store:
+    with SqliteStore.open(db, clock=clock, durable=False, signer=key) as store:
         services = Services(store, clock=clock, signer=key)
         services.save_inspector("Wang Li", "N-001", "Nanjing QTSB")
         balance = services.add_balance(make="Sartorius", model="BSA", serial="S-1", max_capacity="6200", d="0.1",
@@ -157,20 +158,21 @@ def relinked(records: list[Record], start: int, key: keys.SigningKey) -> list[Re
         if r.kind == RecordKind.INSPECTION_SIGNED:
             body = keys.finalisation_signer(key)(by_id[body["finalisation_id"]])
         record = new_record(prev_hash=out[-1].hash if out else r.prev_hash, id=r.id, device_id=r.device_id, seq=r.seq,
-                            kind=r.kind, inspection_id=r.inspection_id, recorded_at=r.recorded_at, body=body)
+                            kind=r.kind, inspection_id=r.inspection_id, recorded_at=r.recorded_at, body=body,
+                            signer=key)
         out.append(record)
         by_id[record.id] = record
     return out
 
 
 def appended(records: list[Record], kind: str, inspection_id: str | None, body: Mapping[str, Any]) -> list[Record]:
-    """The chain with one more record after its head."""
+    """The chain with one more record after its head, signed with the device key (the sender is an enrolled laptop)."""
     head = records[-1]
     record_id = new_id()
     if kind == RecordKind.INSPECTION_CREATED:
         inspection_id = record_id
     extra = new_record(prev_hash=head.hash, id=record_id, device_id=head.device_id, seq=head.seq + 1, kind=kind,
-                       inspection_id=inspection_id, recorded_at=head.recorded_at, body=body)
+                       inspection_id=inspection_id, recorded_at=head.recorded_at, body=body, signer=keys.device_key())
     return [*records, extra]
 
 
@@ -211,11 +213,13 @@ def fieldtool(*args: str) -> subprocess.CompletedProcess[str]:
 
 def test_every_record_of_the_whole_flow_passes_its_schema_and_its_references(flow_template: Laptop) -> None:
     records = chain(flow_template)
-    assert {r.kind for r in records} == set(RecordKind)  # the flow writes every kind there is
+    # The flow writes every kind there is but the attestation, written only on the first opening of a
+    # database from before records were signed (tests/e2e/test_attacks.py covers it).
+    assert {r.kind for r in records} == set(RecordKind) - {RecordKind.CHAIN_ATTESTED}
     with flow_template.store() as store:
         for r in records:
             validate_record(r, store.record_by_id)
-        report = verify_store(store, flow_template.key.public_key)
+        report = verify_store(store, Trust(local_key=flow_template.key.public_key))
     assert report.ok, report.problems
 
 
@@ -431,7 +435,7 @@ def test_verify_names_a_tampered_body_in_one_line(flow_template: Laptop, tmp_pat
     _tamper(db, [("UPDATE records SET body = ? WHERE id = ?", [body, measured.id]),
                  ("UPDATE measurements SET net = 'heavy' WHERE id = ?", [measured.id])])
     with SqliteStore(db) as store:
-        report = verify_store(store, flow_template.key.public_key)
+        report = verify_store(store, Trust(local_key=flow_template.key.public_key))
     named = [p for p in report.problems if "'heavy'" in p]
     line = (f"record {measured.id} (device {measured.device_id}, seq {measured.seq}, measurement-recorded): "
             "net: 'heavy' is not a number")
@@ -481,7 +485,8 @@ JSON = st.recursive(
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(kind=st.sampled_from(sorted(RecordKind)), field=st.integers(min_value=0), value=JSON, cut=st.booleans())
+@given(kind=st.sampled_from(sorted(set(RecordKind) - {RecordKind.CHAIN_ATTESTED})), field=st.integers(min_value=0),
+       value=JSON, cut=st.booleans())
 def test_any_change_to_any_field_gives_a_record_schema_error_or_nothing(
     flow_template: Laptop, kind: str, field: int, value: object, cut: bool
 ) -> None:
@@ -629,7 +634,7 @@ def test_verify_and_the_lot_report_refuse_a_package_appended_after_the_finalisat
     finally:
         con.close()
     with SqliteStore(db) as store:
-        report = verify_store(store, flow_template.key.public_key)
+        report = verify_store(store, Trust(local_key=flow_template.key.public_key))
     assert (f"record {forged.id} (device {forged.device_id}, seq {forged.seq}, measurement-recorded) refers to "
             f"inspection {final.inspection_id} after its finalisation at seq {final.seq}: a finalised inspection is "
             "final") in report.problems

@@ -10,6 +10,7 @@ from pathlib import Path
 from fieldtool.storage import SqliteStore
 from fieldtool.sync.client import sync
 from fieldtool.sync.errors import SyncError
+from fieldtool.sync.trust import Trust
 from fieldtool.sync.verify import verify_store
 from tests.sync.conftest import Server, enroll_in_process, make_laptop
 
@@ -140,7 +141,7 @@ def test_sync_through_a_cutting_proxy_until_done_holds_every_record_exactly_once
                 held = [(r.seq, r.hash) for r in hub_store.records(device_id=store.device_id)]
                 assert held == mine  # every record, once, in order, unchanged
                 assert store.unsynced_inspection_count() == 0
-                assert verify_store(store, lap.key.public_key).ok
+                assert verify_store(store, Trust(local_key=lap.key.public_key)).ok
         total = hub_store._db.execute("SELECT count(*), count(DISTINCT id) FROM records").fetchone()
         assert total[0] == total[1] == sum(len(list(SqliteStore.open(lap.db).records())) for lap in laptops)
         report = verify_store(hub_store)

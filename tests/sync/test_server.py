@@ -23,6 +23,7 @@ from fieldtool.sync import keys
 from fieldtool.sync.client import SyncResult, received_assignments, received_reference, sync
 from fieldtool.sync.errors import AuthError, SyncError
 from fieldtool.sync.hub import open_hub
+from fieldtool.sync.trust import Trust
 from fieldtool.sync.verify import verify_store
 from fieldtool.sync.wire import HEADER_DEVICE, HEADER_NONCE, HEADER_SIGNATURE, HEADER_TIME, request_payload
 from tests.conftest import PYTHON, run_cli_env
@@ -77,7 +78,7 @@ def test_thirty_laptops_sync_concurrently_then_again_nothing_new(tmp_path: Path,
             assert isinstance(result, SyncResult)
             assert result.enrolled and result.stored == head and result.head[0] == head
             assert store.unsynced_inspection_count() == 0
-            assert verify_store(store, lap.key.public_key).ok
+            assert verify_store(store, Trust(local_key=lap.key.public_key)).ok
         assert counts[devices[n]] == (head, head)
     assert len(counts) == LAPTOPS
 

@@ -24,7 +24,7 @@ def laptop(tmp_path: Path) -> Laptop:
 
 @pytest.fixture
 def runner(laptop: Laptop) -> Iterator[ServiceRunner]:
-    r = ServiceRunner(lambda: Services(SqliteStore.open(laptop.db)))
+    r = ServiceRunner(lambda: Services(SqliteStore.open(laptop.db, signer=laptop.key), signer=laptop.key))
     yield r
     r.close()
 

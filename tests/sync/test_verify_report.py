@@ -17,6 +17,7 @@ from fieldtool.sync import keys
 from fieldtool.sync.bundle import export_bundle
 from fieldtool.sync.hub import open_hub
 from fieldtool.sync.report_check import check_report
+from fieldtool.sync.trust import Trust
 from fieldtool.usecases.demo import DemoClock, build_demo
 from fieldtool.usecases.inspection import Services
 from fieldtool.usecases.lot_report import lot_report_data
@@ -26,18 +27,22 @@ from tests.sync.conftest import Laptop, enroll_in_process, register_in_process
 
 @pytest.fixture(scope="module")
 def reported(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, str, keys.SigningKey]:
-    """A one-city demo laptop, one finished lot's report, and the laptop's key."""
+    """A one-city demo laptop, one finished lot's report, and the laptop's key.
+
+    The laptop's key is the session's device key: every record is signed with it as it is written,
+    and each test's CLI trusts it as "this laptop's device key".
+    """
     root = tmp_path_factory.mktemp("report")
-    key = keys.load_or_create(root / keys.KEY_FILE)
+    key = keys.device_key()
     db = root / "laptop.db"
     clock = DemoClock()
-    with SqliteStore.open(db, clock=clock, durable=False) as store:
+    with SqliteStore.open(db, clock=clock, durable=False, signer=key) as store:
         services = Services(store, clock=clock)
         build_demo(services, seed=5, lots_per_cell=1, clock=clock, cities=["nanjing"])
         store.sign_finalisations(keys.finalisation_signer(key))
         inspection = store.inspections(final=True)[0].id
         pdf = root / "lot.pdf"
-        render_lot_report(lot_report_data(services, inspection), pdf)
+        render_lot_report(lot_report_data(services, inspection, trust=Trust(local_key=key.public_key)), pdf)
     return db, pdf, inspection, key
 
 
@@ -45,7 +50,7 @@ def test_the_report_matches_the_laptop_and_the_hub_after_sync(reported, tmp_path
     db, pdf, inspection, key = reported
     laptop_db = tmp_path / "laptop.db"
     shutil.copy(db, laptop_db)
-    result = check_report(pdf, laptop_db, key.public_key)
+    result = check_report(pdf, laptop_db, Trust(local_key=key.public_key))
     assert result.ok, result.message
     assert result.inspection_id == inspection and result.message.startswith("OK ")
     lap = Laptop(laptop_db, key, "Inspector Wang")

@@ -242,7 +242,7 @@ async def test_f8_opens_the_sync_screen_with_the_device_key(tmp_path: Path) -> N
     from fieldtool.usecases.inspection import Services
 
     key = keys.load_or_create(tmp_path / "device-key.pem")
-    runner = ServiceRunner(lambda: Services(SqliteStore.open(tmp_path / "f8.db"), signer=key))
+    runner = ServiceRunner(lambda: Services(SqliteStore.open(tmp_path / "f8.db", signer=key), signer=key))
     try:
         runner.call_sync(lambda s: s.save_inspector("Wang Li"))
         app = make_app(runner)

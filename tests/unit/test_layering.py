@@ -44,7 +44,7 @@ ONLY_USER = {
     "uvicorn": {"sync"},
     "serial": {"balance"},
     "pypdf": {"sync"},
-    "cryptography": {"sync"},
+    "cryptography": {"infra"},
     "platformdirs": {"infra"},
 }
 """The third-party libraries and the only rooms that may import them."""

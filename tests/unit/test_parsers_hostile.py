@@ -22,6 +22,7 @@ from fieldtool.core.evaluate import evaluate_lot
 from fieldtool.core.quantity import MAX_FRACTION_DIGITS, MAX_INTEGER_DIGITS, parse_decimal, unit
 from fieldtool.core.rules import RuleSet, resolve_plan
 from fieldtool.errors import FieldtoolError, InputError, RuleFileError
+from fieldtool.infra import keys
 from fieldtool.infra.bounded import MAX_DEPTH, DocumentError, lines, read_json, read_toml
 from fieldtool.plans.rules import load_rule_set_file
 from fieldtool.plans.strict import load_toml
@@ -511,3 +512,46 @@ def test_the_lot_reports_figures_hold_the_extreme_accepted_values() -> None:
     assert figures.sum_q == Decimal("25000000000000.000000000")
     assert figures.variance is not None and figures.variance.as_tuple().exponent == -12
     assert abs(figures.variance - Decimal("255102040816326530611224.489795918367")) < Decimal("0.000000000001")
+
+
+# -- a key file given to trust (verify --trust, report --trust) ------------------------------------------
+
+_KEY = keys.SigningKey.generate()
+_PEMS = [
+    _KEY.pem(),
+    _KEY.public_key.encode(),
+    _KEY.public_key.upper().encode() + b"\n",
+]
+
+
+@HOSTILE
+@given(st.binary(max_size=400) | st.sampled_from(_PEMS).flatmap(
+    lambda good: st.builds(lambda at, junk: good[:at] + junk + good[at + 1:], st.integers(0, len(good)), st.binary(max_size=3))))
+@example(b"")
+@example(b"\xff\xfe" + "ab".encode("utf-16"))
+def test_any_trusted_key_file_gives_a_public_key_or_one_input_error_naming_it(tmp_path_factory: pytest.TempPathFactory,
+                                                                               data: bytes) -> None:
+    path = tmp_path_factory.mktemp("trust") / "wang.pub"
+    path.write_bytes(data)
+    try:
+        key = keys.public_key_from_file(path)
+    except InputError as e:
+        assert str(path) in str(e) and "\n" not in str(e)
+    else:
+        assert re.fullmatch(r"[0-9a-f]{64}", key)
+
+
+@pytest.mark.parametrize("content", _PEMS, ids=["private-pem", "hex", "upper-hex-and-newline"])
+def test_a_public_key_in_hex_or_a_private_pem_gives_the_same_public_key(tmp_path: Path, content: bytes) -> None:
+    path = tmp_path / "key"
+    path.write_bytes(content)
+    assert keys.public_key_from_file(path) == _KEY.public_key
+
+
+def test_a_huge_or_missing_key_file_is_one_line(tmp_path: Path) -> None:
+    huge = tmp_path / "huge"
+    huge.write_bytes(b"0" * 100_000)
+    with pytest.raises(InputError, match="larger than 16 KiB"):
+        keys.public_key_from_file(huge)
+    with pytest.raises(InputError, match="cannot read the key file"):
+        keys.public_key_from_file(tmp_path / "absent")

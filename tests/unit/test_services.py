@@ -567,10 +567,11 @@ def test_eu_first_sample_decides_a_clear_lot(services: Services) -> None:
 def test_finalise_with_a_device_key_signs_in_the_same_step(tmp_path: Path) -> None:
     from fieldtool.core.records import RecordKind
     from fieldtool.sync import keys
+    from fieldtool.sync.trust import Trust
     from fieldtool.sync.verify import verify_store
 
     key = keys.load_or_create(tmp_path / "device-key.pem")
-    with SqliteStore.open(tmp_path / "signed.db") as store:
+    with SqliteStore.open(tmp_path / "signed.db", signer=key) as store:
         signed = Services(store, signer=key)
         signed.save_inspector("Wang Li")
         iid = start(signed)
@@ -579,5 +580,5 @@ def test_finalise_with_a_device_key_signs_in_the_same_step(tmp_path: Path) -> No
         signed.finalise(iid, "wang li")
         kinds = [r.kind for r in store.records()]
         assert kinds[-1] == RecordKind.INSPECTION_SIGNED and kinds[-2] == RecordKind.INSPECTION_FINALISED
-        report = verify_store(store, key.public_key)
+        report = verify_store(store, Trust(local_key=key.public_key))
         assert report.ok and report.signatures == 1
