@@ -215,6 +215,28 @@ def signature_problem(record: Record, key: str | None, attested_through: int, va
     return None
 
 
+def prechecked(public_key: str | None, records: Iterable[Record],
+               valid_many: Callable[[str, Sequence[tuple[bytes, str]]], list[bool]], valid: SignatureCheck) -> SignatureCheck:
+    """A signature check for `signature_problem` that answers from one batched check of the records' own signatures.
+
+    Args:
+        public_key: the key the records must be signed with (None: nothing is checked ahead).
+        records: the records about to be checked one by one.
+        valid_many: checks many signatures under one key at once (fieldtool.infra.keys.valid_signatures).
+        valid: the single check, for anything not checked ahead.
+    """
+    answers: dict[tuple[bytes, str], bool] = {}
+    if public_key is not None:
+        items = [(signing_payload(r.hash), r.signature) for r in records if r.signature is not None]
+        answers = dict(zip(items, valid_many(public_key, items), strict=True))
+
+    def check(key: str, data: bytes, signature: str) -> bool:
+        known = answers.get((data, signature)) if key == public_key else None
+        return valid(key, data, signature) if known is None else known
+
+    return check
+
+
 def attestation_problem(record: Record) -> str | None:
     """What is wrong with a ``chain-attested`` record itself, or None (it must be signed and cover exactly the records before it)."""
     if record.signature is None:

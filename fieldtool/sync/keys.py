@@ -20,6 +20,7 @@ from fieldtool.infra.keys import (
     local_public_key,
     public_key_from_file,
     valid_signature,
+    valid_signatures,
 )
 from fieldtool.sync.wire import finalisation_payload, signature_body
 
@@ -34,6 +35,7 @@ __all__ = [
     "local_public_key",
     "public_key_from_file",
     "valid_signature",
+    "valid_signatures",
 ]
 
 

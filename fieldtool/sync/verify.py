@@ -15,6 +15,7 @@ reason, never a plain OK.
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from fieldtool.core.record_schema import RecordSchemaError, validate_record
@@ -22,15 +23,20 @@ from fieldtool.core.records import (
     ChainWalk,
     Record,
     RecordKind,
+    SignatureCheck,
     after_finalisation_problem,
     attestation_problem,
+    prechecked,
     signature_problem,
 )
 from fieldtool.errors import StoreError
-from fieldtool.infra.keys import valid_signature
+from fieldtool.infra.keys import valid_signature, valid_signatures
 from fieldtool.storage import SqliteStore
 from fieldtool.sync import wire
 from fieldtool.sync.trust import ChainKey, Trust, chain_key
+
+CHUNK = 512
+"""Records read and signature-checked together: bounded memory, and a batch large enough for the threads."""
 
 MAX_LISTED = 200
 """The most problem lines a report keeps; the count beyond them is kept as a number."""
@@ -171,32 +177,36 @@ def walk_chain(store: SqliteStore, device_id: str, key: ChainKey) -> ChainCheck:
     walk = ChainWalk()
     finalised: dict[str, int] = {}  # inspection id -> seq of its finalisation, in this chain so far
     try:
-        for record in store.records(device_id=device_id):
-            problems = walk.step(record)
-            problems += record_problems(record, key, finalised)
-            if record.signature is not None and key.public_key is not None and not problems:
-                check.signed += 1
-            try:
-                validate_record(record, held.get)
-            except RecordSchemaError as e:
-                problems.append(e.detailed())
-            else:
-                held.add(record)
-            if record.kind == RecordKind.INSPECTION_SIGNED:
-                fid = record.body.get("finalisation_id")
-                signed = held.get(fid) if isinstance(fid, str) else None
-                late = wire.signature_problem(record, signed, key.public_key, valid_signature)
-                if late is None:
-                    check.finalisation_signatures += 1
+        for chunk in _chunks(store.records(device_id=device_id), CHUNK):
+            valid = prechecked(key.public_key, chunk, valid_signatures, valid_signature)  # in parallel, a chunk at a time
+            for record in chunk:
+                problems = walk.step(record)
+                problems += record_problems(record, key, finalised, valid)
+                if record.signature is not None and key.public_key is not None and not problems:
+                    check.signed += 1
+                try:
+                    validate_record(record, held.get)
+                except RecordSchemaError as e:
+                    problems.append(e.detailed())
                 else:
-                    problems.append(late)
-            check.problems += problems
+                    held.add(record)
+                if record.kind == RecordKind.INSPECTION_SIGNED:
+                    fid = record.body.get("finalisation_id")
+                    signed = held.get(fid) if isinstance(fid, str) else None
+                    late = wire.signature_problem(record, signed, key.public_key, valid_signature)
+                    if late is None:
+                        check.finalisation_signatures += 1
+                    else:
+                        problems.append(late)
+                check.problems += problems
     except StoreError as e:  # a body that is not JSON
         check.problems.append(str(e))
     return check
 
 
-def record_problems(record: Record, key: ChainKey, finalised: dict[str, int]) -> list[str]:
+def record_problems(
+    record: Record, key: ChainKey, finalised: dict[str, int], valid: SignatureCheck = valid_signature
+) -> list[str]:
     """What is wrong with one record besides its links and body: its own signature, an attestation, its place after a finalisation.
 
     Args:
@@ -204,9 +214,10 @@ def record_problems(record: Record, key: ChainKey, finalised: dict[str, int]) ->
         key: the chain's key and the seq its attestation covers.
         finalised: the inspections finalised earlier in the chain, with their finalisation's seq;
             a finalisation record is added to it.
+        valid: the signature check (`prechecked` answers a chunk's checks from one parallel batch).
     """
     problems: list[str] = []
-    signature = signature_problem(record, key.public_key, key.attested_through, valid_signature)
+    signature = signature_problem(record, key.public_key, key.attested_through, valid)
     if signature is not None:
         problems.append(signature)
     if record.kind == RecordKind.CHAIN_ATTESTED:
@@ -251,6 +262,17 @@ def receipt_problems(store: SqliteStore, device_id: str, report: VerifyReport) -
         return [(f"device {device_id}: the record at seq {seq} is not the one {whose} acknowledged "
                  f"(receipt {receipt['id']}): the chain was changed after it was synced")]
     return []
+
+
+def _chunks(records: Iterable[Record], size: int) -> Iterator[list[Record]]:
+    chunk: list[Record] = []
+    for record in records:
+        chunk.append(record)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
 
 
 class _RecentRecords:

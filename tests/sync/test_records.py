@@ -102,3 +102,24 @@ def test_records_never_take_floats() -> None:
     with pytest.raises(TypeError, match="float"):
         canonical_json({"net": 500.1})
     assert canonical_json({"b": Decimal("500.10"), "a": [1, None]}) == b'{"a":[1,null],"b":"500.10"}'
+
+
+@pytest.mark.parametrize("count", [5, 300])  # one in the calling thread, one on the pool
+def test_a_batch_of_signatures_is_checked_in_order_and_only_the_forged_ones_fail(count: int) -> None:
+    from fieldtool.core.records import prechecked, signature_problem, signing_payload
+
+    chain: list[Record] = []
+    for seq in range(1, count + 1):
+        chain.append(new_record(prev_hash=chain[-1].hash if chain else GENESIS, id=f"r{seq}", device_id="d", seq=seq,
+                                kind="inspector-saved", inspection_id=None, recorded_at="2025-03-14T12:00:00Z",
+                                body={"n": seq}, signer=KEY))
+    forged = {2, count - 1}
+    other = keys.SigningKey.generate()
+    items = [(signing_payload(r.hash), other.sign(signing_payload(r.hash)) if r.seq in forged else str(r.signature))
+             for r in chain]
+    assert keys.valid_signatures(KEY.public_key, items) == [r.seq not in forged for r in chain]
+    assert keys.valid_signatures("not hex", items) == [False] * count
+    tampered = [r if r.seq not in forged else Record(**{**r.__dict__, "signature": items[r.seq - 1][1]}) for r in chain]
+    valid = prechecked(KEY.public_key, tampered, keys.valid_signatures, keys.valid_signature)
+    failing = [r.seq for r in tampered if signature_problem(r, KEY.public_key, 0, valid) is not None]
+    assert failing == sorted(forged)
