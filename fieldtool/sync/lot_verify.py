@@ -44,7 +44,7 @@ from fieldtool.infra.keys import valid_signature
 from fieldtool.storage import SqliteStore
 from fieldtool.sync import wire
 from fieldtool.sync.trust import ChainKey, Trust, chain_key
-from fieldtool.sync.verify import MAX_LISTED, VerifyReport, receipt_problems, record_problems
+from fieldtool.sync.verify import Findings, VerifyReport, receipt_problems, record_problems
 
 
 @dataclass(frozen=True)
@@ -64,7 +64,7 @@ class ReceiptSeen:
 
 
 @dataclass
-class LotVerification:
+class LotVerification(Findings):
     """What `verify_lot` found for one lot."""
 
     inspection_id: str
@@ -77,47 +77,14 @@ class LotVerification:
     """Records whose own signature verified under a key (vouched for or not: see `authenticated`)."""
     finalisation_signatures: int = 0
     """``inspection-signed`` records of the lot that verified."""
-    problems: list[str] = field(default_factory=list)
-    """One line per failure, naming the record or row: the lot must not be reported as it is."""
-    more_problems: int = 0
-    """Problems found beyond the `MAX_LISTED` kept in `problems`."""
-    notes: list[str] = field(default_factory=list)
-    """Things worth knowing that are not failures (a finalisation not yet signed on a laptop)."""
-    keys: list[ChainKey] = field(default_factory=list)
-    """The key each chain involved was checked against, and who vouches for it."""
     receipts: list[ReceiptSeen] = field(default_factory=list)
     """The receipts the chains were held against."""
     receipt_lines: list[str] = field(default_factory=list)
     """The receipts, one line each, as `fieldtool verify` words them."""
 
-    @property
-    def ok(self) -> bool:
-        """No problem found (authenticity may still be unchecked: see `authenticated`)."""
-        return not self.problems
-
-    @property
-    def authenticated(self) -> bool:
-        """Every chain involved was checked against a key someone vouches for."""
-        return all(k.trusted for k in self.keys)
-
-    @property
-    def problem_count(self) -> int:
-        """Every problem found, listed or not."""
-        return len(self.problems) + self.more_problems
-
-    def add(self, problems: list[str]) -> None:
-        """Keep problems, up to `MAX_LISTED` lines; count the rest."""
-        room = max(0, MAX_LISTED - len(self.problems))
-        self.problems += problems[:room]
-        self.more_problems += len(problems) - len(problems[:room])
-
     def summary(self) -> str:
         """One line: what was checked and the outcome."""
-        if not self.ok:
-            state = f"FAILED: {self.problem_count} problem{'s' if self.problem_count != 1 else ''}"
-        else:
-            state = "OK" if self.authenticated else "INTEGRITY CHECKED, AUTHENTICITY NOT CHECKED"
-        return (f"{state}: inspection {self.inspection_id}, {self.records} records checked ({self.lot_records} of the "
+        return (f"{self.state()}: inspection {self.inspection_id}, {self.records} records checked ({self.lot_records} of the "
                 f"lot), {self.signed} record signature{'s' if self.signed != 1 else ''} and "
                 f"{self.finalisation_signatures} finalisation signature{'s' if self.finalisation_signatures != 1 else ''} "
                 "verified")
@@ -180,7 +147,9 @@ def verify_lot(store: SqliteStore, inspection_id: str, trust: Trust | None = Non
         seen = _receipt(store, device_id, hub is not None)
         if seen is not None:
             out.receipts.append(seen)
-    applied = [*register, *sorted(lot, key=lambda r: (r.device_id, r.seq))]
+    # The inspection's own device first: a review made on the hub names rows that its records create.
+    opened_by = header.device_id if header is not None else None
+    applied = [*register, *sorted(lot, key=lambda r: (r.device_id != opened_by, r.device_id, r.seq))]
     balance_ids = [r.id for r in register if r.kind == RecordKind.BALANCE_ADDED]
     profiles = [str(r.body.get("profile_id")) for r in register if r.kind == RecordKind.INSPECTOR_SAVED]
     out.add(store.verify_lot_projections(inspection_id, applied, balance_ids, profiles))

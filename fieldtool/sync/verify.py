@@ -42,18 +42,10 @@ MAX_LISTED = 200
 """The most problem lines a report keeps; the count beyond them is kept as a number."""
 
 
-@dataclass
-class VerifyReport:
-    """What `verify_store` found."""
+@dataclass(kw_only=True)
+class Findings:
+    """What a check found: its problems (capped), notes and the keys the chains were checked against."""
 
-    records: int = 0
-    """Records checked."""
-    devices: int = 0
-    """Devices whose chains were checked."""
-    signed: int = 0
-    """Records whose own signature was checked and found valid against a key vouched for."""
-    signatures: int = 0
-    """Finalisation signatures checked and found valid."""
     problems: list[str] = field(default_factory=list)
     """One line per failure, naming the record or row: the data must not be used as it is."""
     more_problems: int = 0
@@ -62,8 +54,6 @@ class VerifyReport:
     """Things worth knowing that are not failures (unsigned finalisations on a laptop, flagged records)."""
     keys: list[ChainKey] = field(default_factory=list)
     """The key each chain was checked against, and who vouches for it."""
-    receipts: list[str] = field(default_factory=list)
-    """One line per chain held against a receipt: what the receipt acknowledged."""
 
     @property
     def ok(self) -> bool:
@@ -91,6 +81,22 @@ class VerifyReport:
         if not self.ok:
             return f"FAILED: {self.problem_count} problem{'s' if self.problem_count != 1 else ''}"
         return "OK" if self.authenticated else "INTEGRITY CHECKED, AUTHENTICITY NOT CHECKED"
+
+
+@dataclass
+class VerifyReport(Findings):
+    """What `verify_store` found."""
+
+    records: int = 0
+    """Records checked."""
+    devices: int = 0
+    """Devices whose chains were checked."""
+    signed: int = 0
+    """Records whose own signature was checked and found valid against a key vouched for."""
+    signatures: int = 0
+    """Finalisation signatures checked and found valid."""
+    receipts: list[str] = field(default_factory=list)
+    """One line per chain held against a receipt: what the receipt acknowledged."""
 
     def summary(self) -> str:
         """One line: what was checked and the outcome."""
