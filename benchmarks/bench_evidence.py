@@ -38,7 +38,6 @@ import argparse
 import functools
 import json
 import os
-import random
 import statistics
 import subprocess
 import sys
@@ -47,6 +46,7 @@ from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 
+from bench_reports import make_lot
 from sqlite_utils import Database
 from timing import median_time
 
@@ -130,24 +130,8 @@ class Filler:
 
 
 def report_lot(services: Services, seed: int = 2012) -> str:
-    """The lot the report benchmark prints: 125 packages entered through `Services`, finalised; returns its id."""
-
-    rng = random.Random(seed)
-    balance = services.add_balance(make="Sartorius", model="BSA622S-CW", serial="31704482",
-                                   max_capacity="620", d="0.01", e="0.1", accuracy_class="II", mpe="0.1",
-                                   certificate="JL2012-0318-02")
-    header = InspectionHeader(
-        site_name="北京华盛食品有限公司", site_address="北京市经济技术开发区人民路12号", site_kind=SiteKind.PRODUCER,
-        brand="金穗牌白砂糖", batch="20120512A1", nominal=Decimal(500), unit="g", lot_size=5000,
-        rule_set_id="jjf1070-2005", sampling_method=SamplingMethod.SIMPLE_RANDOM, sampling_seed=rng.getrandbits(32),
-        inspectors=("刘志强", "王伟"), balance_id=balance.id, tare_method=TareMethod.INDIVIDUAL,
-    )
-    inspection = services.start_inspection(header)
-    for _ in range(REPORT_PACKAGES):
-        tare = rng.gauss(7.0, 0.2)
-        services.record_weight(inspection.id, f"{500 + rng.gauss(1.5, 2.5) + tare:.2f} {tare:.2f}")
-    services.finalise(inspection.id, "刘志强")
-    return str(inspection.id)
+    """The lot the report benchmark prints: bench_reports' lot of 125 packages entered through `Services`, finalised."""
+    return make_lot(services, seed)
 
 
 def cached(path: Path, build: Callable[[Path], str]) -> str:

@@ -44,7 +44,7 @@ from fieldtool.infra.keys import valid_signature
 from fieldtool.storage import SqliteStore
 from fieldtool.sync import wire
 from fieldtool.sync.trust import ChainKey, Trust, chain_key
-from fieldtool.sync.verify import Findings, VerifyReport, receipt_problems, record_problems
+from fieldtool.sync.verify import Findings, VerifyReport, receipt_problems, record_problems, refuse_unless_sound
 
 
 @dataclass(frozen=True)
@@ -173,16 +173,7 @@ def require_lot_intact(store: SqliteStore, inspection_id: str, what: str, trust:
         StoreError: a record, link, signature, receipt or row of the lot fails, or no key vouched for signs it.
     """
     found = verify_lot(store, inspection_id, trust)
-    if found.problems:
-        more = f" (and {found.problem_count - 1} more)" if found.problem_count > 1 else ""
-        raise StoreError(
-            f"{store.path} fails verification, so {what} is refused: {found.problems[0]}{more}; run 'fieldtool verify'"
-        )
-    untrusted = [k for k in found.keys if not k.trusted]
-    if untrusted:
-        raise StoreError(f"{store.path}: the records' signatures are not checked against a trusted key "
-                         f"({untrusted[0].describe()}), so {what} is refused; give --trust KEYFILE with the device's "
-                         "public key, or run it on the laptop that signed them or on the hub")
+    refuse_unless_sound(found, store.path, what)
     return found
 
 

@@ -324,14 +324,22 @@ def require_intact(store: SqliteStore, what: str, trust: Trust | None = None) ->
         StoreError: a chain, projection, signature or receipt fails, or no key vouched for signs it.
     """
     report = verify_store(store, trust)
-    if report.problems:
-        more = f" (and {report.problem_count - 1} more)" if report.problem_count > 1 else ""
-        raise StoreError(
-            f"{store.path} fails verification, so {what} is refused: {report.problems[0]}{more}; run 'fieldtool verify'"
-        )
-    untrusted = [k for k in report.keys if not k.trusted]
+    refuse_unless_sound(report, store.path, what)
+    return report
+
+
+def refuse_unless_sound(found: Findings, path: str, what: str) -> None:
+    """Refuse what would be made from data that failed a check or that no trusted key vouches for.
+
+    Raises:
+        StoreError: one line naming the first problem (and how many more), or the key no one vouches for.
+    """
+    if found.problems:
+        more = f" (and {found.problem_count - 1} more)" if found.problem_count > 1 else ""
+        raise StoreError(f"{path} fails verification, so {what} is refused: {found.problems[0]}{more}; "
+                         "run 'fieldtool verify'")
+    untrusted = [k for k in found.keys if not k.trusted]
     if untrusted:
-        raise StoreError(f"{store.path}: the records' signatures are not checked against a trusted key "
+        raise StoreError(f"{path}: the records' signatures are not checked against a trusted key "
                          f"({untrusted[0].describe()}), so {what} is refused; give --trust KEYFILE with the device's "
                          "public key, or run it on the laptop that signed them or on the hub")
-    return report
