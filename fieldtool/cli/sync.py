@@ -1,4 +1,9 @@
-"""Provides the sync commands of the CLI: ``verify``, ``sync``, ``bundle`` and ``hub``.
+"""Provides the sync commands of the CLI: ``verify``, ``sync``, ``bundle``, ``hub``, and the sign-off of a report.
+
+The sign-off (``review``, ``approve``, ``return``, ``correct``, ``review-state``) works on any
+database: a laptop's, where the institute works without a hub (signed with the device key), or a
+hub's (signed with the hub key, into the hub's own chain); ``hub review|approve|return|correct|
+review-state --db HUB.db`` is the same command, refused on a database that is not a hub.
 
 `add_commands` adds them to the main parser's subparsers; `run` runs one of them, or returns
 None when the command is not one of these. ``python -m fieldtool.cli.sync ...`` runs them alone.
@@ -17,7 +22,11 @@ from fieldtool.cli.common import by_command, db_path, device_key, existing_db, p
 from fieldtool.cli.parser import add_db_option, port_number, seconds, whole_number
 from fieldtool.errors import InputError
 
-COMMANDS = ("verify", "sync", "bundle", "hub")
+SIGN_OFF_COMMANDS = ("review", "approve", "return", "correct", "review-state")
+"""The sign-off of a finalised inspection's report: on any database (a laptop's, where the institute
+works without a hub, or a hub's, signed with the hub key), and as ``hub ACTION`` on a hub's."""
+
+COMMANDS = ("verify", "sync", "bundle", "hub", *SIGN_OFF_COMMANDS)
 
 NOT_AUTHENTICATED = 3
 """The exit status of ``verify`` when the records are intact but no trusted key vouches for their signatures."""
@@ -98,6 +107,40 @@ def add_commands(subparsers: Any) -> None:
     assign.add_argument("--cities", required=True, metavar="ID,ID", help="comma-separated city ids")
     assign.add_argument("--products", default="", metavar="ID,ID", help="comma-separated product ids (default: all)")
 
+    for name in SIGN_OFF_COMMANDS:
+        _add_sign_off(name, subparsers.add_parser(name, help=_SIGN_OFF_HELP[name], description=_SIGN_OFF_HELP[name]
+                                                  + ". A hub database is signed with the hub key (HUB.key.pem); "
+                                                  "any other with this laptop's device key."))
+        add_db_option(subparsers.choices[name], db_help)
+        _add_sign_off(name, hub_action(name, _SIGN_OFF_HELP[name] + ", on the hub (signed with the hub key)"))
+
+
+_SIGN_OFF_HELP = {
+    "review": "record the review (审核) of a finalised inspection's report",
+    "approve": "record the approval (批准) of a reviewed report: it is issued",
+    "return": "return a report that is not issued, with a reason; it is reviewed again",
+    "correct": "correct header fields of a finalised inspection (not the judgement's), with a reason",
+    "review-state": "show where a report stands: reviews, approval, returns, corrections, revision",
+}
+
+
+def _add_sign_off(name: str, parser: argparse.ArgumentParser) -> None:
+    """The arguments of one sign-off command (the same at the top level and under ``hub``)."""
+    parser.add_argument("inspection", metavar="INSPECTION_ID")
+    if name == "review-state":
+        parser.add_argument("--json", action="store_true", help="print JSON")
+        return
+    parser.add_argument("--name", required=True, help="who decides (or corrects), as the report will print it")
+    parser.add_argument("--title", default="", help="their title or function, e.g. 授权签字人 (optional)")
+    if name in ("review", "approve"):
+        parser.add_argument("--comment", default="", help="a note kept with the decision (optional)")
+    if name in ("return", "correct"):
+        parser.add_argument("--reason", required=True, help="why (kept with the record and shown on the report)")
+    if name == "correct":
+        parser.add_argument("--set", action="append", required=True, metavar="FIELD=VALUE", dest="changes",
+                            help="a header field and its corrected value (repeat for more); fields: site_name, "
+                                 "site_address, site_kind, brand, batch, production_date (YYYY-MM-DD), notes")
+
 
 def run(args: argparse.Namespace) -> int | None:
     """Run a sync command; None when `args.command` is not one of `COMMANDS`.
@@ -105,7 +148,8 @@ def run(args: argparse.Namespace) -> int | None:
     Raises:
         FieldtoolError: a user mistake or a refused operation (the caller prints it as one line).
     """
-    return by_command(args, {"verify": _verify, "sync": _sync, "bundle": _bundle, "hub": _hub})
+    handlers = {"verify": _verify, "sync": _sync, "bundle": _bundle, "hub": _hub}
+    return by_command(args, {**handlers, **{name: _sign_off for name in SIGN_OFF_COMMANDS}})
 
 
 def _verify(args: argparse.Namespace) -> int:
@@ -220,6 +264,8 @@ def _hub(args: argparse.Namespace) -> int:
         except KeyboardInterrupt:
             pass
         return 0
+    if command in SIGN_OFF_COMMANDS:
+        return _sign_off(args, hub_only=True)
     store, hub = open_hub(db)
     with store:
         if command == "enroll":
@@ -254,6 +300,108 @@ def _hub(args: argparse.Namespace) -> int:
                   f"{', '.join(products) or 'all'}")
             return 0
     raise InputError(f"unknown hub action {command!r}")
+
+
+def _sign_off(args: argparse.Namespace, hub_only: bool = False) -> int:
+    """Run a sign-off command on a laptop's or a hub's database (``hub ACTION``: a hub's only)."""
+    from fieldtool.usecases import review as sign_off
+
+    db = existing_db(args)
+    action = args.hub_command if hub_only else args.command
+    if action == "review-state":
+        from fieldtool.storage import SqliteStore
+
+        with SqliteStore.open_read_only(db) as reader:
+            if hub_only and reader.hub_identity() is None:
+                raise InputError(f"{db} is not a hub database; use 'fieldtool review-state' for a laptop's")
+            state = sign_off.review_state(reader, args.inspection.strip())
+        if args.json:
+            print_json(_state_json(state))
+        else:
+            print("\n".join(sign_off.state_lines(state)))
+        return 0
+    inspection = args.inspection.strip()
+    with _store_for_sign_off(db, hub_only) as store:
+        if action == "review":
+            state = sign_off.review(store, inspection, args.name, title=args.title, comment=args.comment)
+        elif action == "approve":
+            state = sign_off.approve(store, inspection, args.name, title=args.title, comment=args.comment)
+        elif action == "return":
+            state = sign_off.return_report(store, inspection, args.name, args.reason, title=args.title)
+        else:
+            state = sign_off.correct_header(store, inspection, _changes(args.changes), args.reason, args.name,
+                                            title=args.title)
+        signer = "the hub key" if store.hub_identity() is not None else "this laptop's device key"
+    print(f"{db}: {action} recorded, signed with {signer}")
+    print("\n".join(sign_off.state_lines(state)))
+    return 0
+
+
+def _store_for_sign_off(db: Path, hub_only: bool) -> Any:
+    """The database opened to append a sign-off: a hub's with the hub key as signer, else with the device key.
+
+    Raises:
+        InputError: ``hub_only`` and not a hub; a hub whose key is missing or is not its key.
+    """
+    from fieldtool.storage import SqliteStore
+    from fieldtool.sync import keys
+    from fieldtool.sync.hub import hub_key_path
+
+    store = SqliteStore.open(db)
+    hub = store.hub_identity()
+    if hub is None:
+        if hub_only:
+            store.close()
+            raise InputError(f"{db} is not a hub database; on a laptop's database use 'fieldtool review|approve|"
+                             "return|correct --db FILE'")
+        return store
+    store.close()
+    try:
+        key = keys.load(hub_key_path(db))
+    except FileNotFoundError:
+        raise InputError(f"the hub key {hub_key_path(db)} is missing; the hub's records cannot be signed") from None
+    if key.public_key != hub["public_key"]:
+        raise InputError(f"the key next to {db} is not the key this hub was created with")
+    return SqliteStore.open(db, signer=key)
+
+
+def _changes(pairs: list[str]) -> dict[str, str]:
+    """``FIELD=VALUE`` options as a mapping.
+
+    Raises:
+        InputError: an option without ``=``, or a field given twice.
+    """
+    changes: dict[str, str] = {}
+    for pair in pairs:
+        field, sep, value = pair.partition("=")
+        field = field.strip()
+        if not sep or not field:
+            raise InputError(f"--set {pair!r}: write FIELD=VALUE, e.g. --set site_name=\"Suguo Supermarket\"")
+        if field in changes:
+            raise InputError(f"--set {field}: given twice")
+        changes[field] = value
+    return changes
+
+
+def _state_json(state: Any) -> dict[str, Any]:
+    """A `ReviewState` as JSON values (times as ISO 8601, the header as stored)."""
+    import dataclasses
+    from datetime import date, datetime
+
+    def plain(value: Any) -> Any:
+        if isinstance(value, (datetime, date)):
+            return value.isoformat()
+        if isinstance(value, dict):
+            return {str(k): plain(v) for k, v in value.items()}
+        if isinstance(value, (list, tuple)):
+            return [plain(v) for v in value]
+        if isinstance(value, str | int | bool) or value is None:
+            return value
+        return str(value)
+
+    data = plain(dataclasses.asdict(state))
+    data["issued_on"] = state.issued_on.isoformat() if state.issued_on else None
+    return data  # type: ignore[no-any-return]
 
 
 def _ids(text: str) -> list[str]:

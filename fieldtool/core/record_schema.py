@@ -387,6 +387,82 @@ def _measurement(supersedes: Check, reason: Check, withdrawn: Check) -> Fields:
     }
 
 
+class SignOffRole(enum.StrEnum):
+    """Who decides on a finalised inspection's report."""
+
+    REVIEWER = "reviewer"
+    """The reviewer (审核), who checks the report first."""
+    APPROVER = "approver"
+    """The authorised signatory (批准), whose approval issues the report."""
+
+
+SIGN_OFF_KINDS = frozenset({
+    RecordKind.INSPECTION_REVIEWED,
+    RecordKind.INSPECTION_APPROVED,
+    RecordKind.INSPECTION_RETURNED,
+    RecordKind.HEADER_CORRECTED,
+})
+"""The kinds that sign off a finalised inspection's report. Unlike its other records they may be
+written by another device than the one that opened it: the hub, where the supervisor reviews."""
+
+CORRECTABLE_HEADER_FIELDS = ("site_name", "site_address", "site_kind", "brand", "batch", "production_date", "notes")
+"""The header fields a ``header-corrected`` record may change: what names the inspected party and the
+lot as labelled, none of what the lot was judged against."""
+
+_JUDGEMENT_FIELDS = {
+    "nominal": "the nominal quantity", "unit": "the unit", "lot_size": "the lot size",
+    "rule_set_id": "the rule set", "variant": "the sampling plan variant", "sampling_method": "the sampling method",
+    "sampling_seed": "the sampling seed", "tare_method": "the tare method", "balance_id": "the balance",
+    "inspectors": "the inspectors", "programme_id": "the programme", "city_id": "the city",
+    "product_id": "the product",
+}
+
+
+def correction_problem(name: str) -> str | None:
+    """Why a header field may not be corrected after finalisation, or None when it may.
+
+    Args:
+        name: a header field (``site_name``, ``nominal`` …).
+
+    Returns:
+        One line naming the field, or None for a field of `CORRECTABLE_HEADER_FIELDS`.
+    """
+    if name in CORRECTABLE_HEADER_FIELDS:
+        return None
+    what = _JUDGEMENT_FIELDS.get(name)
+    if what is not None:
+        return (f"{name}: {what} is part of the judgement; it never changes after finalisation "
+                f"(correctable: {', '.join(CORRECTABLE_HEADER_FIELDS)})")
+    return f"{name}: not a header field that can be corrected (correctable: {', '.join(CORRECTABLE_HEADER_FIELDS)})"
+
+
+def _header_values(value: object, path: str) -> None:
+    header = SCHEMAS[RecordKind.INSPECTION_CREATED].fields
+    if not isinstance(value, dict):
+        raise _Problem(f"{path}: {_shown(value)} is not a JSON object")
+    if not value:
+        raise _Problem(f"{path}: names no field; a correction changes at least one")
+    for name in sorted(value):
+        problem = correction_problem(str(name))
+        if problem is not None:
+            raise _Problem(f"{path}.{problem}")
+        header[name](value[name], f"{path}.{name}")
+
+
+def _correction_relation(body: Body) -> None:
+    changes, previous = body["changes"], body["previous"]
+    assert isinstance(changes, dict) and isinstance(previous, dict)
+    if sorted(changes) != sorted(previous):
+        raise _Problem("previous: names other fields than changes; it holds the value each changed field had")
+    same = [name for name in sorted(changes) if changes[name] == previous[name]]
+    if same:
+        raise _Problem(f"changes.{same[0]}: {_shown(changes[same[0]])} is the value it has already")
+
+
+def _decision(role: Check, **more: Check) -> Fields:
+    return {"by_name": _REQUIRED, "title": _TEXT, "role": role, "basis_id": _ID, **more}
+
+
 SCHEMAS: Mapping[str, KindSchema] = {
     RecordKind.INSPECTOR_SAVED: KindSchema(
         {"profile_id": _ID, "name": _REQUIRED, "inspector_no": _TEXT, "organisation": _TEXT}, in_inspection=False
@@ -507,6 +583,26 @@ SCHEMAS: Mapping[str, KindSchema] = {
     ),
     RecordKind.CHAIN_ATTESTED: KindSchema(
         {"through_seq": _integer(0), "public_key": _hex(64), "reason": _REQUIRED}, in_inspection=False
+    ),
+    RecordKind.INSPECTION_REVIEWED: KindSchema(
+        _decision(_one_of(SignOffRole, allowed=(SignOffRole.REVIEWER,)), comment=_TEXT), in_inspection=True
+    ),
+    RecordKind.INSPECTION_APPROVED: KindSchema(
+        _decision(_one_of(SignOffRole, allowed=(SignOffRole.APPROVER,)), review_id=_ID, comment=_TEXT),
+        in_inspection=True,
+    ),
+    RecordKind.INSPECTION_RETURNED: KindSchema(_decision(_one_of(SignOffRole), reason=_REQUIRED), in_inspection=True),
+    RecordKind.HEADER_CORRECTED: KindSchema(
+        {
+            "by_name": _REQUIRED,
+            "title": _TEXT,
+            "finalisation_id": _ID,
+            "changes": _header_values,
+            "previous": _header_values,
+            "reason": _REQUIRED,
+        },
+        in_inspection=True,
+        relation=_correction_relation,
     ),
 }
 """The schema of each record kind that this version of fieldtool writes."""
@@ -634,6 +730,9 @@ def _check_references(record: Record, lookup: RecordLookup) -> None:
     if record.inspection_id is None:
         return
     inspection = _target(record, lookup, record.inspection_id, "inspection_id", (RecordKind.INSPECTION_CREATED,), "inspection")
+    if record.kind in SIGN_OFF_KINDS:
+        _check_sign_off(record, inspection, lookup)
+        return
     if inspection.device_id != record.device_id:
         raise _Problem(f"inspection_id: inspection {record.inspection_id} was opened by device "
                        f"{inspection.device_id}; only that device may add to it")
@@ -683,3 +782,38 @@ def _check_verdict(record: Record, header: Mapping[str, object], lookup: RecordL
         if not _same_number(net, measured.body.get("net")):
             raise _Problem(f"inputs.nets[{i}]: {net} is not the net {_shown(measured.body.get('net'))} of measurement "
                            f"{measurement_id}")
+
+
+def same_person(a: object, b: object) -> bool:
+    """Whether two names written in records name the same person (spaces and case aside)."""
+    return isinstance(a, str) and isinstance(b, str) and " ".join(a.split()).casefold() == " ".join(b.split()).casefold()
+
+
+def _check_sign_off(record: Record, inspection: Record, lookup: RecordLookup) -> None:
+    """A sign-off names its inspection's finalisation (directly or through a later correction); a
+    decision is by someone who did not inspect the lot; an approval approves a review of the same
+    basis by another person."""
+    body = record.body
+    if record.kind == RecordKind.HEADER_CORRECTED:
+        final = _target(record, lookup, str(body["finalisation_id"]), "finalisation_id",
+                        (RecordKind.INSPECTION_FINALISED,), "finalisation")
+        if final.inspection_id != record.inspection_id:
+            raise _Problem(f"finalisation_id: finalisation {final.id} is of inspection {final.inspection_id}, "
+                           f"not of {record.inspection_id}")
+        return
+    basis = _target(record, lookup, str(body["basis_id"]), "basis_id",
+                    (RecordKind.INSPECTION_FINALISED, RecordKind.HEADER_CORRECTED), "finalisation or header correction")
+    if basis.inspection_id != record.inspection_id:
+        raise _Problem(f"basis_id: {basis.id} is of inspection {basis.inspection_id}, not of {record.inspection_id}")
+    inspectors = inspection.body.get("inspectors")
+    if isinstance(inspectors, list) and any(same_person(body["by_name"], name) for name in inspectors):
+        raise _Problem(f"by_name: {_shown(body['by_name'])} inspected this lot; the report is reviewed and approved "
+                       "by others")
+    if record.kind == RecordKind.INSPECTION_APPROVED:
+        review = _target(record, lookup, str(body["review_id"]), "review_id", (RecordKind.INSPECTION_REVIEWED,), "review")
+        if review.inspection_id != record.inspection_id or review.body.get("basis_id") != body["basis_id"]:
+            raise _Problem(f"review_id: review {review.id} is not a review of {body['basis_id']} of inspection "
+                           f"{record.inspection_id}")
+        if same_person(body["by_name"], review.body.get("by_name")):
+            raise _Problem(f"by_name: {_shown(body['by_name'])} reviewed this report; the authorised signatory who "
+                           "approves it is another person")

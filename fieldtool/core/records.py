@@ -13,7 +13,7 @@ import enum
 import hashlib
 import json
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Protocol
@@ -58,6 +58,17 @@ class RecordKind(enum.StrEnum):
     ``through_seq``) were attested once by the device key: this record is signed, and its hash
     covers every one of them through the previous hashes. Written once, on the first opening by a
     version that signs; every record after it carries its own signature."""
+    INSPECTION_REVIEWED = "inspection-reviewed"
+    """A reviewer (审核) passed a finalised inspection's report: name, title and the record reviewed
+    (the finalisation, or the latest header correction); written after the finalisation."""
+    INSPECTION_APPROVED = "inspection-approved"
+    """An authorised signatory (批准) approved the review named in the body: the report is issued."""
+    INSPECTION_RETURNED = "inspection-returned"
+    """A reviewer or the authorised signatory returned the report, with a reason: it is not issued,
+    and the next decision must be a new review."""
+    HEADER_CORRECTED = "header-corrected"
+    """Header fields of a finalised inspection that are not part of the judgement (a misspelt site
+    name) were corrected, with a reason; after an issued report this makes a revised report."""
 
 
 def to_json_value(obj: object) -> Any:
@@ -246,10 +257,17 @@ def attestation_problem(record: Record) -> str | None:
     return None
 
 
-FOLLOWS_FINALISATION = frozenset({RecordKind.INSPECTION_SIGNED})
+FOLLOWS_FINALISATION = frozenset({
+    RecordKind.INSPECTION_SIGNED,
+    RecordKind.INSPECTION_REVIEWED,
+    RecordKind.INSPECTION_APPROVED,
+    RecordKind.INSPECTION_RETURNED,
+    RecordKind.HEADER_CORRECTED,
+})
 """The kinds a finalised inspection may still be followed by: its signature (which names the
-finalisation and belongs to no inspection). Review, approval and report revisions join them when
-they are added; every other record naming a finalised inspection is a forgery or a bug."""
+finalisation and belongs to no inspection), and the sign-off of its report: review, approval,
+return and header correction (each names the finalisation or a later correction, so none can
+come before it); every other record naming a finalised inspection is a forgery or a bug."""
 
 
 def after_finalisation_problem(record: Record, finalised: Mapping[str, int]) -> str | None:

@@ -171,7 +171,8 @@ def _compare(
     return sorted(problems)
 
 
-LOT_TABLES = ("inspections", "measurements", "tare_weighings", "densities", "verdicts", "finalisations")
+LOT_TABLES = ("inspections", "measurements", "tare_weighings", "densities", "verdicts", "finalisations",
+              "review_decisions", "header_corrections")
 """The query tables whose rows belong to one inspection (`inspections` by its id, the rest by ``inspection_id``)."""
 
 

@@ -136,6 +136,33 @@ def _finalisation(db: Database, r: Record) -> None:
     )
 
 
+_DECISIONS = {
+    RecordKind.INSPECTION_REVIEWED: ("reviewed", "comment"),
+    RecordKind.INSPECTION_APPROVED: ("approved", "comment"),
+    RecordKind.INSPECTION_RETURNED: ("returned", "reason"),
+}
+
+
+def _decision(db: Database, r: Record) -> None:
+    decision, note = _DECISIONS[RecordKind(r.kind)]
+    b = _pick(r, ("by_name", "title", "role", "basis_id", note))
+    review_id = r.body.get("review_id") if r.kind == RecordKind.INSPECTION_APPROVED else None
+    _insert(db, "review_decisions", {
+        "id": r.id, "inspection_id": r.inspection_id, "decision": decision, "role": b["role"], "by_name": b["by_name"],
+        "title": b["title"], "basis_id": b["basis_id"], "review_id": review_id, "note": b[note],
+        "device_id": r.device_id, "at": r.recorded_at,
+    })
+
+
+def _header_correction(db: Database, r: Record) -> None:
+    b = _pick(r, ("finalisation_id", "changes", "previous", "reason", "by_name", "title"))
+    _insert(db, "header_corrections", {
+        "id": r.id, "inspection_id": r.inspection_id, "finalisation_id": b["finalisation_id"],
+        "changes": json_text(b["changes"]), "previous": json_text(b["previous"]), "reason": b["reason"],
+        "by_name": b["by_name"], "title": b["title"], "device_id": r.device_id, "at": r.recorded_at,
+    })
+
+
 def _signature(db: Database, r: Record) -> None:
     # A signature or an attestation changes no query table: it is read from `records` by whoever verifies it.
     return None
@@ -154,6 +181,10 @@ _PROJECTIONS: dict[str, Callable[[Database, Record], None]] = {
     RecordKind.INSPECTION_FINALISED: _finalisation,
     RecordKind.INSPECTION_SIGNED: _signature,
     RecordKind.CHAIN_ATTESTED: _signature,
+    RecordKind.INSPECTION_REVIEWED: _decision,
+    RecordKind.INSPECTION_APPROVED: _decision,
+    RecordKind.INSPECTION_RETURNED: _decision,
+    RecordKind.HEADER_CORRECTED: _header_correction,
 }
 
 

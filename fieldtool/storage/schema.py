@@ -23,6 +23,8 @@ PROJECTIONS = {
     "densities": "id",
     "verdicts": "id",
     "finalisations": "inspection_id",
+    "review_decisions": "id",
+    "header_corrections": "id",
 }
 """The tables derived from `records`, with their primary keys."""
 
@@ -443,3 +445,59 @@ def _record_signatures(db: Database) -> None:
         not_null=["first_seq", "added_at"],
     )
     _refuse_changes(db, "signing_keys")
+
+
+# -- review, approval and header corrections ------------------------------------------------------
+
+
+@migrations(name="0004_review")
+def _review(db: Database) -> None:
+    """Create the projections of a finalised inspection's sign-off: decisions (reviewed, approved,
+    returned) and header corrections, both append-only (a decision is revised by a new record only).
+
+    A decision or a correction may come from another device than the inspection's (the hub), so
+    the records it names (basis, review, finalisation) carry no foreign key: their order of arrival
+    across devices is not fixed. What they name is checked by the record schema instead.
+    """
+    db.create_table(
+        "review_decisions",
+        {
+            "id": str,
+            "inspection_id": str,
+            "decision": str,
+            "role": str,
+            "by_name": str,
+            "title": str,
+            "basis_id": str,
+            "review_id": str,
+            "note": str,
+            "device_id": str,
+            "at": str,
+        },
+        pk="id",
+        not_null=["inspection_id", "decision", "role", "by_name", "title", "basis_id", "note", "device_id", "at"],
+        foreign_keys=[_fk("id", "records"), _fk("inspection_id", "inspections")],
+    )
+    db.table("review_decisions").create_index(["inspection_id", "at"])
+    db.create_table(
+        "header_corrections",
+        {
+            "id": str,
+            "inspection_id": str,
+            "finalisation_id": str,
+            "changes": str,
+            "previous": str,
+            "reason": str,
+            "by_name": str,
+            "title": str,
+            "device_id": str,
+            "at": str,
+        },
+        pk="id",
+        not_null=["inspection_id", "finalisation_id", "changes", "previous", "reason", "by_name", "title",
+                  "device_id", "at"],
+        foreign_keys=[_fk("id", "records"), _fk("inspection_id", "inspections")],
+    )
+    db.table("header_corrections").create_index(["inspection_id", "at"])
+    for table in ("review_decisions", "header_corrections"):
+        _refuse_changes(db, table)

@@ -41,6 +41,7 @@ from fieldtool.storage.ledger import LedgerStore
 from fieldtool.storage.measurements import MeasurementStore
 from fieldtool.storage.projections import project
 from fieldtool.storage.registers import RegisterStore
+from fieldtool.storage.reviews import ReviewStore
 from fieldtool.storage.schema import apply_pragmas, migrate, migrations
 from fieldtool.storage.verdicts import VerdictStore
 
@@ -56,7 +57,7 @@ def _uuid4() -> str:
 
 
 class SqliteStore(
-    RegisterStore, InspectionStore, MeasurementStore, VerdictStore, LedgerStore, LaptopSyncStore, HubStore
+    RegisterStore, InspectionStore, MeasurementStore, VerdictStore, LedgerStore, LaptopSyncStore, HubStore, ReviewStore
 ):
     """The local store: one SQLite file (WAL) holding this device's record chain and its projections.
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from fieldtool.core.records import records_fingerprint
+from fieldtool.core.records import FOLLOWS_FINALISATION, Record, records_fingerprint
 from fieldtool.errors import InputError, NotFoundError
 from fieldtool.storage import SqliteStore
 from fieldtool.sync.trust import Trust
@@ -92,6 +92,21 @@ def read_report(path: Path) -> tuple[str, str | None]:
     return fingerprint, inspection.group(0) if inspection else None
 
 
+def _records_after_matching_state(records: list[Record], fingerprint: str) -> list[Record]:
+    """The records after the earlier state of the inspection whose fingerprint a report carries; empty when none matches.
+
+    A report printed before a review, an approval or a header correction carries the fingerprint of
+    the records up to then: it is genuine, but no longer the inspection's current state. Only the
+    sign-off that follows a finalisation can come after a report; any other record would not
+    match here.
+    """
+    for end in range(len(records) - 1, 0, -1):
+        if records_fingerprint([r.hash for r in records[:end]]) == fingerprint:
+            later = records[end:]
+            return later if all(r.kind in FOLLOWS_FINALISATION for r in later) else []
+    return []
+
+
 def check_report(path: Path, db: Path, trust: Trust | None = None) -> ReportCheck:
     """Check a lot report's fingerprint against a database (a laptop's or the hub's).
 
@@ -110,11 +125,14 @@ def check_report(path: Path, db: Path, trust: Trust | None = None) -> ReportChec
                                    inspection_id=inspection_id)
         candidates = [inspection_id] if inspection_id else [i.id for i in store.inspections()]
         found: tuple[str, str, int] | None = None
+        later: list[Record] = []
         for candidate in candidates:
-            hashes = [r.hash for r in store.inspection_records(candidate)]
-            computed = records_fingerprint(hashes)
+            records = store.inspection_records(candidate)
+            computed = records_fingerprint([r.hash for r in records])
             if inspection_id or computed == fingerprint:
-                found = (candidate, computed, len(hashes))
+                found = (candidate, computed, len(records))
+                if computed != fingerprint:
+                    later = _records_after_matching_state(records, fingerprint)
                 break
         if found is None:
             return ReportCheck(False, f"MISMATCH {path}: fingerprint {fingerprint} matches no inspection in {db}",
@@ -123,7 +141,12 @@ def check_report(path: Path, db: Path, trust: Trust | None = None) -> ReportChec
         report = verify_lot(store, candidate, trust)
     result = ReportCheck(computed == fingerprint and report.ok and report.authenticated, "", fingerprint, computed, candidate, count,
                          report.problems)
-    if computed != fingerprint:
+    if later:
+        done = ", ".join(f"{r.kind} at {r.recorded_at}" for r in later[:3]) + (" …" if len(later) > 3 else "")
+        result.message = (f"SUPERSEDED {path}: the report is of inspection {candidate} as it stood before its last "
+                          f"{len(later)} record{'s' if len(later) != 1 else ''} ({done}); make the report again for "
+                          "its current state")
+    elif computed != fingerprint:
         result.message = (f"MISMATCH {path}: the report's fingerprint {fingerprint} is not that of the {count} records "
                           f"of inspection {candidate} in {db} ({computed}): the report or the records differ")
     elif not report.ok or not report.authenticated:

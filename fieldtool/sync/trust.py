@@ -90,12 +90,16 @@ class ChainKey:
 def chain_key(store: SqliteStore, device_id: str, trust: Trust) -> ChainKey:
     """The key that `device_id`'s chain in `store` must be signed with, and who vouches for it.
 
-    A hub's register comes first; then a key given to trust (for the database's own device);
+    On a hub, its own chain is checked against the hub key (its identity row) and every other chain
+    against the register; then a key given to trust (for the database's own device);
     then this laptop's key, when the chain says it signs with it; else the key the chain says it
     signs with, checked for integrity only.
     """
     attested = attested_through(store, device_id)
     hub = store.hub_identity()
+    if hub is not None and device_id == hub["id"] == store.device_id:
+        # The hub's own chain (reviews and approvals made on the hub) is signed by the hub key.
+        return ChainKey(device_id, str(hub["public_key"]), True, "the hub's own key", attested_through=attested)
     if hub is not None:
         enrolled = store.hub_device(device_id)
         if enrolled is not None:

@@ -50,6 +50,7 @@ from fieldtool.sync.wire import (
 )
 from fieldtool.usecases.demo import DemoClock, build_demo
 from fieldtool.usecases.inspection import Services
+from fieldtool.usecases.review import approve, correct_header, return_report, review
 from tests.conftest import PYTHON, StepClock, run_cli_env
 from tests.sync.conftest import START, Laptop, Server, chain, device_of, enroll_in_process, new_id, register_in_process
 
@@ -101,6 +102,12 @@ def flow_laptop(directory: Path, name: str = "Inspector Wang") -> Laptop:
         store.record_tare(rice.id, "12.3", TareMethod.INDIVIDUAL, position=1)
         _weigh_to_the_end(services, rice.id, ["512.0 12.2", "510.4 11.9", "509.9 12.0"])
         services.finalise(rice.id, "Wang Li")
+        # The sign-off of lot A's report: reviewed, returned, its header corrected, reviewed again, approved.
+        review(store, rice.id, "Chen Jing", title="技术负责人")
+        return_report(store, rice.id, "Zhou Min", "the batch on the label reads B-0001")
+        correct_header(store, rice.id, {"batch": "B-0001"}, "batch as labelled", "Wang Li")
+        review(store, rice.id, "Chen Jing", title="技术负责人")
+        approve(store, rice.id, "Zhou Min", title="授权签字人")
 
         oil = services.start_inspection(_header(2, "cooking-oil", "900", "mL", TareMethod.AVERAGE, balance.id))
         services.record_density(oil.id, flask_volume_ml="100.00", filled_g="191.62", empty_g="100.14",
@@ -286,6 +293,13 @@ WRONG: dict[str, tuple[str, object, str]] = {
     RecordKind.VERDICT_SAVED: ("criteria", {}, "criteria: an object is not a list"),
     RecordKind.INSPECTION_FINALISED: ("by_name", ["Wang Li"], "by_name: a list is not text"),
     RecordKind.INSPECTION_SIGNED: ("seq", "12", "seq: '12' is not a whole number"),
+    RecordKind.INSPECTION_REVIEWED: ("role", "approver", "role: 'approver' is not one of reviewer"),
+    RecordKind.INSPECTION_APPROVED: ("review_id", None, "review_id: null is not text"),
+    RecordKind.INSPECTION_RETURNED: ("reason", " ", "reason: must not be empty"),
+    RecordKind.HEADER_CORRECTED: ("changes", {"lot_size": 20},
+                                  ("changes.lot_size: the lot size is part of the judgement; it never changes after "
+                                   "finalisation (correctable: site_name, site_address, site_kind, brand, batch, "
+                                   "production_date, notes)")),
 }
 
 

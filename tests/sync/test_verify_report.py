@@ -87,3 +87,20 @@ def test_a_changed_weight_makes_the_report_mismatch_and_the_cli_says_so(reported
                              check=False, capture_output=True, text=True, env=run_cli_env(), timeout=60)
     assert not_pdf.returncode == 2 and "not a readable PDF" in not_pdf.stderr
     assert len(not_pdf.stderr.strip().splitlines()) == 1
+
+
+def test_a_report_made_before_its_review_is_superseded_not_a_mismatch(reported, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from fieldtool.usecases.review import review
+
+    db, pdf, inspection, key = reported
+    later = tmp_path / "reviewed.db"
+    shutil.copy(db, later)
+    with SqliteStore.open(later, signer=key) as store:
+        review(store, inspection, "审核员 赵敏")
+    result = check_report(pdf, later, Trust(local_key=key.public_key))
+    assert not result.ok
+    assert result.message.startswith(f"SUPERSEDED {pdf}: the report is of inspection {inspection} as it stood before "
+                                      "its last 1 record (inspection-reviewed at "), result.message
+    cli = subprocess.run([PYTHON, "-m", "fieldtool", "verify", "--db", str(later), "--report", str(pdf)],
+                         capture_output=True, text=True, env=run_cli_env(), timeout=120, check=False)
+    assert cli.returncode == 1 and cli.stdout.startswith("SUPERSEDED "), cli.stdout + cli.stderr
