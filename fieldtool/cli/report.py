@@ -30,11 +30,17 @@ def add_commands(subparsers: Any) -> None:
     add_city_product_options(r_prog)
     r_prog.add_argument("--from", dest="since", metavar="DATE", help="inspections opened on or after DATE (YYYY-MM-DD)")
     r_prog.add_argument("--to", dest="until", metavar="DATE", help="inspections opened on or before DATE (YYYY-MM-DD)")
+    r_prog.add_argument("--date", metavar="DATE",
+                        help="the summary's date (YYYY-MM-DD), in its number and 编制日期; default: the day the latest "
+                             "counted inspection was finalised (UTC+8), so the same data give the same file")
     for p in (r_lot, r_prog):
         p.add_argument("-o", "--output", type=output_path, required=True, metavar="PDF",
                        help="the PDF file to write ('-': standard output)")
         p.add_argument("--lang", choices=["zh", "en", "both"], default="both", help="language (default both: Chinese, English beneath)")
         p.add_argument("--font", type=Path, metavar="PATH", help="a TrueType CJK font to embed instead of the one fieldtool carries")
+        p.add_argument("--institute", type=Path, metavar="FILE",
+                       help="the issuing body (name, address, CMA certificate, statements) as TOML; default: "
+                            "institute.toml in the config directory (`fieldtool locate`), if there is one")
         add_db_option(p, "database file (a laptop's or the hub's)")
         p.add_argument("--trust", type=Path, metavar="KEYFILE",
                        help="the public key of the device whose records these are (64 hex digits or PEM), from the "
@@ -55,6 +61,7 @@ def run(args: argparse.Namespace) -> int | None:
     if args.command != "report":
         return None
     from fieldtool.infra.files import STDOUT
+    from fieldtool.infra.institute import find_institute
     from fieldtool.reports.fonts import find_cjk_font
 
     to_stdout = args.output == STDOUT
@@ -62,6 +69,8 @@ def run(args: argparse.Namespace) -> int | None:
         raise InputError("-o -: standard output is a terminal; send it to a file or a program (-o - > report.pdf)")
     db = existing_db(args)
     font = find_cjk_font(args.font, notify=warn)
+    # Without one the report says so on its first page (no warning line: stderr stays for errors).
+    institute = find_institute(args.institute)
     said = sys.stderr if to_stdout else sys.stdout
     where = "standard output" if to_stdout else args.output
     from fieldtool.sync.trust import Trust
@@ -72,7 +81,8 @@ def run(args: argparse.Namespace) -> int | None:
             from fieldtool.reports.lot import render_lot_report
             from fieldtool.usecases.lot_report import lot_report_data
 
-            data = lot_report_data(services, args.inspection_id, allow_draft=args.draft, trust=trust)
+            data = lot_report_data(services, args.inspection_id, allow_draft=args.draft, trust=trust,
+                                   institute=institute)
             pages = render_lot_report(data, args.output, lang=args.lang, font=font, draft=args.draft)
             print(f"{where}: lot report {data.report_number}, {pages} pages", file=said)
             return 0
@@ -82,6 +92,7 @@ def run(args: argparse.Namespace) -> int | None:
         summary = programme_summary_data(
             services, args.programme, cities=args.city, products=args.product,
             since=iso_day(args.since, "--from"), until=iso_day(args.until, "--to"), trust=trust,
+            on=iso_day(args.date, "--date"), institute=institute,
         )
         pages = render_programme_summary(summary, args.output, lang=args.lang, font=font)
         print(f"{where}: programme summary of {args.programme}, {pages} pages", file=said)

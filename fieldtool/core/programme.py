@@ -37,6 +37,30 @@ METHOD_KIND = {Method.MASS: Kind.MASS, Method.MASS_AND_DENSITY: Kind.VOLUME}
 """The kind of labelled quantity each method measures."""
 
 
+class InspectionType(enum.StrEnum):
+    """The inspection type (检验类别) a report states: why the lot was inspected."""
+
+    SUPERVISION = "supervision"
+    """监督抽查: a supervision check ordered by the authorities (a programme's lots)."""
+    COMMISSION = "commission"
+    """委托检验: inspected at a client's request."""
+    ARBITRATION = "arbitration"
+    """仲裁检验: inspected to settle a dispute."""
+
+    @property
+    def words(self) -> tuple[str, str]:
+        """The type in Chinese and English, as a report prints it."""
+        return INSPECTION_TYPE_WORDS[self]
+
+
+INSPECTION_TYPE_WORDS = {
+    InspectionType.SUPERVISION: ("监督抽查", "supervision check"),
+    InspectionType.COMMISSION: ("委托检验", "commissioned inspection"),
+    InspectionType.ARBITRATION: ("仲裁检验", "arbitration inspection"),
+}
+"""Each inspection type in Chinese and English."""
+
+
 @dataclass(frozen=True)
 class NominalQuantity:
     """A nominal (labelled) quantity Qn, as printed on the package: a value and its unit."""
@@ -153,6 +177,10 @@ class Programme:
     """Lots per (city id, product id) where they differ from `quota_per_cell` (0: none there)."""
     path: str = ""
     """The file the programme was read from (for messages)."""
+    inspection_type: InspectionType = InspectionType.SUPERVISION
+    """检验类别 of the programme's lots, printed on every report (a programme is most often a supervision check)."""
+    task_source: str = ""
+    """任务来源: the document that orders the inspection (its number and title); empty when not recorded."""
 
     def find_city(self, city_id: str | None) -> City | None:
         """A city by id; None when the programme has none (an inspection may name a city since removed)."""
@@ -208,4 +236,4 @@ def did_you_mean(wanted: str, known: Sequence[str]) -> str:
     return f"; did you mean {', '.join(close)}?" if close else ""
 
 
-__all__ = ["METHOD_KIND", "City", "Method", "NominalQuantity", "Product", "Programme", "did_you_mean"]
+__all__ = ["INSPECTION_TYPE_WORDS", "METHOD_KIND", "City", "InspectionType", "Method", "NominalQuantity", "Product", "Programme", "did_you_mean"]

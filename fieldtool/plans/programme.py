@@ -18,6 +18,7 @@ from pathlib import Path
 from fieldtool.core.programme import (
     METHOD_KIND,
     City,
+    InspectionType,
     Method,
     NominalQuantity,
     Product,
@@ -74,6 +75,8 @@ def load_programme_file(path: Path) -> Programme:
             "rule_set", f"unknown rule set {rule_set!r}; known: {', '.join(sorted(known_rule_sets)) or 'none'}"
         )
     quota_per_cell = top.integer("quota_per_cell", minimum=1)
+    inspection_type = top.choice("inspection_type", InspectionType, InspectionType.SUPERVISION)
+    task_source = top.typed("task_source", str, "").strip()
 
     cities = [_city(t) for t in top.tables("cities")]
     _refuse_duplicates(top, "cities", [c.id for c in cities], "id")
@@ -98,6 +101,8 @@ def load_programme_file(path: Path) -> Programme:
         quota_per_cell=quota_per_cell,
         quota_overrides=overrides,
         path=str(path),
+        inspection_type=inspection_type,
+        task_source=task_source,
     )
 
 

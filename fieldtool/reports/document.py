@@ -125,6 +125,8 @@ class DocumentMeta:
     """Which languages the running header/footer use."""
     draft: bool = False
     """Mark every page DRAFT / 草稿."""
+    not_issued: bool = False
+    """Mark every page NOT ISSUED / 未签发 (a final report not yet approved); a draft's mark takes its place."""
     subject: str = ""
     """PDF subject metadata."""
     author: str = "fieldtool"
@@ -276,20 +278,40 @@ def _canvas_maker(meta: DocumentMeta, font: FontChoice) -> type[Canvas]:
     return NumberedCanvas
 
 
+def _draft_mark(meta: DocumentMeta, font: FontChoice, canv: Canvas) -> None:
+    """The DRAFT / 草稿 mark across the page, drawn over the content (tables' fills would hide it beneath).
+
+    Translucent red with an outline: visible over shaded tables, the text beneath stays legible.
+    """
+    if not meta.draft and not meta.not_issued:
+        return
+    w, h = meta.pagesize
+    canv.saveState()
+    canv.setFillColor(DRAFT_INK)
+    canv.setStrokeColor(DRAFT_INK)
+    canv.setFillAlpha(0.13)
+    canv.setStrokeAlpha(0.35)
+    canv.setLineWidth(0.8)
+    canv.translate(w / 2, h / 2)
+    canv.rotate(40)
+    canv.setFont(font.name, 80)
+    text = canv.beginText()
+    text.setTextRenderMode(2)  # fill and stroke
+    label = bi_text("草稿", "DRAFT", meta.lang, sep="  ") if meta.draft else bi_text("未签发", "NOT ISSUED", meta.lang, sep="  ")
+    size = 80 if meta.draft else 64
+    canv.setFont(font.name, size)
+    text.setFont(font.name, size)
+    text.setTextOrigin(-canv.stringWidth(label, font.name, size) / 2, -28)
+    text.textLine(label)
+    canv.drawText(text)
+    canv.restoreState()
+
+
 def _decorate(meta: DocumentMeta, font: FontChoice, canv: Canvas) -> None:
-    """Running header, footer rule, report number, and the DRAFT mark (beneath the page's content)."""
+    """Running header, footer rule and report number (the DRAFT mark is drawn over the content by `_draft_mark`)."""
     w, h = meta.pagesize
     left, right = MARGIN_LEFT, w - MARGIN_RIGHT
     canv.saveState()
-    if meta.draft:
-        canv.saveState()
-        canv.setFillColor(DRAFT_INK)
-        canv.setFillAlpha(0.10)
-        canv.translate(w / 2, h / 2)
-        canv.rotate(40)
-        canv.setFont(font.name, 72)
-        canv.drawCentredString(0, -20, bi_text("草稿", "DRAFT", meta.lang, sep="  "))
-        canv.restoreState()
     top = h - MARGIN_TOP + 7 * mm
     canv.setFillColor(INK)
     canv.setFont(font.name, 8.5)
@@ -302,10 +324,12 @@ def _decorate(meta: DocumentMeta, font: FontChoice, canv: Canvas) -> None:
     canv.setFont(font.name, 8.5)
     canv.drawRightString(right, top + 1.5 * mm,
                          f"{bi_text('报告编号', 'Report No.', meta.lang)}: {meta.report_number}")
-    if meta.draft:
+    if meta.draft or meta.not_issued:
         canv.setFillColor(DRAFT_INK)
         canv.setFont(font.name, 8.5)
-        canv.drawRightString(right, top - 2.4 * mm, bi_text("草稿 — 非正式报告", "DRAFT — not a final report", meta.lang))
+        canv.drawRightString(right, top - 2.4 * mm, bi_text("草稿 — 非正式报告", "DRAFT — not a final report", meta.lang)
+                             if meta.draft else bi_text("未签发 — 待审核批准", "NOT ISSUED — awaiting review and approval",
+                                                        meta.lang))
     canv.setStrokeColor(INK)
     canv.setLineWidth(0.8)
     canv.line(left, top - 4.2 * mm, right, top - 4.2 * mm)
@@ -316,7 +340,8 @@ def _decorate(meta: DocumentMeta, font: FontChoice, canv: Canvas) -> None:
     canv.setFont(font.name, 7.5)
     canv.setFillColor(MUTED)
     canv.drawString(left, bottom - 4 * mm, f"{bi_text('报告编号', 'Report No.', meta.lang)}: {meta.report_number}"
-                    + (f"   {bi_text('草稿', 'DRAFT', meta.lang)}" if meta.draft else ""))
+                    + (f"   {bi_text('草稿', 'DRAFT', meta.lang)}" if meta.draft else "")
+                    + (f"   {bi_text('未签发', 'NOT ISSUED', meta.lang)}" if meta.not_issued and not meta.draft else ""))
     canv.restoreState()
 
 
@@ -341,7 +366,8 @@ def _doc(target: Any, meta: DocumentMeta, font: FontChoice) -> BaseDocTemplate:
     frame = Frame(MARGIN_LEFT, MARGIN_BOTTOM, w - MARGIN_LEFT - MARGIN_RIGHT, h - MARGIN_TOP - MARGIN_BOTTOM,
                   leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0, id="body")
     doc.addPageTemplates([PageTemplate(id="page", frames=[frame],
-                                       onPage=lambda canv, _doc: _decorate(meta, font, canv))])
+                                       onPage=lambda canv, _doc: _decorate(meta, font, canv),
+                                       onPageEnd=lambda canv, _doc: _draft_mark(meta, font, canv))])
     return doc
 
 

@@ -37,13 +37,21 @@ from fieldtool.reports.document import (
     verdict_ink,
 )
 from fieldtool.reports.fonts import FontChoice, find_cjk_font, require_embedded
+from fieldtool.reports.issuer import institute_block, statements
 from fieldtool.reports.lot_kit import Kit, Section, fmt, outcome_of, outcome_words, when
 from fieldtool.reports.lot_model import LotReportData, ReportVerification
-from fieldtool.reports.lot_results import corrections_section, criteria_section, packages_section, statistics_section
+from fieldtool.reports.lot_results import (
+    chart_section,
+    corrections_section,
+    criteria_section,
+    packages_section,
+    statistics_section,
+)
 from fieldtool.reports.lot_setup import (
     balance_section,
     density_section,
     inspection_section,
+    inspection_type,
     product_section,
     rules_section,
     site_section,
@@ -63,6 +71,7 @@ def lot_document_meta(data: LotReportData, lang: Lang = "both", draft: bool = Fa
         title_en=TITLE_EN,
         lang=lang,
         draft=draft or not data.is_final,
+        not_issued=data.is_final and not data.sign_off.issued,
         subject=f"{data.report_number} {h.site_name} {h.brand} {h.batch}".strip(),
         author=", ".join(h.inspectors) or "fieldtool",
         keywords=(data.report_number, data.inspection.id, f"sha256:{data.fingerprint}"),
@@ -110,7 +119,7 @@ def lot_report_flowables(data: LotReportData, styles: ReportStyles, draft: bool 
     out += _title_block(data, k, draft)
     builders: list[Section] = [
         inspection_section, site_section, product_section, rules_section, balance_section, tare_section,
-        density_section, packages_section, corrections_section, statistics_section, criteria_section, _signatures,
+        density_section, packages_section, corrections_section, statistics_section, chart_section, _conclusion,
         _fingerprint,
     ]
     number = 0
@@ -142,11 +151,8 @@ def _keep_heading(part: list[Flowable], width: float) -> list[Flowable]:
 
 def _title_block(data: LotReportData, k: Kit, draft: bool) -> list[Flowable]:
     st = k.st
-    out: list[Flowable] = []
-    org = data.profile.organisation if data.profile is not None else ""
-    if org:
-        out.append(Paragraph(esc(org), ParagraphStyle("org", parent=st.body, alignment=1, fontSize=10, leading=13)))
-        out.append(Spacer(0, 2 * mm))
+    out: list[Flowable] = institute_block(data.institute, k)
+    out.append(Spacer(0, 2 * mm))
     out += bilingual(TITLE_ZH, TITLE_EN, st, "title")
     if draft:
         out.append(Spacer(0, 1.5 * mm))
@@ -164,9 +170,12 @@ def _title_block(data: LotReportData, k: Kit, draft: bool) -> list[Flowable]:
                              ParagraphStyle("vsmall", parent=st.cell, fontSize=11, leading=14))
     h = data.header
     product = (data.product.name_zh, data.product.name_en) if data.product else (h.brand, h.brand)
+    (type_zh, type_en), (task_zh, task_en) = inspection_type(data)
     pairs: list[tuple[Any, Any]] = [
         (k.label("报告编号", "Report No."), k.v(data.report_number)),
         (k.label("检验日期", "Inspection date"), k.v(data.inspection_date.isoformat())),
+        (k.label("检验类别", "Inspection type"), k.value(type_zh, type_en)),
+        (k.label("任务来源", "Task source"), k.value(task_zh, task_en)),
         (k.label("受检单位", "Inspected site"), k.v(h.site_name)),
         (k.label("商品", "Product"), k.value(f"{product[0]}  {h.brand}", f"{product[1]}  {h.brand}")),
         (k.label("标注净含量", "Nominal quantity"), k.v(fmt(h.nominal, h.unit))),
@@ -176,30 +185,62 @@ def _title_block(data: LotReportData, k: Kit, draft: bool) -> list[Flowable]:
     return out
 
 
-def _signatures(data: LotReportData, k: Kit, n: int) -> list[Flowable]:
+def _conclusion(data: LotReportData, k: Kit, n: int) -> list[Flowable]:
+    """The verdict with its conclusions, the signatures, the seal and the statements, kept on one page."""
+    part = criteria_section(data, k, n)
+    kept = part[-1]
+    content = list(kept._content) if isinstance(kept, KeepTogether) else [kept]
+    block = [*content, Spacer(0, 3 * mm), *signature_block(data, k), *statements(data.institute, k)]
+    return [*part[:-1], KeepTogether(block)]
+
+
+def signature_block(data: LotReportData, k: Kit) -> list[Flowable]:
+    """Signatures: inspectors, reviewer (审核), approver (批准), the inspected site, the issue date; the seal's place."""
     h = data.header
-    out = [*k.section(n, "签字", "Signatures")]
+    so = data.sign_off
     rows: list[list[Any]] = [[k.head("身份", "role"), k.head("姓名", "name"), k.head("签字", "signature"),
                               k.head("日期", "date")]]
     profile = data.profile
+    final_day = when(data.inspection.finalised_at)[:10] if data.inspection.finalised_at is not None else ""
     for i, name in enumerate(h.inspectors or ("",), start=1):
         extra = ""
         if profile is not None and name and name == profile.name and profile.inspector_no:
             extra = f"  ({profile.inspector_no})"
-        rows.append([k.label(f"检验人员 {i}", f"inspector {i}"), k.v(f"{name}{extra}"), "", ""])
+        rows.append([k.label(f"检验人员 {i}", f"inspector {i}"), k.v(f"{name}{extra}"), "", k.v(final_day)])
+    rows.append([k.label("审核", "reviewed by"), k.v(so.reviewer or ""), "",
+                 k.v(so.reviewed_on.isoformat() if so.reviewed_on else "")])
+    rows.append([k.label("批准（授权签字人）", "approved by (authorised signatory)"), k.v(so.approver or ""), "",
+                 k.v(so.approved_on.isoformat() if so.approved_on else "")])
     rows.append([k.label("受检单位代表", "for the inspected site"), "", "", ""])
-    w = k.width
-    table = grid_table(rows, [w * 0.24, w * 0.28, w * 0.30, w * 0.18], k.st, zebra=False,
+    rows.append([k.label("签发日期", "date of issue"), k.v(so.issued_on.isoformat() if so.issued_on else ""), "", ""])
+    w = k.width * 0.70
+    table = grid_table(rows, [w * 0.30, w * 0.26, w * 0.26, w * 0.18], k.st, zebra=False,
                        extra=[("ROWBACKGROUNDS", (0, 1), (-1, -1), [None]),
-                              ("TOPPADDING", (0, 1), (-1, -1), 9), ("BOTTOMPADDING", (0, 1), (-1, -1), 9)])
-    block: list[Flowable] = [table]
+                              ("TOPPADDING", (0, 1), (-1, -1), 6), ("BOTTOMPADDING", (0, 1), (-1, -1), 6),
+                              ("SPAN", (1, -1), (-1, -1))])
+    inst = data.institute
+    seal_zh, seal_en = (inst.seal_note_zh, inst.seal_note_en) if inst is not None else ("检验检测专用章", "inspection seal")
+    seal_style = ParagraphStyle("seal", parent=k.st.small, alignment=1, textColor="#7A7A7A")
+    seal = Table([[Paragraph(esc(k.t(f"（{seal_zh}）", f"({seal_en})", "<br/>")).replace("&lt;br/&gt;", "<br/>"),
+                             seal_style)]],
+                 colWidths=[42 * mm], rowHeights=[42 * mm])
+    seal.setStyle(TableStyle([("BOX", (0, 0), (-1, -1), 0.6, "#9A9A9A"), ("VALIGN", (0, 0), (-1, -1), "BOTTOM")]))
+    both = Table([[table, seal]], colWidths=[w, k.width - w], hAlign="LEFT")
+    both.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                              ("RIGHTPADDING", (0, 0), (-1, -1), 0), ("TOPPADDING", (0, 0), (-1, -1), 0),
+                              ("BOTTOMPADDING", (0, 0), (-1, -1), 0), ("ALIGN", (1, 0), (1, 0), "RIGHT")]))
+    block: list[Flowable] = [both]
+    if so.replaces:
+        block += k.small(f"本报告为第 {so.revision} 版，替代报告 {so.replaces}（受检信息更正后重新签发）。",
+                         f"This is revision {so.revision} of the report; it replaces report {so.replaces} "
+                         "(reissued after a correction of the inspection's details).")
+    if data.is_final and not so.issued:
+        block += k.small("本报告尚未经审核、批准签发（未签发），不得作为正式报告使用。",
+                         "This report has not been reviewed, approved and issued (NOT ISSUED); it is not an official report.")
     if data.inspection.finalised_by:
         block += k.small(f"由 {data.inspection.finalised_by} 于 {when(data.inspection.finalised_at)} 确认完成（UTC+8）。",
-                       f"Finalised by {data.inspection.finalised_by} at {when(data.inspection.finalised_at)} (UTC+8).")
-    if data.profile is not None and data.profile.organisation:
-        block += k.small(f"检验机构：{data.profile.organisation}", f"Inspecting authority: {data.profile.organisation}")
-    out.append(KeepTogether(block))
-    return out
+                         f"Finalised by {data.inspection.finalised_by} at {when(data.inspection.finalised_at)} (UTC+8).")
+    return block
 
 
 def _fingerprint(data: LotReportData, k: Kit, n: int) -> list[Flowable]:
@@ -265,4 +306,4 @@ def _verification(v: ReportVerification | None, k: Kit) -> list[Flowable]:
     return bilingual(zh, en, k.st, "small", markup=True)
 
 
-__all__ = ["TITLE_EN", "TITLE_ZH", "lot_document_meta", "lot_report_flowables", "render_lot_report"]
+__all__ = ["TITLE_EN", "TITLE_ZH", "institute_block", "lot_document_meta", "lot_report_flowables", "render_lot_report", "signature_block", "statements"]

@@ -32,6 +32,7 @@ from fieldtool.core.rules import ResolvedPlan, RuleSet, TneLimits
 from fieldtool.core.sampling import Draw
 from fieldtool.core.statistics import MeanStatistics
 from fieldtool.core.tare import AverageTareAssessment, TareMethod
+from fieldtool.infra.institute import Institute
 
 
 class TareRecords(Protocol):
@@ -185,6 +186,68 @@ class ReportVerification:
 
 
 @dataclass(frozen=True)
+class Conclusion:
+    """One conclusion of the report, as a sentence naming its basis (the net quantity; the label check adds its own)."""
+
+    subject_zh: str
+    """What is concluded on, in Chinese (净含量)."""
+    subject_en: str
+    """The same in English (net quantity)."""
+    outcome: str | None
+    """``pass``, ``fail``, or None while it cannot be judged yet."""
+    sentence_zh: str
+    """The sentence, e.g. 经检验，该批……净含量符合 JJF 1070-2005 的要求，判定为合格。"""
+    sentence_en: str
+    """The sentence in English."""
+
+
+@dataclass(frozen=True)
+class SignOff:
+    """Who reviewed (审核) and approved (批准) the report, and when it was issued (签发日期).
+
+    Every field is None until review and approval are recorded (issue 13's review records fill them);
+    the report then prints empty lines to sign by hand.
+    """
+
+    reviewer: str | None = None
+    """The reviewer's name (审核)."""
+    reviewed_on: date | None = None
+    """The day of the review."""
+    approver: str | None = None
+    """The authorised signatory's name (批准)."""
+    approved_on: date | None = None
+    """The day of the approval."""
+    issued_on: date | None = None
+    """The issue date (签发日期)."""
+    issued: bool = False
+    """Approved: the report is issued. A final report that is not carries 未签发 / NOT ISSUED on every page."""
+    revision: int = 0
+    """The revision of the report (0: the first); a header corrected after an issue makes the next."""
+    replaces: str | None = None
+    """The number of the report this revision replaces (None for the first)."""
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """How many decimal places the report prints: the balance's resolution, means and s one digit finer."""
+
+    weighing: int
+    """Places of gross, tare and net mass, in the weighing unit: those of the balance's d (else of the values recorded)."""
+    net: int
+    """Places of a net quantity in the lot's unit: d converted to it, or the rounding step of a computed volume."""
+
+    @property
+    def mean(self) -> int:
+        """Places of q̄, s, λ·s, the mean limit and the margin: one digit finer than a net quantity."""
+        return self.net + 1
+
+    @property
+    def weighing_mean(self) -> int:
+        """Places of an average tare, its s, and a net mass computed from it: one digit finer than d."""
+        return self.weighing + 1
+
+
+@dataclass(frozen=True)
 class LotReportData(TneLimits, ClassCounts):
     """Everything the lot report shows, gathered from the store."""
 
@@ -242,6 +305,14 @@ class LotReportData(TneLimits, ClassCounts):
     """The device's inspector profile (organisation, inspector number)."""
     verification: ReportVerification | None = None
     """What was verified before the report was made: keys, records checked, the receipt."""
+    institute: Institute | None = None
+    """The issuing body (`fieldtool.infra.institute`); None: not configured, and the report says so."""
+    resolution: Resolution = Resolution(weighing=1, net=1)
+    """The decimal places the report prints."""
+    conclusions: tuple[Conclusion, ...] = ()
+    """The conclusions, each a sentence naming its basis, in the order printed (the net quantity first)."""
+    sign_off: SignOff = SignOff()
+    """Review, approval and issue (None each until recorded)."""
 
     @property
     def header(self) -> InspectionHeader:
@@ -276,11 +347,14 @@ class LotReportData(TneLimits, ClassCounts):
 
 __all__ = [
     "BalanceInfo",
+    "Conclusion",
     "CorrectionRow",
     "LotReportData",
     "PackageRow",
     "ReceiptShown",
     "ReportVerification",
+    "Resolution",
+    "SignOff",
     "SigningKeyShown",
     "StatisticsFigures",
     "TareRecords",

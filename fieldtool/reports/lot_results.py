@@ -6,6 +6,7 @@ every package's net quantity against Qn, Qn − T, Qn − 2T and the mean limit.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from reportlab.lib.units import mm
@@ -20,6 +21,7 @@ from fieldtool.reports.charts import lot_chart
 from fieldtool.reports.document import GRID, HEAD_FILL, INK, T1_HEX, T2_HEX, verdict_ink
 from fieldtool.reports.lot_kit import QBAR, Kit, clock, fmt, markup, outcome_of, outcome_words, when
 from fieldtool.reports.lot_model import LotReportData
+from fieldtool.reports.lot_words import plural, round_to, rounded, rule_basis, shown
 
 SOURCE = {MeasurementSource.TYPED: ("录入", "typed"), MeasurementSource.BALANCE: ("天平", "balance")}
 
@@ -56,13 +58,14 @@ def packages_section(data: LotReportData, k: Kit, n: int) -> list[Flowable]:
     note_room = note_w * k.width - 2 * CELL_PADDING
     mean_n = data.plan.mean_n
     partial_mean = mean_n is not None and mean_n < len(data.packages)
+    res = data.resolution
     for r, p in enumerate(data.packages, start=1):
         m = p.measurement
         row: list[Any] = [str(p.number)]
         if has_gross:
-            row += [fmt(m.gross), fmt(m.tare)]
+            row += [shown(m.gross, res.weighing), shown(m.tare, res.weighing)]
         if with_mass:
-            row += [fmt(p.net_mass)]
+            row += [shown(p.net_mass, res.weighing)]
         cls = p.cls
         class_col = len(row) + 2  # after the net quantity and the shortfall
         if cls is not PackageClass.OK:
@@ -87,7 +90,7 @@ def packages_section(data: LotReportData, k: Kit, n: int) -> list[Flowable]:
             else:
                 raw = "<br/>".join(esc(line).replace(" ", "&nbsp;") for line in raw_lines)
                 note = Paragraph("; ".join([*map(esc, notes), f"<font size='{RAW_SIZE}'>{raw}</font>"]), k.st.cell)
-        row += [fmt(m.net), fmt(p.shortfall), "OK" if cls is PackageClass.OK else cls.value, k.t(zh, en, " "),
+        row += [shown(m.net, res.net), shown(p.shortfall, res.net), "OK" if cls is PackageClass.OK else cls.value, k.t(zh, en, " "),
                 clock(m.recorded_at), note]
         rows.append(row)
     numeric = range(1, 1 + (2 if has_gross else 0) + (1 if with_mass else 0) + 2)
@@ -101,19 +104,20 @@ def packages_section(data: LotReportData, k: Kit, n: int) -> list[Flowable]:
         f"d = Qn − q；T < d ≤ 2T 为 T1 类短缺，d > 2T 为 T2 类短缺（已用底色标出）。时间为北京时间（UTC+8）。"
         f"共 {len(data.packages)} 件；T1 {data.t1_count} 件，T2 {data.t2_count} 件。",
         f"d = Qn − q; T < d ≤ 2T is a T1 package, d > 2T a T2 package (shaded). Times are China Standard Time "
-        f"(UTC+8). {len(data.packages)} packages; T1: {data.t1_count}, T2: {data.t2_count}.")
+        f"(UTC+8). {plural(len(data.packages), 'package')}; T1: {data.t1_count}, T2: {data.t2_count}.")
     out += [Spacer(0, 1.2 * mm), table]
     return out
 
 
 def _version_text(m: Measurement, data: LotReportData, k: Kit) -> str:
     wu = m.weighing_unit or m.unit
+    res = data.resolution
     parts = []
     if m.gross is not None:
-        parts.append(f"{esc(k.t('毛重', 'gross', ' '))} {fmt(m.gross, wu)}")
+        parts.append(f"{esc(k.t('毛重', 'gross', ' '))} {shown(m.gross, res.weighing, wu)}")
     if m.tare is not None:
-        parts.append(f"{esc(k.t('皮重', 'tare', ' '))} {fmt(m.tare, wu)}")
-    parts.append(f"{esc(k.t('净含量', 'net', ' '))} {fmt(m.net, m.unit)}")
+        parts.append(f"{esc(k.t('皮重', 'tare', ' '))} {shown(m.tare, res.weighing, wu)}")
+    parts.append(f"{esc(k.t('净含量', 'net', ' '))} {shown(m.net, res.net, m.unit)}")
     return "<br/>".join(parts)
 
 
@@ -129,8 +133,8 @@ def corrections_section(data: LotReportData, k: Kit, n: int) -> list[Flowable]:
     ]]
     for c in data.corrections:
         current = number_of.get(c.position)
-        no = str(current) if current is not None and not c.withdrawn else k.t(
-            f"第 {c.position} 次录入", f"entry {c.position}", " ")
+        no: Any = str(current) if current is not None and not c.withdrawn else k.value(
+            f"第 {c.position} 次录入", f"entry {c.position}")
         original = Paragraph(_version_text(c.original, data, k), k.st.cell)
         if c.withdrawn:
             new: Any = Paragraph(f"<b>{esc(k.t('撤销（不计入样本）', 'withdrawn (not counted)', ' '))}</b>", k.st.cell)
@@ -138,7 +142,7 @@ def corrections_section(data: LotReportData, k: Kit, n: int) -> list[Flowable]:
             new = Paragraph(_version_text(c.replacement, data, k), k.st.cell)
         rows.append([no, original, new, k.v(c.reason), when(c.replacement.recorded_at)])
     w = k.width
-    out.append(grid_table(rows, [w * 0.09, w * 0.22, w * 0.22, w * 0.31, w * 0.16], k.st, numeric_cols=(0,),
+    out.append(grid_table(rows, [w * 0.12, w * 0.21, w * 0.21, w * 0.30, w * 0.16], k.st, numeric_cols=(0,),
                           zebra=False))
     return out
 
@@ -149,6 +153,8 @@ def statistics_section(data: LotReportData, k: Kit, n: int) -> list[Flowable]:
     out = [*k.section(n, "统计计算", "Statistics")]
     f = data.statistics
     qn = fmt(data.nominal)
+    basis_zh, basis_en = rule_basis(data.rules)
+    places = data.resolution.mean
     rows: list[list[Any]] = [[k.head("项目", "quantity"), k.head("公式与计算", "formula and computation"),
                               k.head("结果", "result")]]
 
@@ -162,16 +168,17 @@ def statistics_section(data: LotReportData, k: Kit, n: int) -> list[Flowable]:
         add("净含量之和", "sum of nets", "Σq = q<sub>1</sub> + q<sub>2</sub> + … + q<sub>n</sub>", fmt(f.sum_q, u))
         add("平均实际含量", "mean", f"{QBAR} = Σq / n = {fmt(f.sum_q)} / {s.n}", fmt(s.mean, u))
         if s.stdev is not None and f.sum_sq_dev is not None:
-            add("离差平方和", "sum of squared deviations", f"Σ(q − {QBAR})²", fmt(f.sum_sq_dev, f"{u}²"))
+            add("离差平方和", "sum of squared deviations", f"Σ(q − {QBAR})²", rounded(f.sum_sq_dev, places, f"{u}²"))
             add("样本标准偏差", "standard deviation",
-                f"s = √( Σ(q − {QBAR})² / (n − 1) ) = √( {fmt(f.sum_sq_dev)} / {s.n - 1} )", fmt(s.stdev, u))
-        add("修正因子", "correction factor", f"λ ({esc(data.rules.id)}, n = {data.plan.n})", lam)
+                f"s = √( Σ(q − {QBAR})² / (n − 1) ) = √( {rounded(f.sum_sq_dev, places)} / {s.n - 1} )", fmt(s.stdev, u))
+        add("修正因子", "correction factor", esc(k.t(f"λ（{basis_zh}，n = {data.plan.n}）",
+                                                   f"λ ({basis_en}, n = {data.plan.n})")), lam)
         add("λ·s", "λ·s", f"λ × s = {lam} × {fmt(s.stdev)}", fmt(s.lam_s, u))
         add("均值限", "mean limit", f"Qn − λ·s = {qn} − {fmt(s.lam_s)}", fmt(f.limit, u))
         margin = f.margin
         add("余量", "margin", f"{QBAR} − (Qn − λ·s) = {fmt(s.mean)} − {fmt(f.limit)}",
             ("+" if margin >= 0 else "") + fmt(margin, u))
-    add("允许短缺量", "TNE", esc(k.t(f"T（{data.rules.id}，Qn = {qn} {u}）", f"T ({data.rules.id}, Qn = {qn} {u})")),
+    add("允许短缺量", "TNE", esc(k.t(f"T（{basis_zh}，Qn = {qn} {u}）", f"T ({basis_en}, Qn = {qn} {u})")),
         fmt(data.tne, u))
     add("Qn − T", "Qn − T", f"{qn} − {fmt(data.tne)}", fmt(data.qn_minus_t, u))
     add("Qn − 2T", "Qn − 2T", f"{qn} − 2 × {fmt(data.tne)}", fmt(data.qn_minus_2t, u))
@@ -193,12 +200,31 @@ def statistics_section(data: LotReportData, k: Kit, n: int) -> list[Flowable]:
 
 
 def _criteria_of(data: LotReportData) -> tuple[Criterion, ...]:
-    """The criteria as judged: the saved verdict's, else the evaluation's; none while the sample is incomplete."""
+    """The criteria as judged (the saved verdict's, else the evaluation's), the mean's figures to the report's places.
+
+    None while the sample is incomplete. The saved figures carry more digits than a report prints;
+    the lot was judged on the exact values, so rounding here changes no status.
+    """
     if data.verdict is not None:
-        return data.verdict.criteria
-    if data.evaluation is not None:
-        return data.evaluation.criteria
-    return ()
+        criteria = data.verdict.criteria
+    elif data.evaluation is not None:
+        criteria = data.evaluation.criteria
+    else:
+        return ()
+    places = data.resolution.mean
+    return tuple(
+        replace(c, observed=round_to(c.observed, places), limit=round_to(c.limit, places),
+                excess=round_to(c.excess, places)) if c.code is CriterionCode.MEAN else c
+        for c in criteria
+    )
+
+
+def _context(data: LotReportData) -> Any:
+    """What `criterion_text` reads: the evaluation (or the progress) with the statistics as printed."""
+    ctx: Any = data.evaluation if data.evaluation is not None else data.progress
+    if data.statistics is not None and getattr(ctx, "stats", None) is not None:
+        ctx = replace(ctx, stats=data.statistics.stats)
+    return ctx
 
 
 def _criterion_name(data: LotReportData, c: Criterion, k: Kit) -> list[Flowable]:
@@ -210,11 +236,15 @@ def _criterion_name(data: LotReportData, c: Criterion, k: Kit) -> list[Flowable]
 
 
 def criteria_section(data: LotReportData, k: Kit, n: int) -> list[Flowable]:
-    """Each criterion with its finding and status, the verdict box and the chart of the packages."""
+    """Each criterion with its finding and status, then the verdict box with the conclusions.
+
+    Returns the heading and one `KeepTogether` of the rest, so that a caller can add the signatures
+    to the same page (`fieldtool.reports.lot`).
+    """
     heading = k.section(n, "判定", "Verdict")
     out: list[Flowable] = heading[1:]
     criteria = _criteria_of(data)
-    ctx = data.evaluation if data.evaluation is not None else data.progress
+    ctx = _context(data)
     if criteria:
         rows: list[list[Any]] = [[k.head("判定项目", "criterion"), k.head("结果", "finding"), k.head("符合性", "status")]]
         extra: list[tuple[Any, ...]] = []
@@ -232,7 +262,7 @@ def criteria_section(data: LotReportData, k: Kit, n: int) -> list[Flowable]:
     else:
         done, needed = len(data.packages), data.progress.needed
         out += k.body(f"样本尚未完成：已测 {done} 件，共需 {needed} 件；尚不能判定。",
-                      f"The sample is incomplete: {done} of {needed} packages measured; no verdict yet.")
+                      f"The sample is incomplete: {done} of {plural(needed, 'package')} measured; no verdict yet.")
         for c in data.progress.settled_failures:
             out += k.body("已确定不符合：" + criterion_text(ctx, c, "zh"), "Already failed: " + criterion_text(ctx, c, "en"))
     out.append(Spacer(0, 3 * mm))
@@ -240,24 +270,27 @@ def criteria_section(data: LotReportData, k: Kit, n: int) -> list[Flowable]:
     if data.verdict is not None and not data.verdict_matches:
         out += k.body("注意：按存储的测量结果重新计算的结论与保存的结论不一致。",
                       "Warning: the verdict recomputed from the stored measurements differs from the saved verdict.")
-    out = [heading[0], KeepTogether(out)]
-    if data.packages:
-        stats = data.statistics
-        chart = lot_chart(
-            [p.net for p in data.packages],
-            [p.cls.value if p.cls is not PackageClass.OK else "ok" for p in data.packages],
-            nominal=data.nominal, tne=data.tne,
-            mean_limit=stats.limit if stats is not None else None,
-            mean=stats.stats.mean if stats is not None else None,
-            unit=data.unit.symbol, width=k.width, height=200, font_name=k.st.font.name, lang=k.lang,
-        )
-        legend = k.small(
-            "图：各样本单位净含量（● T 以内，■ T1 类短缺，◆ T2 类短缺）与 Qn、Qn − T、Qn − 2T 及均值限。",
-            "Chart: each package's net quantity (● within T, ■ T1, ◆ T2) against Qn, Qn − T, Qn − 2T "
-            "and the mean limit.")
-        out.append(Spacer(0, 3 * mm))
-        out.append(KeepTogether([chart, *legend]))
-    return out
+    return [heading[0], KeepTogether(out)]
+
+
+def chart_section(data: LotReportData, k: Kit, n: int) -> list[Flowable]:
+    """The chart of every package's net quantity against Qn, Qn − T, Qn − 2T and the mean limit (none without packages)."""
+    if not data.packages:
+        return []
+    stats = data.statistics
+    chart = lot_chart(
+        [p.net for p in data.packages],
+        [p.cls.value if p.cls is not PackageClass.OK else "ok" for p in data.packages],
+        nominal=data.nominal, tne=data.tne,
+        mean_limit=stats.limit if stats is not None else None,
+        mean=stats.stats.mean if stats is not None else None,
+        unit=data.unit.symbol, width=k.width, height=200, font_name=k.st.font.name, lang=k.lang,
+    )
+    legend = k.small(
+        "图：各样本单位净含量（● T 以内，■ T1 类短缺，◆ T2 类短缺）与 Qn、Qn − T、Qn − 2T 及均值限。",
+        "Chart: each package's net quantity (● within T, ■ T1, ◆ T2) against Qn, Qn − T, Qn − 2T "
+        "and the mean limit.")
+    return [*k.section(n, "图示", "Chart"), KeepTogether([chart, *legend])]
 
 
 def _verdict_box(data: LotReportData, k: Kit) -> Table:
@@ -269,18 +302,18 @@ def _verdict_box(data: LotReportData, k: Kit) -> Table:
     head_zh = f"检验结论：<font color='{ink}'>{esc(zh)}</font>"
     head_en = f"Verdict: <font color='{ink}'>{esc(en)}</font>"
     big += bilingual(head_zh, head_en, st, "verdict", markup=True)
-    reasons: list[Flowable] = []
+    body: list[Flowable] = []
+    for sentence in data.conclusions:
+        body += bilingual(esc(sentence.sentence_zh), esc(sentence.sentence_en), st, "body", markup=True)
+        body.append(Spacer(0, 1 * mm))
     ev = data.evaluation
     if ev is not None:
         decided = [c for c in _criteria_of(data) if c.status is not Status.PASS]
-        if decided:
-            for c in decided:
-                reasons += bilingual(markup("• " + reason_text(ev, c, "zh")), markup("• " + reason_text(ev, c, "en")),
-                                     st, "body", markup=True)
-        else:
-            reasons += bilingual("各项判定均符合要求，该批定量包装商品净含量合格。",
-                                 "Every criterion is met: the lot's net content complies.", st, "body")
-    box = Table([[big], [reasons or [Spacer(0, 0)]]], colWidths=[k.width])
+        ctx = _context(data)
+        for c in decided:
+            body += bilingual(markup("• " + reason_text(ctx, c, "zh")), markup("• " + reason_text(ctx, c, "en")),
+                              st, "small", markup=True)
+    box = Table([[big], [body or [Spacer(0, 0)]]], colWidths=[k.width])
     box.setStyle(TableStyle([
         ("BOX", (0, 0), (-1, -1), 1.6, INK),
         ("LINEBELOW", (0, 0), (-1, 0), 0.4, GRID),
@@ -294,4 +327,4 @@ def _verdict_box(data: LotReportData, k: Kit) -> Table:
     return box
 
 
-__all__ = ["corrections_section", "criteria_section", "packages_section", "statistics_section"]
+__all__ = ["chart_section", "corrections_section", "criteria_section", "packages_section", "statistics_section"]

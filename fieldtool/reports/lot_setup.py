@@ -16,8 +16,9 @@ from fieldtool.core.inspection import DensityMethod, SamplingMethod, SiteKind
 from fieldtool.core.tare import TareMethod
 from fieldtool.reports.blocks import bilingual, grid_table
 from fieldtool.reports.document import verdict_ink
-from fieldtool.reports.lot_kit import Kit, fmt, fmt_derived, markup, when
+from fieldtool.reports.lot_kit import Kit, fmt, markup, when
 from fieldtool.reports.lot_model import LotReportData
+from fieldtool.reports.lot_words import derived, register_number, rounded, rule_name, shown, variant_words
 
 SITE_KIND = {
     SiteKind.PRODUCER: ("生产企业", "producer"),
@@ -39,13 +40,24 @@ TARE = {
 DENSITY = {DensityMethod.FLASK: ("容量瓶法", "volumetric flask"), DensityMethod.TYPED: ("录入值", "typed")}
 
 
+def inspection_type(data: LotReportData) -> tuple[tuple[str, str], tuple[str, str]]:
+    """检验类别 and 任务来源 in Chinese and English: the programme's, else a commissioned inspection with no task."""
+    if data.programme is None:
+        return ("—", "—"), ("未记录", "not recorded")
+    p = data.programme
+    task = p.task_source
+    return p.inspection_type.words, ((task, task) if task else ("未记录（检验项目文件未载明文号）",
+                                                                "not recorded (the programme file gives no document number)"))
+
+
 def inspection_section(data: LotReportData, k: Kit, n: int) -> list[Flowable]:
-    """The inspection: programme, city, id, when it was opened and finalised, notes."""
+    """The inspection: programme, inspection type and task, city, id, when it was opened and finalised, notes."""
     h = data.header
     prog: Any = k.v("—")
     if data.programme is not None:
         p = data.programme
         prog = k.value(p.name_zh or p.name, p.name)
+    (type_zh, type_en), (task_zh, task_en) = inspection_type(data)
     city: Any = k.v(h.city_id or "—")
     if data.city is not None:
         c = data.city
@@ -55,15 +67,20 @@ def inspection_section(data: LotReportData, k: Kit, n: int) -> list[Flowable]:
     final: Any = k.v("—")
     if data.inspection.finalised_at is not None:
         final = k.v(f"{when(data.inspection.finalised_at)}  {data.inspection.finalised_by or ''}")
-    pairs: list[tuple[Any, Any]] = [
+    # The programme's name is long: a row of its own, so that it never wraps a lone character.
+    wide: list[tuple[Any, Any]] = [
         (k.label("检验项目", "Programme"), prog),
+        (k.label("检验类别", "Inspection type"), k.value(type_zh, type_en)),
+        (k.label("任务来源", "Task source"), k.value(task_zh, task_en)),
+    ]
+    pairs: list[tuple[Any, Any]] = [
         (k.label("城市", "City"), city),
         (k.label("检验编号", "Inspection id"), k.v(data.inspection.id)),
         (k.label("开始时间", "Opened"), k.v(when(data.inspection.created_at))),
         (k.label("完成确认", "Finalised"), final),
         (k.label("备注", "Notes"), k.v(h.notes or "—")),
     ]
-    return [*k.section(n, "检验概况", "Inspection"), k.kv(pairs)]
+    return [*k.section(n, "检验概况", "Inspection"), k.kv(wide, columns=1, label_width=32 * mm), k.kv(pairs)]
 
 
 def site_section(data: LotReportData, k: Kit, n: int) -> list[Flowable]:
@@ -103,7 +120,10 @@ def rules_section(data: LotReportData, k: Kit, n: int) -> list[Flowable]:
     row = plan.row
     u = data.unit.symbol
     rules = data.rules
-    rule_name = k.value(rules.name_zh or rules.name, rules.name)
+    rule_zh, rule_en = rule_name(rules)
+    rule_words = k.value(rule_zh, rule_en)
+    plan_zh, plan_en = variant_words(rules, h.variant)
+    lots = f"{row.lot_min}–{row.lot_max if row.lot_max is not None else '∞'}"
     stage = row.stages[0] if row.stages else None
     allowed_t1 = f"{stage.accept}" if stage is not None else "—"
     if plan.multi_stage and row.stages:
@@ -113,9 +133,9 @@ def rules_section(data: LotReportData, k: Kit, n: int) -> list[Flowable]:
         str(b - a) for a, b in zip((0, *plan.cumulative[:-1]), plan.cumulative, strict=True))
     lam = fmt(row.lam) if row.lam is not None else k.t("无均值检验", "no mean test")
     pairs: list[tuple[Any, Any]] = [
-        (k.label("检验依据", "Rule set"), rule_name),
-        (k.label("抽样方案", "Sampling plan"), k.v(f"{h.variant}; N = {h.lot_size}: "
-                                                 f"{row.lot_min}–{row.lot_max if row.lot_max is not None else '∞'}")),
+        (k.label("检验依据", "Rule set"), rule_words),
+        (k.label("抽样方案", "Sampling plan"), k.value(f"{plan_zh}，批量 N = {h.lot_size}（{lots} 行）",
+                                                     f"{plan_en}, lot size N = {h.lot_size} (row {lots})")),
         (k.label("样本量 n", "Sample size n"), k.v(n_text)),
         (k.label("修正因子 λ", "Correction factor λ"), k.v(lam)),
         (k.label(f"允许 {defective_label(data.progress, 'zh')} 件数", f"allowed {defective_label(data.progress)}"),
@@ -165,7 +185,7 @@ def balance_section(data: LotReportData, k: Kit, n: int) -> list[Flowable]:
         (k.label("最大允许误差 MPE", "MPE"), k.v(fmt(b.mpe, bu))),
         (k.label("检定/校准证书", "Certificate"), k.v(b.certificate or "—")),
         (k.label("有效期至", "Valid until"), k.v(f"{due}  {valid}".strip())),
-        (k.label("登记编号", "Register id"), k.v(b.id)),
+        (k.label("登记编号", "Register No."), k.v(register_number(b))),
     ]
     out = [*k.section(n, "计量器具", "Weighing instrument"), k.kv(pairs)]
     s = info.suitability
@@ -176,10 +196,13 @@ def balance_section(data: LotReportData, k: Kit, n: int) -> list[Flowable]:
         note_zh = "（体积 T 按密度换算为质量）" if liquid else ""
         note_en = " (a volume T converted to mass with the density)" if liquid else ""
         cmp = "≤" if s.suitable else ">"
+        places = data.resolution.weighing_mean
+        t_text = derived(info.tne_in_balance_unit, places, bu)
+        limit = derived(s.limit, places, bu)
         zh = (f"器具适用性：{s.basis} = {fmt(s.error, bu)} {cmp} {fmt(s.fraction)} × T = {fmt(s.fraction)} × "
-              f"{fmt_derived(info.tne_in_balance_unit, bu)} = {fmt_derived(s.limit, bu)}{note_zh}：")
+              f"{t_text} = {limit}{note_zh}：")
         en = (f"Suitability: {s.basis} = {fmt(s.error, bu)} {cmp} {fmt(s.fraction)} × T = {fmt(s.fraction)} × "
-              f"{fmt_derived(info.tne_in_balance_unit, bu)} = {fmt_derived(s.limit, bu)}{note_en}: ")
+              f"{t_text} = {limit}{note_en}: ")
         out.append(Spacer(0, 1.5 * mm))
         out += bilingual(f"{markup(zh)}<font color='{ink}'><b>{ok_zh}</b></font>",
                          f"{markup(en)}<font color='{ink}'><b>{ok_en}</b></font>", k.st, "body", markup=True)
@@ -198,7 +221,7 @@ def tare_section(data: LotReportData, k: Kit, n: int) -> list[Flowable]:
     if weighings:
         per_row = 4
         rows: list[list[Any]] = [[k.head("序号", "No."), k.head(f"皮重 ({wu})", f"tare ({wu})")] * per_row]
-        cells = [(str(i), fmt(w.value)) for i, w in enumerate(weighings, 1)]
+        cells = [(str(i), shown(w.value, data.resolution.weighing)) for i, w in enumerate(weighings, 1)]
         for start in range(0, len(cells), per_row):
             chunk = cells[start:start + per_row]
             chunk += [("", "")] * (per_row - len(chunk))
@@ -208,14 +231,16 @@ def tare_section(data: LotReportData, k: Kit, n: int) -> list[Flowable]:
                 grid_table(rows, [w * 0.35, w * 0.65] * per_row, k.st, numeric_cols=range(2 * per_row), zebra=False)]
     a = tare.average
     if a is not None:
-        s_text = fmt(a.stdev, wu) if a.stdev is not None else "—"
+        places = data.resolution.weighing_mean
+        s_text = rounded(a.stdev, places, wu)
+        mean, limit = rounded(a.mean, places, wu), derived(a.limit, places, wu)
         verdict_zh = "接受平均皮重" if a.accepted else f"不接受：{a.problem}"
         verdict_en = "average tare accepted" if a.accepted else f"refused: {a.problem}"
         out += [Spacer(0, 1.5 * mm), *k.body(
-            f"空包装样本 n = {a.n}（至少 {a.min_sample}），平均皮重 = {fmt(a.mean, wu)}，s = {s_text}，"
-            f"限值 {fmt(data.rules.tare.max_stdev_fraction_of_tne)} × T = {fmt_derived(a.limit, wu)}：{verdict_zh}",
-            f"Tare sample n = {a.n} (at least {a.min_sample}), mean tare = {fmt(a.mean, wu)}, s = {s_text}, "
-            f"limit {fmt(data.rules.tare.max_stdev_fraction_of_tne)} × T = {fmt_derived(a.limit, wu)}: {verdict_en}")]
+            f"空包装样本 n = {a.n}（至少 {a.min_sample}），平均皮重 = {mean}，s = {s_text}，"
+            f"限值 {fmt(data.rules.tare.max_stdev_fraction_of_tne)} × T = {limit}：{verdict_zh}",
+            f"Tare sample n = {a.n} (at least {a.min_sample}), mean tare = {mean}, s = {s_text}, "
+            f"limit {fmt(data.rules.tare.max_stdev_fraction_of_tne)} × T = {limit}: {verdict_en}")]
     return out
 
 

@@ -23,6 +23,7 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, KeepTogether, PageBreak, Paragraph, Spacer, Table, TableStyle
 
+from fieldtool.core.chinatime import local
 from fieldtool.core.inspection import SiteKind
 from fieldtool.reports.blocks import (
     bi_cell,
@@ -37,6 +38,9 @@ from fieldtool.reports.blocks import (
 )
 from fieldtool.reports.document import INK, DocumentMeta, Lang, ReportStyles, build_pdf, check_lang, make_styles
 from fieldtool.reports.fonts import FontChoice, find_cjk_font
+from fieldtool.reports.issuer import institute_block, statements
+from fieldtool.reports.lot_kit import Kit
+from fieldtool.reports.lot_words import plural, rule_name
 from fieldtool.reports.summary_figures import charts_section, distribution_section, matrix_section, overview_section
 from fieldtool.reports.summary_kit import MARK, bt, derive, failed_text
 from fieldtool.reports.summary_model import FailingLot, SummaryData
@@ -141,7 +145,8 @@ def _period_text(data: SummaryData, styles: ReportStyles) -> str:
 
 def _title(data: SummaryData, styles: ReportStyles) -> list[Flowable]:
     p = data.programme
-    out: list[Flowable] = []
+    out: list[Flowable] = institute_block(data.institute, Kit(styles))
+    out.append(Spacer(1, 2 * mm))
     out += bilingual(TITLE_ZH, TITLE_EN, styles, "title")
     out += bilingual(p.name_zh or p.name, p.name, styles, "body")
     for f in out[-2:]:
@@ -149,17 +154,20 @@ def _title(data: SummaryData, styles: ReportStyles) -> list[Flowable]:
             f.style = derive("centred", f.style, alignment=1)
     out.append(Spacer(1, 4 * mm))
     cities, products = _scope_text(data, styles)
-    rule_sets = "; ".join(f"{u.rule_set.id} ({u.rule_set.name_zh or u.rule_set.name})" if styles.lang != "en"
-                          else f"{u.rule_set.id} ({u.rule_set.name})" for u in data.rule_sets)
+    rule_sets = "; ".join(bt(styles, *rule_name(u.rule_set)) for u in data.rule_sets)
+    type_zh, type_en = p.inspection_type.words
+    task = p.task_source or bt(styles, "未记录（检验项目文件未载明文号）", "not recorded (the programme file gives no document number)")
     pairs = [
         (bt(styles, "报告编号", "Report No."), data.report_no),
         (bt(styles, "编制日期", "Date of report"), data.generated_on.isoformat()),
-        (bt(styles, "检查方案", "Programme"), f"{p.id} ({p.year})"),
+        (bt(styles, "检查方案", "Programme"), bt(styles, p.name_zh or p.name, p.name)),
+        (bt(styles, "检验类别", "Inspection type"), bt(styles, type_zh, type_en)),
+        (bt(styles, "任务来源", "Task source"), task),
         (bt(styles, "检验规则", "Rule set"), rule_sets),
         (bt(styles, "城市", "Cities"), cities),
         (bt(styles, "商品", "Goods"), products),
         (bt(styles, "检查期间", "Period covered"), _period_text(data, styles)),
-        (bt(styles, "数据截至", "Data as of"), data.last_finalised.strftime("%Y-%m-%d %H:%M UTC")),
+        (bt(styles, "数据截至", "Data as of"), local(data.last_finalised).strftime("%Y-%m-%d %H:%M") + " (UTC+8)"),
         (bt(styles, "数据指纹", "Data fingerprint"), f"SHA-256 {data.fingerprint[:16]}…"),
         (bt(styles, "日期口径", "Calendar"), bt(styles, "北京时间（UTC+8），按开始检验的日期", "China Standard Time (UTC+8), day the inspection was opened")),
     ]
@@ -177,7 +185,7 @@ def _failing(data: SummaryData, styles: ReportStyles) -> list[Flowable]:
         return out
     out += bilingual(
         f"共 {len(data.failing)} 批，按城市、商品、检验日期排列。不合格项目及数值取自保存的判定结果。",
-        f"{len(data.failing)} lots, by city, kind of goods and day of inspection. The failed criteria and their "
+        f"{plural(len(data.failing), 'lot')}, by city, kind of goods and day of inspection. The failed criteria and their "
         "figures are those saved with each verdict.", styles, "small")
     out.append(Spacer(1, 1.5 * mm))
     cols = [("序号", "No."), ("城市", "City"), ("商品", "Goods"), ("受检单位", "Inspected site"),
@@ -307,8 +315,13 @@ def _sign_off(data: SummaryData, styles: ReportStyles) -> list[Flowable]:
         ("LINEBELOW", (5, 0), (5, 0), 0.6, INK),
         ("TOPPADDING", (0, 0), (-1, 0), 12),
     ]))
-    date_line = para(bt(styles, "日期：________________", "Date: ________________", sep="    "), styles.small)
-    return [Spacer(1, 6 * mm), KeepTogether([table, date_line])]
+    date_line = para(bt(styles, "签发日期：________________", "Date of issue: ________________", sep="    "),
+                     styles.small)
+    inst = data.institute
+    seal = para(bt(styles, f"（{inst.seal_note_zh if inst else '检验检测专用章'}）",
+                   f"({inst.seal_note_en if inst else 'inspection seal'})"), styles.small)
+    return [Spacer(1, 6 * mm), KeepTogether([table, date_line, Spacer(1, 2 * mm), seal,
+                                             *statements(data.institute, Kit(styles))])]
 
 
 __all__ = ["TITLE_EN", "TITLE_ZH", "render_programme_summary", "summary_flowables", "summary_meta"]

@@ -17,6 +17,7 @@ from reportlab.platypus import Flowable, KeepTogether, Spacer, Table, TableStyle
 
 from fieldtool.reports.blocks import bi_cell, bilingual, bilingual_lines, grid_style, para, plain_table, section
 from fieldtool.reports.document import HEAD_FILL, INK, ReportStyles
+from fieldtool.reports.lot_words import plural
 from fieldtool.reports.summary_charts import BarItem, StripRow, deviation_strips, pass_rate_bars, rate_text
 from fieldtool.reports.summary_kit import FAIL_FILL, FAIL_TEXT, MARK, bt, derive, failed_text, name_label
 from fieldtool.reports.summary_model import Counts, SummaryData
@@ -46,13 +47,13 @@ def overview_section(data: SummaryData, styles: ReportStyles) -> list[Flowable]:
     out.append(Spacer(1, 2 * mm))
     out += bilingual(
         f"共检验 {t.lots} 批，合格 {t.passed} 批，不合格 {t.failed} 批，合格率 {rate_text(t.pass_rate)}。",
-        f"{t.lots} lots inspected, {t.passed} passed, {t.failed} failed: pass rate {rate_text(t.pass_rate)}.",
+        f"{plural(t.lots, 'lot')} inspected, {t.passed} passed, {t.failed} failed: pass rate {rate_text(t.pass_rate)}.",
         styles, "body")
     if data.unassigned.lots:
         out.append(Spacer(1, 2 * mm))
         out += bilingual(
             f"另有 {data.unassigned.lots} 批（不合格 {data.unassigned.failed} 批）的城市或商品不属于本方案，已计入总数，未列入矩阵。",
-            f"{data.unassigned.lots} lots ({data.unassigned.failed} failed) name a city or product outside the programme: "
+            f"{plural(data.unassigned.lots, 'lot')} ({data.unassigned.failed} failed) name a city or product outside the programme: "
             "counted in the totals, not in the matrix.", styles, "small")
     out.append(Spacer(1, 4 * mm))
     out += bilingual("按月份", "By month", styles, "heading")

@@ -16,6 +16,7 @@ from fieldtool.core.evaluate import Criterion
 from fieldtool.core.inspection import SiteKind
 from fieldtool.core.programme import City, Product, Programme
 from fieldtool.core.rules import PlanRow, RuleSet
+from fieldtool.infra.institute import Institute
 from fieldtool.stats.summary import Spread
 
 
@@ -182,9 +183,9 @@ class SummaryData:
     scope: Scope
     """The selection asked for."""
     generated_on: date
-    """The day the figures were gathered (the services' clock)."""
+    """The summary's date (编制日期): the one asked for, else the day the latest counted lot was finalised (UTC+8)."""
     report_no: str
-    """The report number: programme, day and a fingerprint of the lots and verdicts counted."""
+    """The report number: programme, `generated_on` and a fingerprint of the lots and verdicts counted."""
     fingerprint: str
     """SHA-256 (hex) of the ids of the inspections and verdicts counted, sorted: equal data, equal fingerprint."""
     first_day: date
@@ -221,6 +222,8 @@ class SummaryData:
     """When the latest counted inspection was finalised (UTC): the data are as of then."""
     lot_ids: tuple[str, ...] = field(default=(), repr=False)
     """The ids of the inspections counted, in the order they were opened."""
+    institute: Institute | None = None
+    """The issuing body; None: not configured, and the summary says so."""
 
 
 __all__ = [

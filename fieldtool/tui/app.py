@@ -201,11 +201,14 @@ class FieldtoolApp(App[str | None]):
         import asyncio
 
         from fieldtool.infra import paths
+        from fieldtool.infra.institute import find_institute
         from fieldtool.usecases.lot_report import lot_report_data
 
         lang = self.settings.lang
         try:
-            data = await self.runner.call(lambda s: lot_report_data(s, inspection_id, allow_draft=True))
+            institute = find_institute()  # institute.toml in the config directory, as `fieldtool report` reads it
+            data = await self.runner.call(
+                lambda s: lot_report_data(s, inspection_id, allow_draft=True, institute=institute))
             self.notify(TEXT_RENDERING.render(lang, number=data.report_number), timeout=3)
             path = paths.reports_dir() / f"{data.report_number}.pdf"
             pages = await asyncio.to_thread(_render_lot_report, data, path)

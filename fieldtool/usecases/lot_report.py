@@ -24,19 +24,21 @@ changes with any change to what was stored for the inspection.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from decimal import Decimal, localcontext
 from fractions import Fraction
 
 from fieldtool.core.chinatime import local
-from fieldtool.core.inspection import DensityRecord, Inspection
+from fieldtool.core.inspection import Balance, DensityRecord, Inspection, Measurement
 from fieldtool.core.instrument import check_instrument
 from fieldtool.core.programme import Programme
-from fieldtool.core.quantity import Kind, Unit, unit
+from fieldtool.core.quantity import Kind, Unit, from_base, to_base, unit
 from fieldtool.core.records import records_fingerprint
 from fieldtool.core.rules import RuleSet, tne_in
 from fieldtool.core.statistics import MeanStatistics
 from fieldtool.errors import InputError, NotFoundError
+from fieldtool.infra.institute import Institute
 from fieldtool.reports.lot_model import (
     BalanceInfo,
     CorrectionRow,
@@ -44,12 +46,16 @@ from fieldtool.reports.lot_model import (
     PackageRow,
     ReceiptShown,
     ReportVerification,
+    Resolution,
     SigningKeyShown,
+    SignOff,
     StatisticsFigures,
 )
+from fieldtool.reports.lot_words import decimals, net_quantity_conclusion
 from fieldtool.sync.lot_verify import LotVerification, require_lot_intact
 from fieldtool.sync.trust import Trust, trust_of
 from fieldtool.usecases.inspection import Services
+from fieldtool.usecases.review import review_state
 
 
 def report_number(inspection: Inspection, programme: Programme | None) -> str:
@@ -74,7 +80,11 @@ def inspection_fingerprint(services: Services, inspection_id: str) -> tuple[str,
 
 
 def lot_report_data(
-    services: Services, inspection_id: str, allow_draft: bool = False, trust: Trust | None = None
+    services: Services,
+    inspection_id: str,
+    allow_draft: bool = False,
+    trust: Trust | None = None,
+    institute: Institute | None = None,
 ) -> LotReportData:
     """Gather what the lot report of one inspection shows.
 
@@ -83,9 +93,12 @@ def lot_report_data(
         inspection_id: the inspection (its full id).
         allow_draft: accept an inspection that is not finalised (for a report marked DRAFT).
         trust: the keys vouched for (`Trust.here()` by default: this laptop's key, or the hub's register).
+        institute: the issuing body (`fieldtool.infra.institute.find_institute`); None: not configured.
 
     Returns:
-        The report's data.
+        The report's data, with the net quantity's conclusion and the places to print
+        (`fieldtool.reports.lot_model.Resolution`: the statistics are rounded to them for display;
+        the verdict was decided on the exact values).
 
     Raises:
         NotFoundError: no such inspection.
@@ -150,6 +163,11 @@ def lot_report_data(
 
     evaluation = state.evaluation if state.complete else None
     stats = evaluation.stats if evaluation is not None else progress.stats
+    resolution = _resolution(balance.balance if balance is not None else None, state.unit, state.weighing_unit,
+                             state.measurements)
+    if stats is not None:
+        # Printed one digit finer than a net quantity; `passes` decides on the exact values whatever the places.
+        stats = replace(stats, places=resolution.mean)
     verdict = state.verdict
     matches = True
     if verdict is not None and evaluation is not None:
@@ -157,8 +175,19 @@ def lot_report_data(
             p.net for p in evaluation.packages
         )
     fingerprint, count = inspection_fingerprint(services, inspection_id)
-    return LotReportData(
-        report_number=report_number(inspection, programme),
+    number = report_number(inspection, programme)
+    sign_off = SignOff()
+    if inspection.is_final:
+        # The sign-off: who reviewed and approved this revision, the header as corrected, the revised number.
+        st = review_state(services, inspection_id)
+        if st.header is not None:
+            inspection = replace(inspection, header=st.header)
+        sign_off = SignOff(reviewer=st.reviewer, reviewed_on=st.reviewed_on, approver=st.approver,
+                           approved_on=st.approved_on, issued_on=st.issued_on, issued=st.issued,
+                           revision=st.revision, replaces=st.replaces_report_number(number))
+        number = st.report_number(number)
+    data = LotReportData(
+        report_number=number,
         fingerprint=fingerprint,
         record_count=count,
         inspection=inspection,
@@ -185,7 +214,31 @@ def lot_report_data(
         verdict_matches=matches,
         profile=services.inspector(),
         verification=_shown(verified),
+        institute=institute,
+        resolution=resolution,
+        sign_off=sign_off,
     )
+    return replace(data, conclusions=(net_quantity_conclusion(data),))
+
+
+def _resolution(balance: Balance | None, lot_unit: Unit, weighing_unit: Unit, measurements: tuple[Measurement, ...]
+                ) -> Resolution:
+    """The places to print: the balance's d in the weighing unit and in the lot's unit (0.1 g is 0.0001 kg), at
+    least what the values recorded need; without a balance, what they need."""
+    weighed = max((decimals(v) for m in measurements for v in (m.gross, m.tare) if v is not None), default=0)
+    nets = max((decimals(m.net) for m in measurements), default=0)
+    if balance is None:
+        return Resolution(weighing=weighed, net=nets)
+    b_unit = unit(balance.unit)
+
+    def d_in(target: Unit) -> int | None:
+        if b_unit.kind is not target.kind:
+            return None  # a volume lot: its nets are computed volumes, printed as computed
+        return decimals(from_base(to_base(balance.d, b_unit), target))
+
+    weighing = d_in(weighing_unit)
+    net = d_in(lot_unit)
+    return Resolution(weighing=weighed if weighing is None else weighing, net=nets if net is None else max(nets, net))
 
 
 def _shown(verified: LotVerification) -> ReportVerification:

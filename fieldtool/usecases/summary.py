@@ -28,6 +28,7 @@ from fieldtool.core.quantity import Unit, unit
 from fieldtool.core.rules import PlanRow, ResolvedPlan, RuleSet, resolve_plan
 from fieldtool.core.statistics import MeanStatistics
 from fieldtool.errors import FieldtoolError, InputError, StoreError
+from fieldtool.infra.institute import Institute
 from fieldtool.reports.summary_model import (
     Cell,
     Counts,
@@ -65,6 +66,8 @@ def programme_summary_data(
     since: date | datetime | None = None,
     until: date | datetime | None = None,
     trust: Trust | None = None,
+    on: date | None = None,
+    institute: Institute | None = None,
 ) -> SummaryData:
     """Gather the figures of a programme summary from the finalised inspections and their saved verdicts.
 
@@ -76,7 +79,10 @@ def programme_summary_data(
         since: the first day counted (a `date`, inclusive, China Standard Time) or an aware instant.
         until: the last day counted (a `date`, inclusive) or an aware instant (exclusive).
         trust: the keys vouched for (by default this laptop's key, or the hub's register).
-        trust: the keys vouched for (by default this laptop's key, or the hub's register).
+        on: the summary's date (its number and 编制日期); None: the day, in China Standard Time, on
+            which the latest counted inspection was finalised. Never today's date: the same data give
+            the same summary on any day.
+        institute: the issuing body (`fieldtool.infra.institute.find_institute`); None: not configured.
 
     Returns:
         The figures, ready for `fieldtool.reports.summary.render_programme_summary`.
@@ -230,7 +236,8 @@ def programme_summary_data(
     for inspection, verdict in sorted(zip(found, verdicts, strict=True), key=lambda iv: iv[0].id):
         digest.update(f"{inspection.id}:{verdict.id}\n".encode())
     fingerprint = digest.hexdigest()
-    generated_on = services.today()
+    last_finalised = max(i.finalised_at for i in found if i.finalised_at is not None)
+    generated_on = on if on is not None else local(last_finalised).date()
     days = [local(i.created_at).date() for i in found]
     return SummaryData(
         programme=programme,
@@ -253,8 +260,9 @@ def programme_summary_data(
         rule_sets=tuple(RuleSetUse(services.rule_set(r), rule_lots[r]) for r in ordered_rules),
         plan_rows=plan_rows,
         open_inspections=open_count,
-        last_finalised=max(i.finalised_at for i in found if i.finalised_at is not None),
+        last_finalised=last_finalised,
         lot_ids=tuple(i.id for i in found),
+        institute=institute,
     )
 
 

@@ -314,9 +314,11 @@ def test_data_as_of_and_period_on_the_title_page(services: Services, tmp_path: P
     _, pages = render(services, tmp_path / "summary.pdf")
     first, last = min(lot.day for lot in lots), max(lot.day for lot in lots)
     assert f"{first.isoformat()} – {last.isoformat()}" in pages[0]
-    assert TODAY.date().isoformat() in pages[0]
     latest = max(lot.inspection.finalised_at for lot in lots if lot.inspection.finalised_at)
-    assert latest.strftime("%Y-%m-%d %H:%M UTC") in pages[0]
+    # Dated from the data, not from the clock: the day (UTC+8) the latest counted lot was finalised.
+    assert latest.astimezone(CHINA_TIME).date().isoformat() in pages[0]
+    assert TODAY.date().isoformat() not in pages[0]
+    assert latest.astimezone(CHINA_TIME).strftime("%Y-%m-%d %H:%M") + " (UTC+8)" in pages[0]
 
 
 def test_the_built_in_fallback_font_renders_the_summary(services: Services, tmp_path: Path) -> None:

@@ -242,6 +242,21 @@ def test_report_number_and_fingerprint_follow_the_data(
     assert only_bj.fingerprint != first.fingerprint
 
 
+def test_the_summary_is_dated_by_its_data_or_by_the_date_asked_for(
+    services: Services, clock: StepClock, three: dict[str, str]
+) -> None:
+    first = programme_summary_data(services, PROGRAMME)
+    latest = first.last_finalised.astimezone(CHINA_TIME).date()
+    assert first.generated_on == latest
+    assert first.report_no == f"{PROGRAMME}-{latest:%Y%m%d}-{first.fingerprint[:8].upper()}"
+    # A month later the same data give the same number and date.
+    later = Services(services.store, clock=lambda: datetime(2013, 1, 9, 3, 0, tzinfo=UTC))
+    assert programme_summary_data(later, PROGRAMME) == first
+    asked = programme_summary_data(services, PROGRAMME, on=date(2012, 12, 31))
+    assert asked.generated_on == date(2012, 12, 31)
+    assert asked.report_no == f"{PROGRAMME}-20121231-{first.fingerprint[:8].upper()}"
+
+
 def test_day_bounds() -> None:
     start, end = day_bounds(date(2012, 6, 1), date(2012, 6, 30))
     assert start == datetime(2012, 6, 1, tzinfo=CHINA_TIME) and end == datetime(2012, 7, 1, tzinfo=CHINA_TIME)

@@ -1,0 +1,157 @@
+"""Provides the words and numbers of the reports (no reportlab): values to a resolution, names in words, plurals, conclusions.
+
+A report prints quantities to the balance's resolution (means and s one digit finer), names rule
+sets, plans and programmes in words, a balance by its register number, counts with the right
+plural, and states each conclusion as a sentence that names its basis. The lot report's use-case
+(`fieldtool.usecases.lot_report`) builds the conclusions with `net_quantity_conclusion`; the
+layouts (``lot*.py``, ``summary*.py``) format with `shown` and `rounded`.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import ROUND_HALF_EVEN, Decimal, localcontext
+
+from fieldtool.core.evaluate import Outcome
+from fieldtool.core.inspection import Balance
+from fieldtool.core.rules import RuleSet
+from fieldtool.reports.lot_model import Conclusion, LotReportData
+
+VARIANT_WORDS = {
+    "standard": ("常规抽样方案", "standard plan"),
+    "destructive": ("破坏性检验抽样方案", "plan for destructive testing"),
+}
+"""A rule set's sampling plan variants in words (others are shown by their rule file's description)."""
+
+_BASIS = re.compile(r"^((?:JJF|JJG|GB(?:/T)?|OIML\s+R)\s*[\d.]+(?:[-:]\d{4})?)")
+
+
+def decimals(value: Decimal) -> int:
+    """The decimal places a value needs to be written exactly, without trailing zeros (``48.9200`` → 2)."""
+    exponent = value.normalize().as_tuple().exponent
+    return max(0, -exponent) if isinstance(exponent, int) else 0
+
+
+def _text(value: Decimal, unit: str) -> str:
+    text = format(value, "f")
+    if text.startswith("-"):
+        text = "−" + text[1:]
+    return f"{text} {unit}".rstrip()
+
+
+def shown(value: Decimal | None, places: int, unit: str = "") -> str:
+    """A recorded value to ``places`` decimals, never dropping a digit it has (``48.9200`` at 1 → ``48.92``).
+
+    Zeros beyond the resolution are dropped, missing ones added (``536.6`` at 2 → ``536.60``); a value
+    recorded with more digits than the resolution keeps them: the report never alters a record.
+    """
+    if value is None:
+        return "—"
+    need = max(places, decimals(value))
+    with localcontext() as ctx:
+        ctx.prec = max(ctx.prec, value.adjusted() + need + 3)
+        return _text(value.quantize(Decimal(1).scaleb(-need)), unit)
+
+
+def rounded(value: Decimal | None, places: int, unit: str = "") -> str:
+    """A derived value (a mean, s, a limit) rounded half-even to ``places`` decimals."""
+    if value is None:
+        return "—"
+    return _text(round_to(value, places), unit)
+
+
+def derived(value: Decimal | None, places: int, unit: str = "") -> str:
+    """A limit or a converted T: as it is when it has at most ``places`` decimals (``150 g``), else rounded to them."""
+    if value is None:
+        return "—"
+    if decimals(value) <= places:
+        exponent = value.normalize().as_tuple().exponent
+        return _text(value.normalize() if isinstance(exponent, int) and exponent <= 0 else value.quantize(Decimal(1)),
+                     unit)
+    return rounded(value, places, unit)
+
+
+def round_to(value: Decimal, places: int) -> Decimal:
+    """``value`` rounded half-even to ``places`` decimals."""
+    with localcontext() as ctx:
+        ctx.prec = max(ctx.prec, value.adjusted() + places + 3)
+        return value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_EVEN)
+
+
+def plural(count: int, one: str, many: str | None = None) -> str:
+    """``1 package``, ``2 packages`` (``many`` when the plural is not ``one + s``)."""
+    return f"{count} {one if count == 1 else (many or one + 's')}"
+
+
+def rule_basis(rules: RuleSet) -> tuple[str, str]:
+    """The basis of judgement as a report cites it: the standard's number (``JJF 1070-2005``), else the rule set's name."""
+    for name in (rules.name, rules.name_zh):
+        found = _BASIS.match(name)
+        if found:
+            return found.group(1), found.group(1)
+    return rules.name_zh or rules.name, rules.name
+
+
+def rule_name(rules: RuleSet) -> tuple[str, str]:
+    """The rule set's full name in Chinese and English (never its file id)."""
+    return rules.name_zh or rules.name, rules.name
+
+
+def variant_words(rules: RuleSet, variant: str) -> tuple[str, str]:
+    """A sampling plan variant in words: the known names, else the rule file's description."""
+    if variant in VARIANT_WORDS:
+        return VARIANT_WORDS[variant]
+    plan = rules.plans.get(variant)
+    text = plan.description if plan is not None and plan.description else variant
+    return text, text
+
+
+def register_number(balance: Balance) -> str:
+    """A balance's number in the register: ``B-`` and the first eight hex digits of its register id."""
+    return "B-" + balance.id.replace("-", "")[:8].upper()
+
+
+def net_quantity_conclusion(data: LotReportData) -> Conclusion:
+    """The net quantity's conclusion as a sentence naming the rule set it was judged by.
+
+    E.g. 经检验，该批大米（金龙鱼，批号 2012A，标注净含量 5 kg）净含量不符合 JJF 1070-2005 的要求，判定为不合格。
+    """
+    h = data.header
+    basis_zh, basis_en = rule_basis(data.rules)
+    product_zh = data.product.name_zh if data.product is not None else "定量包装商品"
+    product_en = data.product.name_en.lower() if data.product is not None else "prepackaged goods"
+    detail_zh = "，".join(x for x in (h.brand, f"批号 {h.batch}" if h.batch else "", f"标注净含量 {h.nominal} {h.unit}") if x)
+    detail_en = ", ".join(x for x in (h.brand, f"batch {h.batch}" if h.batch else "", f"labelled {h.nominal} {h.unit}") if x)
+    verdict = data.verdict.outcome if data.verdict is not None else (
+        data.evaluation.outcome if data.evaluation is not None else None)
+    lot_zh = f"该批{product_zh}（{detail_zh}）"
+    lot_en = f"the lot of {product_en} ({detail_en})"
+    if verdict is Outcome.PASS:
+        zh = f"经检验，{lot_zh}净含量符合 {basis_zh} 的要求，判定为合格。"
+        en = f"As inspected, the net quantity of {lot_en} meets the requirements of {basis_en}: it passes."
+        outcome: str | None = "pass"
+    elif verdict is Outcome.FAIL:
+        zh = f"经检验，{lot_zh}净含量不符合 {basis_zh} 的要求，判定为不合格。"
+        en = f"As inspected, the net quantity of {lot_en} does not meet the requirements of {basis_en}: it fails."
+        outcome = "fail"
+    else:
+        zh = f"{lot_zh}的样本尚未检验完毕，净含量尚不能按 {basis_zh} 判定。"
+        en = f"The sample of {lot_en} is not complete: its net quantity cannot be judged by {basis_en} yet."
+        outcome = None
+    return Conclusion("净含量", "Net quantity", outcome, zh, en)
+
+
+__all__ = [
+    "VARIANT_WORDS",
+    "decimals",
+    "derived",
+    "net_quantity_conclusion",
+    "plural",
+    "register_number",
+    "round_to",
+    "rounded",
+    "rule_basis",
+    "rule_name",
+    "shown",
+    "variant_words",
+]
