@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from fieldtool.cli.common import db_path, device_key, services_at
+from fieldtool.cli.common import db_path, services_at
 from fieldtool.cli.parser import add_db_option, whole_number
 from fieldtool.errors import InputError, StoreError
 
@@ -72,10 +72,12 @@ def tui(args: argparse.Namespace) -> int:
     if not sys.stdin.isatty() or not sys.stdout.isatty():
         raise InputError("the TUI needs a terminal; for scripts use 'fieldtool check' (see fieldtool --help)")
     def open_services() -> Services:  # runs on the store thread, while the UI starts
-        from fieldtool.storage import SqliteStore
+        from fieldtool.sync.hub import open_signing
         from fieldtool.usecases.inspection import Services
 
-        return Services(SqliteStore.open(db), signer=device_key())
+        # A laptop's database signs with the device key; the hub's (a supervisor reviewing there) with the hub key.
+        store, key = open_signing(db)
+        return Services(store, signer=key)
 
     runner = ServiceRunner(open_services)
     try:

@@ -343,26 +343,14 @@ def _store_for_sign_off(db: Path, hub_only: bool) -> Any:
     Raises:
         InputError: ``hub_only`` and not a hub; a hub whose key is missing or is not its key.
     """
-    from fieldtool.storage import SqliteStore
-    from fieldtool.sync import keys
-    from fieldtool.sync.hub import hub_key_path
+    from fieldtool.sync.hub import open_signing
 
-    store = SqliteStore.open(db)
-    hub = store.hub_identity()
-    if hub is None:
-        if hub_only:
-            store.close()
-            raise InputError(f"{db} is not a hub database; on a laptop's database use 'fieldtool review|approve|"
-                             "return|correct --db FILE'")
-        return store
-    store.close()
-    try:
-        key = keys.load(hub_key_path(db))
-    except FileNotFoundError:
-        raise InputError(f"the hub key {hub_key_path(db)} is missing; the hub's records cannot be signed") from None
-    if key.public_key != hub["public_key"]:
-        raise InputError(f"the key next to {db} is not the key this hub was created with")
-    return SqliteStore.open(db, signer=key)
+    store, _key = open_signing(db)
+    if hub_only and store.hub_identity() is None:
+        store.close()
+        raise InputError(f"{db} is not a hub database; on a laptop's database use 'fieldtool review|approve|"
+                         "return|correct --db FILE'")
+    return store
 
 
 def _changes(pairs: list[str]) -> dict[str, str]:

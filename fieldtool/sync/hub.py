@@ -498,6 +498,28 @@ def init_hub(db: Path, name: str) -> dict[str, Any]:
         return store.make_hub(name, key.public_key)
 
 
+def open_signing(db: Path) -> tuple[SqliteStore, keys.SigningKey]:
+    """A database opened to append records, and the key that signs them: a hub's own key on a hub's
+    database (checked against the hub's identity), else this laptop's device key (the caller closes the store).
+
+    Raises:
+        InputError: a hub whose key is missing or is not the key it was created with.
+        StoreError: the database cannot be opened.
+    """
+    store = SqliteStore.open(db)
+    hub = store.hub_identity()
+    if hub is None:
+        return store, keys.device_key()
+    store.close()
+    try:
+        key = keys.load(hub_key_path(db))
+    except FileNotFoundError:
+        raise InputError(f"the hub key {hub_key_path(db)} is missing; the hub's records cannot be signed") from None
+    if key.public_key != hub["public_key"]:
+        raise InputError(f"the key next to {db} is not the key this hub was created with")
+    return SqliteStore.open(db, signer=key), key
+
+
 def open_hub(db: Path, clock: Callable[[], datetime] | None = None) -> tuple[SqliteStore, Hub]:
     """Open an existing hub database with its key (the caller closes the store).
 

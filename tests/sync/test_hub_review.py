@@ -160,8 +160,14 @@ async def test_the_tui_opened_on_the_hubs_database_reviews_and_approves_with_the
     register_in_process(hub_db, laptop, enroll_in_process(hub_db, "Inspector Wang"))
     carry_to_hub(laptop, hub_db, tmp_path, "tui")
     [lot] = lots(laptop)
-    hub_key = keys.load(hub_key_path(hub_db))
-    runner = ServiceRunner(lambda: Services(SqliteStore.open(hub_db, signer=hub_key), signer=hub_key))
+    from fieldtool.sync.hub import open_signing
+
+    def open_as_the_tui_does() -> Services:  # fieldtool.cli.launch: a hub's database signs with the hub key
+        store, key = open_signing(hub_db)
+        assert key.public_key == keys.load(hub_key_path(hub_db)).public_key
+        return Services(store, signer=key)
+
+    runner = ServiceRunner(open_as_the_tui_does)
     try:
         app = FieldtoolApp(runner, Settings(lang="en", db_path=str(hub_db)))
         async with app.run_test(size=(110, 32)) as pilot:

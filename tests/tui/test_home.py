@@ -191,6 +191,29 @@ async def test_enter_on_an_open_inspection_resumes_its_weighing(runner: ServiceR
         assert "open 1/50" in visible_text(app)
 
 
+async def test_v_opens_the_sign_off_of_the_highlighted_inspection_and_records_a_review(
+    runner: ServiceRunner, lots: dict[str, str]
+) -> None:
+    from fieldtool.tui.screens.review import ReviewScreen
+    from fieldtool.usecases.review import review_state
+
+    app = make_app(runner)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        table = app.screen.query_one("#inspections", DataTable)
+        table.move_cursor(row=list_ids(app).index(lots["failed"]))
+        await pilot.press("v")
+        await settle(pilot)
+        assert isinstance(app.screen, ReviewScreen) and app.screen.inspection_id == lots["failed"]
+        assert "NOT ISSUED: awaiting review" in visible_text(app)
+        app.screen.query_one("#review-name", Input).value = "Chen Jing"
+        await pilot.press("ctrl+r")
+        await settle(pilot)
+        assert "reviewed by Chen Jing, awaiting approval" in visible_text(app)
+    state = runner.call_sync(lambda s: review_state(s, lots["failed"]))
+    assert state.status == "awaiting-approval" and state.reviewer == "Chen Jing"
+
+
 # -- help and language -------------------------------------------------------------------------------
 
 

@@ -60,6 +60,8 @@ TEXT = {
     ),
     "unsynced": T("Not yet synced: {n}", "未同步：{n}"),
     "b_new": T("New", "新建"),
+    "b_review": T("Sign-off", "审核签发"),
+    "t_review": T("review, approve or return the highlighted inspection's report", "审核、批准或退回所选检验的报告"),
     "b_report": T("Report", "报告"),
     "t_report": T("render the highlighted inspection's lot report (PDF)", "生成所选检验的检验报告（PDF）"),
     "b_search": T("Search", "搜索"),
@@ -117,6 +119,8 @@ class HomeScreen(FieldtoolScreen):
         Binding("escape", "clear", TEXT["b_clear"].en, tooltip=TEXT["t_clear"].en),
         Binding("p", "profile", TEXT["b_profile"].en, tooltip=TEXT["t_profile"].en),
         Binding("r", "report", TEXT["b_report"].en, tooltip=TEXT["t_report"].en),
+        # Not in the footer (full at 80 columns): F1 lists it.
+        Binding("v", "review", TEXT["b_review"].en, tooltip=TEXT["t_review"].en, show=False),
         Binding("s", "settings", TEXT["b_settings"].en, tooltip=TEXT["t_settings"].en),
     ]
 
@@ -400,6 +404,17 @@ class HomeScreen(FieldtoolScreen):
         row_key = table.coordinate_to_cell_key(Coordinate(table.cursor_row, 0)).row_key.value
         if row_key is not None:
             self.run_worker(self.fapp.export_lot_report(str(row_key)), group="report")
+
+    async def action_review(self) -> None:
+        """Open the sign-off (review, approval, return) of the highlighted inspection's report."""
+        from fieldtool.tui.screens.review import ReviewScreen
+
+        table = self.query_one("#inspections", DataTable)
+        if table.row_count == 0:
+            return
+        row_key = table.coordinate_to_cell_key(Coordinate(table.cursor_row, 0)).row_key.value
+        if row_key is not None:
+            await self.app.push_screen(ReviewScreen(str(row_key)))
 
     async def action_profile(self) -> None:
         """Edit the inspector's profile."""
