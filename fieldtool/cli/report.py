@@ -1,4 +1,4 @@
-"""Provides the ``report`` commands: the PDF report of one lot, or the summary of a programme.
+"""Provides the ``report`` commands: the PDF report of one lot, its sampling form, or the summary of a programme.
 
 reportlab and the report's data are imported when a report is written, never by the other commands.
 """
@@ -19,12 +19,15 @@ COMMANDS = ("report",)
 
 
 def add_commands(subparsers: Any) -> None:
-    """Add ``report lot`` and ``report programme`` to the main parser's sub-parsers."""
+    """Add ``report lot``, ``report sampling-form`` and ``report programme`` to the main parser's sub-parsers."""
     report = subparsers.add_parser("report", help="PDF reports: one lot, or the programme summary")
     report_sub = report.add_subparsers(dest="report_command", metavar="KIND", parser_class=OneLineParser, required=True)
     r_lot = report_sub.add_parser("lot", help="the lot report of one inspection (定量包装商品净含量计量检验报告)")
     r_lot.add_argument("inspection_id", metavar="INSPECTION_ID")
     r_lot.add_argument("--draft", action="store_true", help="report an unfinished inspection, marked DRAFT on every page")
+    r_form = report_sub.add_parser("sampling-form",
+                                   help="the sampling form (抽样单) of one inspection, to sign on site; needs no weighing")
+    r_form.add_argument("inspection_id", metavar="INSPECTION_ID")
     r_prog = report_sub.add_parser("programme", help="the summary of a programme across cities and products")
     r_prog.add_argument("--programme", default="cn-2012-net-content", help="programme id (default cn-2012-net-content)")
     add_city_product_options(r_prog)
@@ -33,7 +36,7 @@ def add_commands(subparsers: Any) -> None:
     r_prog.add_argument("--date", metavar="DATE",
                         help="the summary's date (YYYY-MM-DD), in its number and 编制日期; default: the day the latest "
                              "counted inspection was finalised (UTC+8), so the same data give the same file")
-    for p in (r_lot, r_prog):
+    for p in (r_lot, r_form, r_prog):
         p.add_argument("-o", "--output", type=output_path, required=True, metavar="PDF",
                        help="the PDF file to write ('-': standard output)")
         p.add_argument("--lang", choices=["zh", "en", "both"], default="both", help="language (default both: Chinese, English beneath)")
@@ -48,7 +51,7 @@ def add_commands(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int | None:
-    """Run ``report lot`` or ``report programme``; None when `args` is another command's.
+    """Run ``report lot``, ``report sampling-form`` or ``report programme``; None when `args` is another command's.
 
     The database is opened only for reading. With ``-o -`` the PDF goes to standard output and the
     line saying what was written to standard error.
@@ -85,6 +88,14 @@ def run(args: argparse.Namespace) -> int | None:
                                    institute=institute)
             pages = render_lot_report(data, args.output, lang=args.lang, font=font, draft=args.draft)
             print(f"{where}: lot report {data.report_number}, {pages} pages", file=said)
+            return 0
+        if args.report_command == "sampling-form":
+            from fieldtool.reports.sampling_form import render_sampling_form
+            from fieldtool.usecases.sampling_form import sampling_form_sheet
+
+            sheet = sampling_form_sheet(services, args.inspection_id, trust=trust, institute=institute)
+            pages = render_sampling_form(sheet, args.output, lang=args.lang, font=font)
+            print(f"{where}: sampling form {sheet.stored.form.form_no}, {pages} pages", file=said)
             return 0
         from fieldtool.reports.summary import render_programme_summary
         from fieldtool.usecases.summary import programme_summary_data

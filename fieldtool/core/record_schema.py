@@ -36,6 +36,7 @@ from decimal import Decimal
 
 from fieldtool.core.evaluate import CriterionCode, Outcome, Status
 from fieldtool.core.inspection import DensityMethod, MeasurementSource, SamplingMethod, SiteKind
+from fieldtool.core.label import MAX_LABEL_TEXT, LabelElementCode
 from fieldtool.core.quantity import UNITS, density_from_flask, parse_decimal
 from fieldtool.core.records import Record, RecordKind
 from fieldtool.core.tare import TareMethod
@@ -463,6 +464,112 @@ def _decision(role: Check, **more: Check) -> Fields:
     return {"by_name": _REQUIRED, "title": _TEXT, "role": role, "basis_id": _ID, **more}
 
 
+# -- the sampling form and the environment (issue 13) --------------------------------------------------------
+
+TEMPERATURE_RANGE_C = (Decimal(-30), Decimal(60))
+"""The ambient temperatures (°C) an environment record may hold: beyond them no balance is within its
+specification and the reading is a typing error."""
+
+HUMIDITY_RANGE_PCT = (Decimal(0), Decimal(100))
+"""The relative humidities (%) an environment record may hold."""
+
+
+class EnvironmentStage(enum.StrEnum):
+    """Where in the lot's life the ambient conditions were read."""
+
+    BEFORE_WEIGHING = "before-weighing"
+    """Before the first package was weighed."""
+    DURING_WEIGHING = "during-weighing"
+    """While packages were being weighed."""
+    AFTER_WEIGHING = "after-weighing"
+    """After the sample was weighed (before finalisation)."""
+
+
+def _bounded(low: Decimal, high: Decimal, unit: str) -> Check:
+    def check(value: object, path: str) -> None:
+        number = _decimal_value(value, path)
+        if not low <= number <= high:
+            raise _Problem(f"{path}: {value} {unit} is outside {low}…{high} {unit}")
+
+    return check
+
+
+def _local_minute(value: object, path: str) -> None:
+    # The form's date and time as written on it, in China Standard Time: YYYY-MM-DD HH:MM.
+    try:
+        valid = (isinstance(value, str) and len(value) == 16
+                 and datetime.strptime(value, "%Y-%m-%d %H:%M").strftime("%Y-%m-%d %H:%M") == value)
+    except ValueError:
+        valid = False
+    if not valid:
+        raise _Problem(f"{path}: {_shown(value)} is not a date and time written YYYY-MM-DD HH:MM")
+
+
+def _samplers(value: object, path: str) -> None:
+    _names(value, path)
+    if not value:
+        raise _Problem(f"{path}: names no sampler; the form names at least one")
+
+
+def _sampling_relation(body: Body) -> None:
+    count, size = body["sample_count"], body["lot_size"]
+    assert isinstance(count, int) and isinstance(size, int)
+    if count > size:
+        raise _Problem(f"sample_count: {count} samples is more than the lot size {size}")
+
+
+SAMPLING_FORM_FIELDS: Fields = {
+    "form_no": _REQUIRED,
+    "sampled_at": _local_minute,
+    "place": _REQUIRED,
+    "samplers": _samplers,
+    "unit_name": _REQUIRED,
+    "unit_address": _TEXT,
+    "unit_kind": _one_of(SiteKind),
+    "unit_contact": _TEXT,
+    "producer_name": _TEXT,
+    "producer_address": _TEXT,
+    "product_name": _REQUIRED,
+    "brand": _TEXT,
+    "specification": _TEXT,
+    "batch": _TEXT,
+    "production_date": _nullable(_day),
+    "lot_size": _integer(1),
+    "sample_count": _integer(1),
+    "sample_condition": _TEXT,
+    "packaging": _TEXT,
+    "samples_to": _TEXT,
+    "representative": _TEXT,
+    "notes": _TEXT,
+}
+"""The fields of a ``sampling-recorded`` record: the sampling form (抽样单) as filled on site."""
+
+
+class LabelOutcome(enum.StrEnum):
+    """The label check's conclusion as a ``label-checked`` record holds it."""
+
+    PASS = "pass"
+    """合格: no element fails."""
+    FAIL = "fail"
+    """不合格: at least one element fails (named in ``failed``)."""
+
+
+def _label_text(value: object, path: str) -> None:
+    _REQUIRED(value, path)
+    assert isinstance(value, str)
+    if len(value) > MAX_LABEL_TEXT:
+        raise _Problem(f"{path}: {len(value)} characters; a net-content statement has at most {MAX_LABEL_TEXT}")
+
+
+def _label_relation(body: Body) -> None:
+    failed, outcome = body["failed"], body["outcome"]
+    assert isinstance(failed, list)
+    if len(set(failed)) != len(failed):
+        raise _Problem("failed: names an element twice")
+    if (outcome == LabelOutcome.FAIL) != bool(failed):
+        raise _Problem(f"outcome: {_shown(outcome)} does not follow from failed (a label fails when an element fails)")
+
+
 SCHEMAS: Mapping[str, KindSchema] = {
     RecordKind.INSPECTOR_SAVED: KindSchema(
         {"profile_id": _ID, "name": _REQUIRED, "inspector_no": _TEXT, "organisation": _TEXT}, in_inspection=False
@@ -604,6 +711,30 @@ SCHEMAS: Mapping[str, KindSchema] = {
         in_inspection=True,
         relation=_correction_relation,
     ),
+    RecordKind.SAMPLING_RECORDED: KindSchema(SAMPLING_FORM_FIELDS, in_inspection=True, relation=_sampling_relation),
+    RecordKind.ENVIRONMENT_RECORDED: KindSchema(
+        {
+            "temperature_c": _bounded(*TEMPERATURE_RANGE_C, "°C"),
+            "humidity_pct": _bounded(*HUMIDITY_RANGE_PCT, "%"),
+            "stage": _one_of(EnvironmentStage),
+            "packages_weighed": _integer(0),
+            "place": _TEXT,
+        },
+        in_inspection=True,
+    ),
+    RecordKind.LABEL_CHECKED: KindSchema(
+        {
+            "text": _label_text,
+            "height_mm": _POSITIVE,
+            "photo": _nullable(_TEXT),
+            "by_name": _REQUIRED,
+            "rules_id": _REQUIRED,
+            "outcome": _one_of(LabelOutcome),
+            "failed": _list_of(_one_of(LabelElementCode)),
+        },
+        in_inspection=True,
+        relation=_label_relation,
+    ),
 }
 """The schema of each record kind that this version of fieldtool writes."""
 
@@ -744,6 +875,9 @@ def _check_references(record: Record, lookup: RecordLookup) -> None:
             _check_superseded(record, lookup)
     elif record.kind == RecordKind.VERDICT_SAVED:
         _check_verdict(record, header, lookup)
+    elif record.kind == RecordKind.SAMPLING_RECORDED and body["lot_size"] != header.get("lot_size"):
+        raise _Problem(f"lot_size: {body['lot_size']} is not the lot size {_shown(header.get('lot_size'))} of the "
+                       "inspection")
 
 
 def _check_superseded(record: Record, lookup: RecordLookup) -> None:

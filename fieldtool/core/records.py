@@ -69,6 +69,18 @@ class RecordKind(enum.StrEnum):
     HEADER_CORRECTED = "header-corrected"
     """Header fields of a finalised inspection that are not part of the judgement (a misspelt site
     name) were corrected, with a reason; after an issued report this makes a revised report."""
+    SAMPLING_RECORDED = "sampling-recorded"
+    """The sampling form (抽样单, JJF 1070 appendix H) of an open inspection: number, date, place,
+    samplers, the inspected unit, the producer as labelled, the product, the samples and who
+    represents the inspected party. It may be recorded again before finalisation to correct it; the
+    latest counts."""
+    ENVIRONMENT_RECORDED = "environment-recorded"
+    """The ambient temperature and relative humidity at the weighing of an open inspection, and
+    where in the lot's life they were read (the packages weighed so far)."""
+    LABEL_CHECKED = "label-checked"
+    """The label check (净含量标注) of an open inspection: the net-content statement as printed, the
+    measured character height, the rules applied and the conclusion. It may be recorded again
+    before finalisation (the latest counts); never after."""
 
 
 def to_json_value(obj: object) -> Any:

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from fieldtool.core.chinatime import local
 from fieldtool.core.evaluate import ClassCounts, LotEvaluation, PackageClass, Progress
@@ -26,6 +26,7 @@ from fieldtool.core.inspection import (
     TareWeighing,
 )
 from fieldtool.core.instrument import Suitability
+from fieldtool.core.label import LabelCheck, LabelResult
 from fieldtool.core.programme import City, Product, Programme
 from fieldtool.core.quantity import Unit
 from fieldtool.core.rules import ResolvedPlan, RuleSet, TneLimits
@@ -33,6 +34,9 @@ from fieldtool.core.sampling import Draw
 from fieldtool.core.statistics import MeanStatistics
 from fieldtool.core.tare import AverageTareAssessment, TareMethod
 from fieldtool.infra.institute import Institute
+
+if TYPE_CHECKING:  # the store's types, named only: the report data are built by the use-cases
+    from fieldtool.storage.sampling import EnvironmentReading, StoredSamplingForm
 
 
 class TareRecords(Protocol):
@@ -313,6 +317,15 @@ class LotReportData(TneLimits, ClassCounts):
     """The conclusions, each a sentence naming its basis, in the order printed (the net quantity first)."""
     sign_off: SignOff = SignOff()
     """Review, approval and issue (None each until recorded)."""
+    label: LabelResult | None = None
+    """The label check (净含量标注) that counts, judged; None while the label is not checked."""
+    label_check: LabelCheck | None = None
+    """The same check as recorded (who, when, the photo reference, the conclusion recorded)."""
+    sampling_form: StoredSamplingForm | None = None
+    """The sampling form (抽样单) as last recorded: its number, date, place, samplers and the producer
+    as labelled; None when none was filled in."""
+    environment: tuple[EnvironmentReading, ...] = ()
+    """The ambient temperature and relative humidity read at the weighing, in the order recorded."""
 
     @property
     def header(self) -> InspectionHeader:

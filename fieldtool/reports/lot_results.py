@@ -16,6 +16,7 @@ from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer, Table,
 from fieldtool.core.evaluate import Criterion, CriterionCode, PackageClass, Status
 from fieldtool.core.explain import STATUS_WORDS, criterion_text, defective_label, reason_text
 from fieldtool.core.inspection import Measurement, MeasurementSource
+from fieldtool.core.label import ELEMENT_NAMES, LabelStatus
 from fieldtool.reports.blocks import CELL_PADDING, bilingual, esc, grid_table
 from fieldtool.reports.charts import lot_chart
 from fieldtool.reports.document import GRID, HEAD_FILL, INK, T1_HEX, T2_HEX, verdict_ink
@@ -265,12 +266,57 @@ def criteria_section(data: LotReportData, k: Kit, n: int) -> list[Flowable]:
                       f"The sample is incomplete: {done} of {plural(needed, 'package')} measured; no verdict yet.")
         for c in data.progress.settled_failures:
             out += k.body("已确定不符合：" + criterion_text(ctx, c, "zh"), "Already failed: " + criterion_text(ctx, c, "en"))
+    out += label_part(data, k)
     out.append(Spacer(0, 3 * mm))
     out.append(_verdict_box(data, k))
     if data.verdict is not None and not data.verdict_matches:
         out += k.body("注意：按存储的测量结果重新计算的结论与保存的结论不一致。",
                       "Warning: the verdict recomputed from the stored measurements differs from the saved verdict.")
     return [heading[0], KeepTogether(out)]
+
+
+def label_part(data: LotReportData, k: Kit) -> list[Flowable]:
+    """The label check (净含量标注), judged apart from the net quantity: the statement as printed, the
+    measured character height, each element with its finding and the rule cited, the advice."""
+    out: list[Flowable] = [Spacer(0, 3 * mm)]
+    out += bilingual("<b>净含量标注检查</b>", "<b>Net-content label check</b>", k.st, "body", markup=True)
+    label, check = data.label, data.label_check
+    if label is None:
+        out += k.body("未记录净含量标注检查：标注不能判定。", "No label check was recorded: the label cannot be judged.")
+        return out
+    seen = k.t(f"标注内容（原样）：“{label.text}”；字符高度实测 {label.height_mm} mm",
+               f"Statement as printed: “{label.text}”; character height measured {label.height_mm} mm", "; ")
+    if check is not None:
+        seen += "; " + k.t(f"检查人：{check.by_name}，{when(check.recorded_at)}",
+                           f"checked by {check.by_name}, {when(check.recorded_at)}", " / ")
+        if check.photo:
+            seen += "; " + k.t(f"照片：{check.photo}", f"photo: {check.photo}", " / ")
+    out.append(Paragraph(esc(seen), k.st.small))
+    rows: list[list[Any]] = [[k.head("检查项目", "element"), k.head("结果", "finding"), k.head("依据", "rule"),
+                              k.head("符合性", "status")]]
+    extra: list[tuple[Any, ...]] = []
+    words = {LabelStatus.PASS: ("符合", "pass"), LabelStatus.FAIL: ("不符合", "fail"),
+             LabelStatus.NOT_APPLICABLE: ("不适用", "n/a")}
+    for r, e in enumerate(label.elements, start=1):
+        zh, en = ELEMENT_NAMES[e.code]
+        ink = verdict_ink(None if e.status is LabelStatus.NOT_APPLICABLE else e.status.value)
+        w_zh, w_en = words[e.status]
+        status = Paragraph(f"<font color='{ink}'><b>{esc(k.t(w_zh, w_en, ' '))}</b></font>", k.st.cell_head)
+        rows.append([bilingual(esc(zh), esc(en), k.st, "cell", markup=True),
+                     bilingual(esc(e.reason_zh), esc(e.reason_en), k.st, "cell", markup=True),
+                     Paragraph(esc(e.rule), k.st.small), status])
+        if e.status is LabelStatus.FAIL:
+            extra.append(("BACKGROUND", (0, r), (-1, r), T2_FILL))
+    w = k.width
+    out.append(grid_table(rows, [w * 0.16, w * 0.42, w * 0.28, w * 0.14], k.st, zebra=False, extra=extra))
+    for a in label.advice:
+        out += k.small(f"建议：{a.text_zh}（{a.rule}）", f"Advice: {a.text_en} ({a.rule})")
+    c_zh, c_en = label.conclusion
+    out += k.body(f"净含量标注结论：{c_zh}", f"Label conclusion: {c_en}")
+    if check is not None and check.passed != label.passed:
+        out += k.body("注意：按现行标注规则重新判定的结论与记录的结论不一致。",
+                      "Warning: the label judged again by the rules now differs from the conclusion recorded.")
+    return out
 
 
 def chart_section(data: LotReportData, k: Kit, n: int) -> list[Flowable]:
@@ -302,6 +348,16 @@ def _verdict_box(data: LotReportData, k: Kit) -> Table:
     head_zh = f"检验结论：<font color='{ink}'>{esc(zh)}</font>"
     head_en = f"Verdict: <font color='{ink}'>{esc(en)}</font>"
     big += bilingual(head_zh, head_en, st, "verdict", markup=True)
+    # A supervision check has two conclusions: the headline is the net quantity's; both are named under it.
+    both_zh, both_en = [], []
+    for conclusion in data.conclusions:
+        c_ink = verdict_ink(conclusion.outcome)
+        w_zh = {"pass": "合格", "fail": "不合格"}.get(conclusion.outcome or "", "未判定")
+        w_en = {"pass": "pass", "fail": "fail"}.get(conclusion.outcome or "", "not judged")
+        both_zh.append(f"{esc(conclusion.subject_zh)}：<font color='{c_ink}'><b>{w_zh}</b></font>")
+        both_en.append(f"{esc(conclusion.subject_en)}: <font color='{c_ink}'><b>{w_en}</b></font>")
+    if len(data.conclusions) > 1:
+        big += bilingual("　　".join(both_zh), "; ".join(both_en), st, "body", markup=True)
     body: list[Flowable] = []
     for sentence in data.conclusions:
         body += bilingual(esc(sentence.sentence_zh), esc(sentence.sentence_en), st, "body", markup=True)
@@ -327,4 +383,6 @@ def _verdict_box(data: LotReportData, k: Kit) -> Table:
     return box
 
 
-__all__ = ["chart_section", "corrections_section", "criteria_section", "packages_section", "statistics_section"]
+__all__ = [
+    "chart_section", "corrections_section", "criteria_section", "label_part", "packages_section", "statistics_section",
+]

@@ -84,13 +84,22 @@ def inspection_section(data: LotReportData, k: Kit, n: int) -> list[Flowable]:
 
 
 def site_section(data: LotReportData, k: Kit, n: int) -> list[Flowable]:
-    """The inspected site: name, address and kind."""
+    """The inspected site: name, address and kind; and the producer as labelled (from the sampling form)."""
     h = data.header
     zh, en = SITE_KIND[h.site_kind]
+    form = data.sampling_form.form if data.sampling_form is not None else None
+    if form is None:
+        producer: Any = k.value("未记录（无抽样单）", "not recorded (no sampling form)")
+        producer_address: Any = k.v("—")
+    else:
+        producer = k.v(form.producer_name) if form.producer_name.strip() else k.value("标签未标注", "not on the label")
+        producer_address = k.v(form.producer_address or "—")
     pairs: list[tuple[Any, Any]] = [
         (k.label("单位名称", "Name"), k.v(h.site_name)),
         (k.label("地址", "Address"), k.v(h.site_address or "—")),
         (k.label("单位类型", "Kind of site"), k.v(k.t(zh, en))),
+        (k.label("标称生产者", "Producer (as labelled)"), producer),
+        (k.label("生产者地址", "Producer's address"), producer_address),
     ]
     return [*k.section(n, "受检单位", "Inspected site"), k.kv(pairs, columns=1, label_width=32 * mm)]
 
@@ -153,6 +162,7 @@ def rules_section(data: LotReportData, k: Kit, n: int) -> list[Flowable]:
         (k.label("抽样方法", "Sampling method"), k.v(k.t(zh, en))),
         (k.label("随机数种子", "Seed"), k.v(seed)),
     ]
+    spairs += _sampling_form_pairs(data, k)
     out += [Spacer(0, 2 * mm), k.kv(spairs)]
     if data.draw is not None:
         positions = ", ".join(str(p) for p in data.draw.positions)
@@ -162,12 +172,45 @@ def rules_section(data: LotReportData, k: Kit, n: int) -> list[Flowable]:
     return out
 
 
+def _sampling_form_pairs(data: LotReportData, k: Kit) -> list[tuple[Any, Any]]:
+    """The sampling form's number, date and time, place, samplers and samples taken (or that there is none)."""
+    if data.sampling_form is None:
+        return [(k.label("抽样单", "Sampling form"), k.value("未记录", "not recorded"))]
+    f = data.sampling_form.form
+    return [
+        (k.label("抽样单编号", "Sampling form No."), k.v(f.form_no)),
+        (k.label("抽样日期时间", "Sampled at"), k.v(f"{f.sampled_at} (UTC+8)")),
+        (k.label("抽样地点", "Place of sampling"), k.v(f.place)),
+        (k.label("抽样人员", "Samplers"), k.v(k.t("、".join(f.samplers), ", ".join(f.samplers)))),
+        (k.label("抽样数量", "Samples taken"), k.v(str(f.sample_count))),
+        (k.label("受检单位代表", "Unit's representative"), k.v(f.representative or "—")),
+    ]
+
+
+def _environment(data: LotReportData, k: Kit) -> list[Flowable]:
+    """The ambient temperature and relative humidity at the weighing, each reading with when it was read."""
+    stage = {"before-weighing": ("称量前", "before weighing"), "during-weighing": ("称量中", "during weighing"),
+             "after-weighing": ("称量后", "after weighing")}
+    if not data.environment:
+        return k.small("环境条件（温度、相对湿度）：未记录。", "Ambient conditions (temperature, relative humidity): not recorded.")
+    zh_parts, en_parts = [], []
+    for r in data.environment:
+        zh, en = stage.get(r.stage.value, (r.stage.value, r.stage.value))
+        zh_parts.append(f"{fmt(r.temperature_c)} °C，{fmt(r.humidity_pct)} %RH（{zh}，已称 {r.packages_weighed} 件，"
+                        f"{when(r.recorded_at)}）")
+        en_parts.append(f"{fmt(r.temperature_c)} °C, {fmt(r.humidity_pct)} % RH ({en}, {r.packages_weighed} weighed, "
+                        f"{when(r.recorded_at)})")
+    return k.body("称量时的环境条件（UTC+8）：" + "；".join(zh_parts) + "。",
+                  "Ambient conditions at the weighing (UTC+8): " + "; ".join(en_parts) + ".")
+
+
 def balance_section(data: LotReportData, k: Kit, n: int) -> list[Flowable]:
-    """The balance from the register, its certificate and its suitability for this lot's T."""
+    """The balance from the register, its certificate and its suitability for this lot's T; the ambient conditions."""
     info = data.balance
     if info is None:
         return [*k.section(n, "计量器具", "Weighing instrument"),
-                *k.body("未使用天平（直接计数或测量）。", "No balance used (counted or measured directly).")]
+                *k.body("未使用天平（直接计数或测量）。", "No balance used (counted or measured directly)."),
+                *_environment(data, k)]
     b = info.balance
     bu = b.unit
     due = b.calibration_due.isoformat() if b.calibration_due else "—"
@@ -206,6 +249,7 @@ def balance_section(data: LotReportData, k: Kit, n: int) -> list[Flowable]:
         out.append(Spacer(0, 1.5 * mm))
         out += bilingual(f"{markup(zh)}<font color='{ink}'><b>{ok_zh}</b></font>",
                          f"{markup(en)}<font color='{ink}'><b>{ok_en}</b></font>", k.st, "body", markup=True)
+    out += [Spacer(0, 1.5 * mm), *_environment(data, k)]
     return out
 
 

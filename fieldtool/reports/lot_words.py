@@ -14,6 +14,7 @@ from decimal import ROUND_HALF_EVEN, Decimal, localcontext
 
 from fieldtool.core.evaluate import Outcome
 from fieldtool.core.inspection import Balance
+from fieldtool.core.label import LabelResult
 from fieldtool.core.rules import RuleSet
 from fieldtool.reports.lot_model import Conclusion, LotReportData
 
@@ -141,10 +142,44 @@ def net_quantity_conclusion(data: LotReportData) -> Conclusion:
     return Conclusion("净含量", "Net quantity", outcome, zh, en)
 
 
+def label_basis(label: LabelResult | None) -> tuple[str, str]:
+    """The basis of the label's judgement as a report cites it: Order 70 (its rules file's name otherwise)."""
+    if label is None or label.rules.id.startswith("cn-order70"):
+        return "《定量包装商品计量监督管理办法》（国家市场监督管理总局令第70号）", "SAMR Order 70 (2023)"
+    return label.rules.name_zh or label.rules.name, label.rules.name
+
+
+def label_conclusion(data: LotReportData) -> Conclusion:
+    """The label's conclusion (净含量标注) as a sentence naming its basis, judged apart from the net quantity.
+
+    E.g. 经检验，该批大米的净含量标注不符合《定量包装商品计量监督管理办法》（国家市场监督管理总局令第70号）的要求，判定为不合格。
+    A lot whose label was not checked says so: the label cannot be judged.
+    """
+    product_zh = data.product.name_zh if data.product is not None else "定量包装商品"
+    product_en = data.product.name_en.lower() if data.product is not None else "prepackaged goods"
+    basis_zh, basis_en = label_basis(data.label)
+    label = data.label
+    if label is None:
+        zh = f"该批{product_zh}的净含量标注未检查，尚不能判定。"
+        en = f"The net-content label of the lot of {product_en} was not checked: it cannot be judged."
+        return Conclusion("净含量标注", "Net-content label", None, zh, en)
+    if label.passed:
+        zh = f"经检验，该批{product_zh}的净含量标注（“{label.text}”）符合 {basis_zh} 的要求，判定为合格。"
+        en = (f"As inspected, the net-content label of the lot of {product_en} (“{label.text}”) meets the "
+              f"requirements of {basis_en}: it passes.")
+        return Conclusion("净含量标注", "Net-content label", "pass", zh, en)
+    zh = f"经检验，该批{product_zh}的净含量标注（“{label.text}”）不符合 {basis_zh} 的要求，判定为不合格。"
+    en = (f"As inspected, the net-content label of the lot of {product_en} (“{label.text}”) does not meet the "
+          f"requirements of {basis_en}: it fails.")
+    return Conclusion("净含量标注", "Net-content label", "fail", zh, en)
+
+
 __all__ = [
     "VARIANT_WORDS",
     "decimals",
     "derived",
+    "label_basis",
+    "label_conclusion",
     "net_quantity_conclusion",
     "plural",
     "register_number",

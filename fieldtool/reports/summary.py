@@ -188,7 +188,7 @@ def _failing(data: SummaryData, styles: ReportStyles) -> list[Flowable]:
         f"{plural(len(data.failing), 'lot')}, by city, kind of goods and day of inspection. The failed criteria and their "
         "figures are those saved with each verdict.", styles, "small")
     out.append(Spacer(1, 1.5 * mm))
-    cols = [("序号", "No."), ("城市", "City"), ("商品", "Goods"), ("受检单位", "Inspected site"),
+    cols = [("序号", "No."), ("城市", "City"), ("商品", "Goods"), ("受检单位 / 生产者", "Inspected site / producer"),
             ("品牌", "Brand"), ("批号", "Batch"), ("生产日期", "Produced"), ("检验日期", "Inspected"),
             ("Qn / N", "Qn / N"), ("不合格项目", "Failed criterion"), ("检验编号", "Inspection")]
     widths_mm = [8, 16, 20, 50, 24, 20, 16, 16, 16, 0, 14]
@@ -217,6 +217,15 @@ def _failing_row(k: int, lot: FailingLot, styles: ReportStyles, cell: ParagraphS
     if lot.site_address:
         site.append(Paragraph(esc(lot.site_address), cell_en))
     site.append(Paragraph(esc(bt(styles, kind_zh, kind_en)), cell_en))
+    if lot.producer_name is None:
+        producer = bt(styles, "生产者：未记录", "producer: not recorded")
+    elif not lot.producer_name.strip():
+        producer = bt(styles, "生产者：标签未标注", "producer: not on the label")
+    else:
+        where = f"（{lot.producer_address}）" if lot.producer_address else ""
+        where_en = f" ({lot.producer_address})" if lot.producer_address else ""
+        producer = bt(styles, f"标称生产者：{lot.producer_name}{where}", f"producer: {lot.producer_name}{where_en}")
+    site.append(Paragraph(esc(producer), cell))
     # The reasons hold numbers: wrap them at spaces only (CJK wrapping would split 4.9964106 across lines);
     # explain's Chinese wording puts a space on each side of every number.
     reason_zh = derive("rz", cell, wordWrap=None)

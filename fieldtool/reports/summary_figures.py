@@ -23,6 +23,17 @@ from fieldtool.reports.summary_kit import FAIL_FILL, FAIL_TEXT, MARK, bt, derive
 from fieldtool.reports.summary_model import Counts, SummaryData
 
 
+def _label_rates(data: SummaryData) -> tuple[str, str]:
+    """The label pass rate, said after the net-content one (SAMR's bulletins give the two apart)."""
+    lb = data.labels
+    if lb.lots == 0:
+        return "净含量标注未检查。", "Labels not checked."
+    unchecked_zh = f"，未检查 {data.labels_unchecked} 批" if data.labels_unchecked else ""
+    unchecked_en = f"; {data.labels_unchecked} not checked" if data.labels_unchecked else ""
+    return (f"净含量标注合格率 {rate_text(lb.pass_rate)}（检查 {lb.lots} 批，不合格 {lb.failed} 批{unchecked_zh}）。",
+            f"Label pass rate {rate_text(lb.pass_rate)} ({lb.lots} checked, {lb.failed} failed{unchecked_en}).")
+
+
 def overview_section(data: SummaryData, styles: ReportStyles) -> list[Flowable]:
     out = section("总体情况", "Overview", styles, 1, min_space=60 * mm)
     t = data.totals
@@ -45,9 +56,11 @@ def overview_section(data: SummaryData, styles: ReportStyles) -> list[Flowable]:
     table.setStyle(grid_style(1, zebra=False))
     out.append(table)
     out.append(Spacer(1, 2 * mm))
+    label_zh, label_en = _label_rates(data)
     out += bilingual(
-        f"共检验 {t.lots} 批，合格 {t.passed} 批，不合格 {t.failed} 批，合格率 {rate_text(t.pass_rate)}。",
-        f"{plural(t.lots, 'lot')} inspected, {t.passed} passed, {t.failed} failed: pass rate {rate_text(t.pass_rate)}.",
+        f"共检验 {t.lots} 批，合格 {t.passed} 批，不合格 {t.failed} 批，合格率 {rate_text(t.pass_rate)}。{label_zh}",
+        f"{plural(t.lots, 'lot')} inspected, {t.passed} passed, {t.failed} failed: pass rate {rate_text(t.pass_rate)}. "
+        f"{label_en}",
         styles, "body")
     if data.unassigned.lots:
         out.append(Spacer(1, 2 * mm))

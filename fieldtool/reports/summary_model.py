@@ -115,6 +115,10 @@ class FailingLot:
     """(q̄ − Qn)/T of the lot's mean sample (NaN when T = 0)."""
     notes: str
     """The inspection's notes (the sampling form number, for example)."""
+    producer_name: str | None = None
+    """The producer as labelled, from the sampling form ("" when the label names none); None: no form."""
+    producer_address: str = ""
+    """The producer's address as labelled (from the sampling form)."""
 
 
 @dataclass(frozen=True)
@@ -224,6 +228,10 @@ class SummaryData:
     """The ids of the inspections counted, in the order they were opened."""
     institute: Institute | None = None
     """The issuing body; None: not configured, and the summary says so."""
+    labels: Counts = Counts()
+    """The label check (净含量标注), counted apart from the net quantity: lots whose label was checked, and failed."""
+    labels_unchecked: int = 0
+    """Lots counted whose label was not checked (in neither label count)."""
 
 
 __all__ = [

@@ -172,7 +172,8 @@ def _compare(
 
 
 LOT_TABLES = ("inspections", "measurements", "tare_weighings", "densities", "verdicts", "finalisations",
-              "review_decisions", "header_corrections")
+              "review_decisions", "header_corrections", "sampling_forms", "environment_readings",
+              "label_checks")
 """The query tables whose rows belong to one inspection (`inspections` by its id, the rest by ``inspection_id``)."""
 
 

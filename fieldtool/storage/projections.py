@@ -163,6 +163,36 @@ def _header_correction(db: Database, r: Record) -> None:
     })
 
 
+_SAMPLING = (
+    "form_no", "sampled_at", "place", "samplers", "unit_name", "unit_address", "unit_kind", "unit_contact",
+    "producer_name", "producer_address", "product_name", "brand", "specification", "batch", "production_date",
+    "lot_size", "sample_count", "sample_condition", "packaging", "samples_to", "representative", "notes",
+)
+
+
+def _sampling_form(db: Database, r: Record) -> None:
+    b = _pick(r, _SAMPLING)
+    _insert(db, "sampling_forms", {
+        "id": r.id, "inspection_id": r.inspection_id, **b, "samplers": json_text(b["samplers"]),
+        "device_id": r.device_id, "at": r.recorded_at,
+    })
+
+
+def _environment(db: Database, r: Record) -> None:
+    b = _pick(r, ("temperature_c", "humidity_pct", "stage", "packages_weighed", "place"))
+    _insert(db, "environment_readings", {
+        "id": r.id, "inspection_id": r.inspection_id, **b, "device_id": r.device_id, "at": r.recorded_at,
+    })
+
+
+def _label_check(db: Database, r: Record) -> None:
+    b = _pick(r, ("text", "height_mm", "photo", "by_name", "rules_id", "outcome", "failed"))
+    _insert(db, "label_checks", {
+        "id": r.id, "inspection_id": r.inspection_id, **b, "failed": json_text(b["failed"]),
+        "device_id": r.device_id, "at": r.recorded_at,
+    })
+
+
 def _signature(db: Database, r: Record) -> None:
     # A signature or an attestation changes no query table: it is read from `records` by whoever verifies it.
     return None
@@ -185,6 +215,9 @@ _PROJECTIONS: dict[str, Callable[[Database, Record], None]] = {
     RecordKind.INSPECTION_APPROVED: _decision,
     RecordKind.INSPECTION_RETURNED: _decision,
     RecordKind.HEADER_CORRECTED: _header_correction,
+    RecordKind.SAMPLING_RECORDED: _sampling_form,
+    RecordKind.ENVIRONMENT_RECORDED: _environment,
+    RecordKind.LABEL_CHECKED: _label_check,
 }
 
 

@@ -25,6 +25,9 @@ PROJECTIONS = {
     "finalisations": "inspection_id",
     "review_decisions": "id",
     "header_corrections": "id",
+    "sampling_forms": "id",
+    "environment_readings": "id",
+    "label_checks": "id",
 }
 """The tables derived from `records`, with their primary keys."""
 
@@ -501,3 +504,104 @@ def _review(db: Database) -> None:
     db.table("header_corrections").create_index(["inspection_id", "at"])
     for table in ("review_decisions", "header_corrections"):
         _refuse_changes(db, table)
+
+
+# -- the sampling form and the environment -------------------------------------------------------
+
+
+@migrations(name="0005_sampling_form")
+def _sampling_form(db: Database) -> None:
+    """Create the projections of the sampling form (抽样单) and of the ambient conditions at the weighing.
+
+    Both are append-only: a form is corrected by recording it again (the latest counts), and every
+    reading of temperature and humidity is kept.
+    """
+    db.create_table(
+        "sampling_forms",
+        {
+            "id": str,
+            "inspection_id": str,
+            "form_no": str,
+            "sampled_at": str,
+            "place": str,
+            "samplers": str,
+            "unit_name": str,
+            "unit_address": str,
+            "unit_kind": str,
+            "unit_contact": str,
+            "producer_name": str,
+            "producer_address": str,
+            "product_name": str,
+            "brand": str,
+            "specification": str,
+            "batch": str,
+            "production_date": str,
+            "lot_size": int,
+            "sample_count": int,
+            "sample_condition": str,
+            "packaging": str,
+            "samples_to": str,
+            "representative": str,
+            "notes": str,
+            "device_id": str,
+            "at": str,
+        },
+        pk="id",
+        not_null=["inspection_id", "form_no", "sampled_at", "place", "samplers", "unit_name", "unit_address",
+                  "unit_kind", "unit_contact", "producer_name", "producer_address", "product_name", "brand",
+                  "specification", "batch", "lot_size", "sample_count", "sample_condition", "packaging",
+                  "samples_to", "representative", "notes", "device_id", "at"],
+        foreign_keys=[_fk("id", "records"), _fk("inspection_id", "inspections")],
+    )
+    db.table("sampling_forms").create_index(["inspection_id", "at"])
+    db.create_table(
+        "environment_readings",
+        {
+            "id": str,
+            "inspection_id": str,
+            "temperature_c": str,
+            "humidity_pct": str,
+            "stage": str,
+            "packages_weighed": int,
+            "place": str,
+            "device_id": str,
+            "at": str,
+        },
+        pk="id",
+        not_null=["inspection_id", "temperature_c", "humidity_pct", "stage", "packages_weighed", "place",
+                  "device_id", "at"],
+        foreign_keys=[_fk("id", "records"), _fk("inspection_id", "inspections")],
+    )
+    db.table("environment_readings").create_index(["inspection_id", "at"])
+    for table in ("sampling_forms", "environment_readings"):
+        _refuse_changes(db, table)
+
+
+# -- the label check --------------------------------------------------------------------------------
+
+
+@migrations(name="0006_label_check")
+def _label_check(db: Database) -> None:
+    """Create the projection of the label checks (净含量标注): each ``label-checked`` record of an open
+    inspection, append-only (a check is redone by a new record; the latest counts)."""
+    db.create_table(
+        "label_checks",
+        {
+            "id": str,
+            "inspection_id": str,
+            "text": str,
+            "height_mm": str,
+            "photo": str,
+            "by_name": str,
+            "rules_id": str,
+            "outcome": str,
+            "failed": str,
+            "device_id": str,
+            "at": str,
+        },
+        pk="id",
+        not_null=["inspection_id", "text", "height_mm", "by_name", "rules_id", "outcome", "failed", "device_id", "at"],
+        foreign_keys=[_fk("id", "records"), _fk("inspection_id", "inspections")],
+    )
+    db.table("label_checks").create_index(["inspection_id", "at"])
+    _refuse_changes(db, "label_checks")

@@ -36,12 +36,14 @@ from fieldtool.storage.chain import insert_record, last_link
 from fieldtool.storage.codec import Row, utc_text
 from fieldtool.storage.hub_state import HubStore
 from fieldtool.storage.inspections import InspectionStore
+from fieldtool.storage.labels import LabelStore
 from fieldtool.storage.laptop_sync import LaptopSyncStore
 from fieldtool.storage.ledger import LedgerStore
 from fieldtool.storage.measurements import MeasurementStore
 from fieldtool.storage.projections import project
 from fieldtool.storage.registers import RegisterStore
 from fieldtool.storage.reviews import ReviewStore
+from fieldtool.storage.sampling import SamplingStore
 from fieldtool.storage.schema import apply_pragmas, migrate, migrations
 from fieldtool.storage.verdicts import VerdictStore
 
@@ -57,7 +59,8 @@ def _uuid4() -> str:
 
 
 class SqliteStore(
-    RegisterStore, InspectionStore, MeasurementStore, VerdictStore, LedgerStore, LaptopSyncStore, HubStore, ReviewStore
+    RegisterStore, InspectionStore, MeasurementStore, VerdictStore, LedgerStore, LaptopSyncStore, HubStore, ReviewStore,
+    SamplingStore, LabelStore,
 ):
     """The local store: one SQLite file (WAL) holding this device's record chain and its projections.
 

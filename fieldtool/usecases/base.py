@@ -15,14 +15,17 @@ from typing import TYPE_CHECKING
 
 from fieldtool.core.evaluate import assess_progress
 from fieldtool.core.inspection import DensityRecord, Inspection, Measurement
+from fieldtool.core.label import LabelRules
 from fieldtool.core.programme import Programme
 from fieldtool.core.quantity import Kind, unit
 from fieldtool.core.rules import RuleSet, resolve_plan, tne_in
 from fieldtool.core.sampling import Draw, draw_sample
 from fieldtool.core.tare import TareMethod, assess_average_tare
 from fieldtool.errors import StoreError
+from fieldtool.plans.labels import load_label_rules
 from fieldtool.plans.programme import all_programmes, load_programme
 from fieldtool.plans.rules import load_rule_set
+from fieldtool.usecases.label_check import label_state
 from fieldtool.usecases.lot_types import LotState, TareState, header_weighing_unit, weighing_unit
 
 if TYPE_CHECKING:  # the store (and sqlite-utils, which loads numpy) is imported on the store thread
@@ -49,6 +52,7 @@ class ServicesBase:
         self._new_seed = new_seed or (lambda: 100_000 + secrets.randbelow(900_000))
         self._rules: dict[str, RuleSet] = {}
         self._programmes: dict[str, Programme] = {}
+        self._label_rules: dict[str, LabelRules] = {}
 
     # -- reference data ------------------------------------------------------------------------
 
@@ -57,6 +61,12 @@ class ServicesBase:
         if rule_set_id not in self._rules:
             self._rules[rule_set_id] = load_rule_set(rule_set_id)
         return self._rules[rule_set_id]
+
+    def label_rules(self, rules_id: str) -> LabelRules:
+        """Label rules by id (read once, then kept)."""
+        if rules_id not in self._label_rules:
+            self._label_rules[rules_id] = load_label_rules(rules_id)
+        return self._label_rules[rules_id]
 
     def programme(self, programme_id: str) -> Programme:
         """A programme by id (read once, then kept)."""
@@ -110,6 +120,7 @@ class ServicesBase:
             needs_density=needs_density,
             verdict=self.store.latest_verdict(inspection_id) if inspection.is_final else None,
             draw=self.draw(inspection),
+            label=label_state(self, inspection),
         )
 
     def _tare_state(self, inspection: Inspection, rules: RuleSet, t: Decimal, density: DensityRecord | None) -> TareState:

@@ -51,7 +51,7 @@ from fieldtool.reports.lot_model import (
     SignOff,
     StatisticsFigures,
 )
-from fieldtool.reports.lot_words import decimals, net_quantity_conclusion
+from fieldtool.reports.lot_words import decimals, label_conclusion, net_quantity_conclusion
 from fieldtool.sync.lot_verify import LotVerification, require_lot_intact
 from fieldtool.sync.trust import Trust, trust_of
 from fieldtool.usecases.inspection import Services
@@ -218,7 +218,12 @@ def lot_report_data(
         resolution=resolution,
         sign_off=sign_off,
     )
-    return replace(data, conclusions=(net_quantity_conclusion(data),))
+    data = replace(data, sampling_form=store.sampling_form(inspection_id),
+                   environment=tuple(store.environment_readings(inspection_id)))
+    label = state.label
+    data = replace(data, label=label.result if label is not None else None,
+                   label_check=label.check if label is not None else None)
+    return replace(data, conclusions=(net_quantity_conclusion(data), label_conclusion(data)))
 
 
 def _resolution(balance: Balance | None, lot_unit: Unit, weighing_unit: Unit, measurements: tuple[Measurement, ...]

@@ -21,6 +21,7 @@ from fieldtool.core.inspection import (
     TareWeighing,
 )
 from fieldtool.core.instrument import Suitability
+from fieldtool.core.label import LabelCheck, LabelResult
 from fieldtool.core.quantity import Kind, Unit, unit
 from fieldtool.core.rules import ResolvedPlan, RuleSet, TneLimits
 from fieldtool.core.sampling import Draw
@@ -102,6 +103,26 @@ class TareState:
 
 
 @dataclass(frozen=True)
+class LabelState:
+    """A lot's label check (净含量标注) that counts: as recorded, and judged by the rules it names."""
+
+    check: LabelCheck
+    """The latest ``label-checked`` record."""
+    result: LabelResult
+    """Each element's finding, the advice and the conclusion."""
+
+    @property
+    def passed(self) -> bool:
+        """The label's conclusion: True for 合格 (as judged now; `matches` tells whether it was recorded so)."""
+        return self.result.passed
+
+    @property
+    def matches(self) -> bool:
+        """False when the conclusion recorded differs from the one judged again (the rules file changed)."""
+        return self.check.passed == self.result.passed
+
+
+@dataclass(frozen=True)
 class LotState:
     """An inspection as it stands: its packages, tare, density and the verdict so far."""
 
@@ -127,6 +148,8 @@ class LotState:
     """The saved verdict, once finalised."""
     draw: Draw | None = field(default=None)
     """The positions to pull, when the sample was drawn at random by fieldtool."""
+    label: LabelState | None = None
+    """The label check that counts; None while the label is not checked."""
 
     @property
     def complete(self) -> bool:
@@ -223,6 +246,7 @@ __all__ = [
     "VOLUME_STEP",
     "CellProgress",
     "InspectionRow",
+    "LabelState",
     "LotCheck",
     "LotPreview",
     "LotRange",

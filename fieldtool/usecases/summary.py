@@ -137,7 +137,14 @@ def programme_summary_data(
     plans: list[ResolvedPlan] = []
     rule_of: list[RuleSet] = []
 
+    label_outcomes = services.store.label_outcomes()
+    labels, labels_unchecked = Counts(), 0
     for inspection in found:
+        label = label_outcomes.get(inspection.id)
+        if label is None:
+            labels_unchecked += 1
+        else:
+            labels = labels.plus(not label[1])
         verdict = services.verdict(inspection.id)
         if verdict is None:
             raise StoreError(f"inspection {inspection.id} is final but has no saved verdict")
@@ -181,6 +188,7 @@ def programme_summary_data(
         h, inputs = inspection.header, verdict.inputs
         bad = tuple(c for c in verdict.criteria if c.status is Status.FAIL)
         ctx = _Context(rules=rules, nominal=inputs.nominal, unit=unit(inputs.unit), plan=plan, tne=inputs.tne)
+        form = services.store.sampling_form(inspection.id)  # the producer as labelled, for follow-up
         failing.append(
             FailingLot(
                 inspection_id=inspection.id,
@@ -203,6 +211,8 @@ def programme_summary_data(
                 reasons={lang: tuple(reason_text(ctx, c, lang) for c in bad) for lang in ("en", "zh")},
                 deviation=float(dev),
                 notes=h.notes,
+                producer_name=form.form.producer_name if form is not None else None,
+                producer_address=form.form.producer_address if form is not None else "",
             )
         )
     city_order = {c.id: k for k, c in enumerate(programme.cities)}
@@ -235,6 +245,9 @@ def programme_summary_data(
     digest = hashlib.sha256()
     for inspection, verdict in sorted(zip(found, verdicts, strict=True), key=lambda iv: iv[0].id):
         digest.update(f"{inspection.id}:{verdict.id}\n".encode())
+        if inspection.id in label_outcomes:
+            # The label check that counts is part of what is summarised (none: the number is as before).
+            digest.update(f"label:{label_outcomes[inspection.id][0]}\n".encode())
     fingerprint = digest.hexdigest()
     last_finalised = max(i.finalised_at for i in found if i.finalised_at is not None)
     generated_on = on if on is not None else local(last_finalised).date()
@@ -244,6 +257,8 @@ def programme_summary_data(
         scope=scope,
         generated_on=generated_on,
         report_no=f"{programme.id}-{generated_on:%Y%m%d}-{fingerprint[:8].upper()}",
+        labels=labels,
+        labels_unchecked=labels_unchecked,
         fingerprint=fingerprint,
         first_day=min(days),
         last_day=max(days),

@@ -8,6 +8,8 @@ import subprocess
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+import pytest
+
 from fieldtool.core.records import RecordKind
 from fieldtool.infra import paths
 from fieldtool.storage import SqliteStore
@@ -52,6 +54,7 @@ def state(db: Path, inspection: str, *hub: str) -> dict[str, object]:
     return json.loads(ok(*hub, "review-state", inspection, "--db", str(db), "--json"))  # type: ignore[no-any-return]
 
 
+@pytest.mark.slow
 def test_review_approval_return_and_revision_on_the_hub_are_hub_signed_records_that_verify(
     tmp_path: Path, hub_db: Path
 ) -> None:
@@ -112,6 +115,7 @@ def test_review_approval_return_and_revision_on_the_hub_are_hub_signed_records_t
     assert "is not a hub database" in refused("hub", "review", first, "--db", str(laptop.db), "--name", "Chen Jing")
 
 
+@pytest.mark.slow
 def test_a_laptop_without_a_hub_reviews_and_approves_then_the_hub_accepts_the_records(
     tmp_path: Path, hub_db: Path
 ) -> None:

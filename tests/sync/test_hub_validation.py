@@ -50,7 +50,9 @@ from fieldtool.sync.wire import (
 )
 from fieldtool.usecases.demo import DemoClock, build_demo
 from fieldtool.usecases.inspection import Services
+from fieldtool.usecases.label_check import record_label_check
 from fieldtool.usecases.review import approve, correct_header, return_report, review
+from fieldtool.usecases.sampling_form import record_environment, record_sampling_form, sampling_form_text
 from tests.conftest import PYTHON, StepClock, run_cli_env
 from tests.sync.conftest import START, Laptop, Server, chain, device_of, enroll_in_process, new_id, register_in_process
 
@@ -95,12 +97,19 @@ def flow_laptop(directory: Path, name: str = "Inspector Wang") -> Laptop:
                                        e="1", accuracy_class="II", mpe="0.5", certificate="JL-1",
                                        calibration_due=date(2026, 3, 1))
         rice = services.start_inspection(_header(1, "rice", "500", "g", TareMethod.INDIVIDUAL, balance.id))
+        # The sampling form (corrected once: the latest counts) and the environment, before weighing.
+        form = {**sampling_form_text(services, rice.id), "form_no": "CY-0001", "representative": "Zhao Lei"}
+        record_sampling_form(services, rice.id, {**form, "form_no": "CY-000l"})
+        record_sampling_form(services, rice.id, form)
+        record_environment(services, rice.id, "21.5", "55")
         first, _ = services.record_weight(rice.id, "512.3 12.1")
         services.record_weight(rice.id, "511.8 12.0")
         services.correct_weight(first.id, "511.9 12.1", "typed 512.3 instead of 511.9")
         services.undo_last(rice.id, "the same package was weighed twice")
         store.record_tare(rice.id, "12.3", TareMethod.INDIVIDUAL, position=1)
         _weigh_to_the_end(services, rice.id, ["512.0 12.2", "510.4 11.9", "509.9 12.0"])
+        record_label_check(services, rice.id, text="净含量：500克", height_mm="3.9", by_name="Wang Li")
+        record_label_check(services, rice.id, text="净含量：500克", height_mm="4.0", by_name="Wang Li", photo="IMG_1.jpg")
         services.finalise(rice.id, "Wang Li")
         # The sign-off of lot A's report: reviewed, returned, its header corrected, reviewed again, approved.
         review(store, rice.id, "Chen Jing", title="技术负责人")
@@ -296,6 +305,9 @@ WRONG: dict[str, tuple[str, object, str]] = {
     RecordKind.INSPECTION_REVIEWED: ("role", "approver", "role: 'approver' is not one of reviewer"),
     RecordKind.INSPECTION_APPROVED: ("review_id", None, "review_id: null is not text"),
     RecordKind.INSPECTION_RETURNED: ("reason", " ", "reason: must not be empty"),
+    RecordKind.SAMPLING_RECORDED: ("sample_count", "10", "sample_count: '10' is not a whole number"),
+    RecordKind.LABEL_CHECKED: ("height_mm", 4, "height_mm: 4 is not a decimal number written as text"),
+    RecordKind.ENVIRONMENT_RECORDED: ("humidity_pct", "101", "humidity_pct: 101 % is outside 0…100 %"),
     RecordKind.HEADER_CORRECTED: ("changes", {"lot_size": 20},
                                   ("changes.lot_size: the lot size is part of the judgement; it never changes after "
                                    "finalisation (correctable: site_name, site_address, site_kind, brand, batch, "

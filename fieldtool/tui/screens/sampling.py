@@ -2,13 +2,14 @@
 
 The positions come from `Services.draw` (the seed is stored with the inspection, so the same
 positions can be shown again later). Keys: Enter goes on to the lot (density, tare or weighing);
-Esc goes back to Home (the inspection stays open there).
+F opens the sampling form (抽样单) to fill in with the inspected party; Esc goes back to Home (the
+inspection stays open there). The screen says whether the form is filled.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -18,6 +19,9 @@ from textual.widgets import Footer, Header, Label, Static
 from fieldtool.core.sampling import Draw
 from fieldtool.tui.base import InspectionScreen
 from fieldtool.tui.i18n import T
+
+if TYPE_CHECKING:
+    from fieldtool.storage.sampling import StoredSamplingForm
 
 TEXT = {
     "title": T("Sample to pull", "抽样位置"),
@@ -36,6 +40,10 @@ TEXT = {
     "stratified": T("stratified", "分层抽样"),
     "k_continue": T("Continue", "继续"),
     "k_home": T("Home", "首页"),
+    "k_form": T("Sampling form", "抽样单"),
+    "form_missing": T("Sampling form: not filled yet. F: fill it in before weighing",
+                      "抽样单：尚未填写。按 F 在称量前填写"),
+    "form_filled": T("✓ Sampling form {no} filled ({at}). F: correct it", "✓ 抽样单 {no} 已填写（{at}）。按 F 可更正"),
 }
 
 GRID_WIDTH = 76
@@ -58,15 +66,19 @@ class SampleScreen(InspectionScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "continue", TEXT["k_continue"].en, priority=True),
         Binding("escape", "home", TEXT["k_home"].en),
+        Binding("f", "sampling_form", TEXT["k_form"].en),
     ]
 
     def __init__(self, inspection_id: str) -> None:
         super().__init__(inspection_id, "sample-screen")
+        self._form: StoredSamplingForm | None = None
+        """The latest sampling form, once loaded."""
 
     def compose(self) -> ComposeResult:
         yield Header()
         yield Label("", id="lot-head")
         yield Label("", id="explain")
+        yield Label("", id="form-state")
         yield VerticalScroll(id="stages")
         yield Label("", id="go")
         yield Footer()
@@ -81,6 +93,12 @@ class SampleScreen(InspectionScreen):
             for k, positions in enumerate(state.draw.stages, 1):
                 await stages.mount(Label("", id=f"stage-{k}-title", classes="stage-title"))
                 await stages.mount(Static(position_grid(positions, state.draw.lot_size), id=f"stage-{k}", classes="grid"))
+        await self._load_form()
+
+    async def _load_form(self) -> None:
+        from fieldtool.usecases.sampling_form import sampling_form
+
+        self._form = await self.call(lambda s: sampling_form(s, self.inspection_id))
         self.relabel()
 
     def relabel(self) -> None:
@@ -94,6 +112,11 @@ class SampleScreen(InspectionScreen):
         d: Draw | None = self.state.draw
         seed = h.sampling_seed if h.sampling_seed is not None else "—"
         self.show_lot_head(h, detail=self.tr(TEXT["detail"], method=method, seed=seed))
+        form = self._form
+        self.query_one("#form-state", Label).update(
+            self.tr(TEXT["form_missing"]) if form is None
+            else self.tr(TEXT["form_filled"], no=form.form.form_no, at=form.form.sampled_at))
+        self.query_one("#form-state", Label).set_class(form is not None, "-filled")
         explain = self.query_one("#explain", Label)
         if d is None:
             explain.update(self.tr(TEXT["none"], method=method))
@@ -112,3 +135,12 @@ class SampleScreen(InspectionScreen):
 
     async def action_home(self) -> None:
         await self.fapp.go_home()
+
+    async def action_sampling_form(self) -> None:
+        """Open the sampling form; on coming back, show whether it is filled."""
+        from fieldtool.tui.screens.sampling_form import SamplingFormScreen
+
+        async def back(_: None) -> None:
+            await self._load_form()
+
+        await self.app.push_screen(SamplingFormScreen(self.inspection_id), callback=back)

@@ -24,6 +24,7 @@ from fieldtool.core.statistics import MeanStatistics
 from fieldtool.errors import FieldtoolError
 from fieldtool.tui.base import InspectionScreen
 from fieldtool.tui.i18n import T
+from fieldtool.tui.screens.label import LabelScreen
 from fieldtool.tui.screens.weighing import WeighingScreen
 from fieldtool.tui.widgets.distribution import DistributionPlot, PlotData
 from fieldtool.usecases.lot_types import LotState
@@ -71,6 +72,12 @@ TEXT = {
     "b_weighing": T("Weighing", "返回称量"),
     "b_report": T("Report PDF", "检验报告 PDF"),
     "b_confirm": T("Confirm", "确认"),
+    "b_label": T("Label check", "标注检查"),
+    "net_line": T("Net quantity: {word}", "净含量：{word}"),
+    "label_line": T("Net-content label: {word} ({statement}, {height} mm)", "净含量标注：{word}（{statement}，{height} mm）"),
+    "label_none": T("Net-content label: not checked, press L", "净含量标注：未检查，按 L 检查"),
+    "label_pass": T("pass", "合格"),
+    "label_fail": T("fail", "不合格"),
 }
 
 _STATUS_MARK = {Status.PASS: "✓", Status.FAIL: "✗", Status.PENDING: "…"}
@@ -92,6 +99,7 @@ class VerdictScreen(InspectionScreen):
         Binding("w", "weighing", "Weighing"),
         Binding("enter", "confirm", "Confirm"),
         Binding("ctrl+r", "report", "Report PDF", priority=True),
+        Binding("l", "label", "Label check"),
     ]
 
     def __init__(self, inspection_id: str = "") -> None:
@@ -102,6 +110,7 @@ class VerdictScreen(InspectionScreen):
         yield Header()
         yield Label("", id="lot-head")
         yield Label("", id="banner")
+        yield Label("", id="label-line")
         with VerticalScroll(id="verdict-body"):
             yield Label("", id="criteria-title", classes="section-title")
             for code in CriterionCode:
@@ -138,6 +147,7 @@ class VerdictScreen(InspectionScreen):
         self.show_lot_head(state.inspection.header, variant=True)
         ctx, outcome, criteria = self._verdict(state)
         self._banner(state, outcome)
+        self._label_line(state, outcome)
         self.query_one("#criteria-title", Label).update(self.tr(TEXT["criteria"]))
         shown = {c.code: c for c in criteria}
         for code, widget_id in _CRITERION_IDS.items():
@@ -178,6 +188,20 @@ class VerdictScreen(InspectionScreen):
         banner.set_class(outcome is Outcome.PASS, "-pass")
         banner.set_class(outcome is Outcome.FAIL, "-fail")
         banner.set_class(outcome not in (Outcome.PASS, Outcome.FAIL), "-pending")
+
+    def _label_line(self, state: LotState, outcome: Outcome | None) -> None:
+        """Both conclusions of a supervision check: the net quantity's (the banner) and the label's (净含量标注)."""
+        net = OUTCOME_WORDS[self.lang][outcome] if outcome is not None else self.tr(TEXT["incomplete"])
+        label = state.label
+        if label is None:
+            text = self.tr(TEXT["label_none"])
+        else:
+            word = self.tr(TEXT["label_pass" if label.passed else "label_fail"])
+            text = self.tr(TEXT["label_line"], word=word, statement=label.check.text, height=label.check.height_mm)
+        line = self.query_one("#label-line", Label)
+        line.update(f"{self.tr(TEXT['net_line'], word=net)}   {text}")
+        line.set_class(label is not None and not label.passed, "-fail")
+        line.set_class(label is None, "-pending")
 
     def _reasons(self, ctx: LotContext, outcome: Outcome | None, criteria: tuple[Criterion, ...]) -> None:
         label = self.query_one("#reasons", Label)
@@ -317,6 +341,16 @@ class VerdictScreen(InspectionScreen):
 
     async def action_home(self) -> None:
         await self.fapp.go_home()
+
+    def action_label(self) -> None:
+        """The label check (净含量标注) on its own screen; back here with both conclusions shown again."""
+
+        async def reload(_: None) -> None:
+            state = await self.load()
+            if state is not None:
+                self.show(state)
+
+        self.app.push_screen(LabelScreen(self.inspection_id), callback=reload)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "weighing":

@@ -4,13 +4,13 @@ Keys: Enter commits the typed weight (it appears in the table only once it is in
 database); F9 reads the next stable package from the balance instead (for an individual tare:
 F9 for the full package, F9 again for its emptied packaging), and Esc stops waiting; F6 moves to the table, where Enter corrects the highlighted package (the original
 stays in the record, with the reason); Ctrl+Z withdraws the last package (with a reason); F5 opens
-the verdict once the sample is complete (F5); F7 shows the positions to pull; Esc goes back to Home.
+the verdict once the sample is complete (F5); F7 shows the positions to pull; F4 records the ambient temperature and humidity; Esc goes back to Home.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -31,6 +31,9 @@ from fieldtool.tui.screens.modals import CorrectionModal, ReasonModal
 from fieldtool.tui.widgets.stats_panel import LiveStatsPanel
 from fieldtool.tui.widgets.weight_input import WeightInput
 from fieldtool.usecases.lot_types import LotState
+
+if TYPE_CHECKING:
+    from fieldtool.storage.sampling import EnvironmentReading
 
 TEXT = {
     "title": T("Weighing", "称量"),
@@ -71,6 +74,8 @@ TEXT = {
     "b_home": T("Home", "首页"),
     "b_capture": T("Read balance", "读取天平"),
     "positions": T("Positions to pull (seed {seed}): {positions}", "抽样位置（种子 {seed}）：{positions}"),
+    "b_environment": T("Environment", "环境条件"),
+    "environment": T("✓ environment recorded: {t} °C, {rh} % RH", "✓ 已记录环境条件：{t} °C，相对湿度 {rh} %"),
 }
 
 _CLASS_STYLE = {PackageClass.OK: "", PackageClass.T1: "warning", PackageClass.T2: "error"}
@@ -90,6 +95,7 @@ class WeighingScreen(InspectionScreen, BalanceCapture):
         Binding("f6", "toggle_focus", "Table / input"),
         Binding("f7", "positions", "Positions"),
         Binding("f9", "capture", "Read balance", priority=True),
+        Binding("f4", "environment", "Environment"),
     ]
 
     def __init__(self, inspection_id: str) -> None:
@@ -330,6 +336,16 @@ class WeighingScreen(InspectionScreen, BalanceCapture):
             return
         d = self.state.draw
         self._status(self.tr(TEXT["positions"], seed=d.seed, positions=", ".join(map(str, d.positions))))
+
+    def action_environment(self) -> None:
+        """Record the ambient temperature and relative humidity at the weighing (a dialog)."""
+        from fieldtool.tui.screens.sampling_form import EnvironmentModal
+
+        def done(reading: EnvironmentReading | None) -> None:
+            if reading is not None:
+                self._status(self.tr(TEXT["environment"], t=reading.temperature_c, rh=reading.humidity_pct))
+
+        self.app.push_screen(EnvironmentModal(self.inspection_id), callback=done)
 
     async def action_home(self) -> None:
         """Esc: stop waiting for the balance, or drop a gross read alone, or go back to Home."""
