@@ -434,7 +434,8 @@ def correction_problem(name: str) -> str | None:
     if what is not None:
         return (f"{name}: {what} is part of the judgement; it never changes after finalisation "
                 f"(correctable: {', '.join(CORRECTABLE_HEADER_FIELDS)})")
-    return f"{name}: not a header field that can be corrected (correctable: {', '.join(CORRECTABLE_HEADER_FIELDS)})"
+    shown = name if name.isidentifier() else _shown(name)  # a name from a file may hold anything: one line
+    return f"{shown}: not a header field that can be corrected (correctable: {', '.join(CORRECTABLE_HEADER_FIELDS)})"
 
 
 def _header_values(value: object, path: str) -> None:

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from fieldtool.core.inspection import InspectionHeader, SamplingMethod, SiteKind
@@ -513,6 +513,7 @@ JSON = st.recursive(
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(kind=st.sampled_from(sorted(set(RecordKind) - {RecordKind.CHAIN_ATTESTED})), field=st.integers(min_value=0),
        value=JSON, cut=st.booleans())
+@example(kind=RecordKind.HEADER_CORRECTED, field=1, value={"\n": None}, cut=False)  # a key with a line break
 def test_any_change_to_any_field_gives_a_record_schema_error_or_nothing(
     flow_template: Laptop, kind: str, field: int, value: object, cut: bool
 ) -> None:
