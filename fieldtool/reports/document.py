@@ -125,6 +125,10 @@ class DocumentMeta:
     """Which languages the running header/footer use."""
     draft: bool = False
     """Mark every page DRAFT / 草稿."""
+    number_zh: str = "报告编号"
+    """What the number in the running header and footer is called (a sampling form's is 抽样单编号)."""
+    number_en: str = "Report No."
+    """The same in English."""
     not_issued: bool = False
     """Mark every page NOT ISSUED / 未签发 (a final report not yet approved); a draft's mark takes its place."""
     subject: str = ""
@@ -323,7 +327,7 @@ def _decorate(meta: DocumentMeta, font: FontChoice, canv: Canvas) -> None:
     canv.setFillColor(INK)
     canv.setFont(font.name, 8.5)
     canv.drawRightString(right, top + 1.5 * mm,
-                         f"{bi_text('报告编号', 'Report No.', meta.lang)}: {meta.report_number}")
+                         f"{bi_text(meta.number_zh, meta.number_en, meta.lang)}: {meta.report_number}")
     if meta.draft or meta.not_issued:
         canv.setFillColor(DRAFT_INK)
         canv.setFont(font.name, 8.5)
@@ -339,7 +343,7 @@ def _decorate(meta: DocumentMeta, font: FontChoice, canv: Canvas) -> None:
     canv.line(left, bottom, right, bottom)
     canv.setFont(font.name, 7.5)
     canv.setFillColor(MUTED)
-    canv.drawString(left, bottom - 4 * mm, f"{bi_text('报告编号', 'Report No.', meta.lang)}: {meta.report_number}"
+    canv.drawString(left, bottom - 4 * mm, f"{bi_text(meta.number_zh, meta.number_en, meta.lang)}: {meta.report_number}"
                     + (f"   {bi_text('草稿', 'DRAFT', meta.lang)}" if meta.draft else "")
                     + (f"   {bi_text('未签发', 'NOT ISSUED', meta.lang)}" if meta.not_issued and not meta.draft else ""))
     canv.restoreState()

@@ -88,6 +88,7 @@ def render_sampling_form(sheet: SamplingFormSheet, path: Path, lang: str = "both
     styles = make_styles(font, chosen)
     meta = DocumentMeta(
         report_number=form.form_no, title_zh=TITLE_ZH, title_en=TITLE_EN, lang=chosen,
+        number_zh="抽样单编号", number_en="Sampling form No.",
         subject=f"{form.form_no} {form.unit_name} {form.product_name}".strip(),
         author=", ".join(form.samplers) or "fieldtool",
         keywords=(form.form_no, sheet.report_number, sheet.inspection_id),

@@ -111,8 +111,10 @@ def summary_flowables(data: SummaryData, styles: ReportStyles) -> list[Flowable]
     out.append(PageBreak())
     out += _failing(data, styles)
     out.append(PageBreak())
-    out += _methodology(data, styles)
-    out += _sign_off(data, styles)
+    method = _methodology(data, styles)
+    # The sign-off never stands alone on a page: the last notes of the methodology go with it.
+    out += method[:-4]
+    out.append(KeepTogether([*method[-4:], *_sign_off(data, styles)]))
     return out
 
 

@@ -66,7 +66,8 @@ def overview_section(data: SummaryData, styles: ReportStyles) -> list[Flowable]:
         out.append(Spacer(1, 2 * mm))
         out += bilingual(
             f"另有 {data.unassigned.lots} 批（不合格 {data.unassigned.failed} 批）的城市或商品不属于本方案，已计入总数，未列入矩阵。",
-            f"{plural(data.unassigned.lots, 'lot')} ({data.unassigned.failed} failed) name a city or product outside the programme: "
+            f"{plural(data.unassigned.lots, 'lot')} ({data.unassigned.failed} failed) "
+            f"{'names' if data.unassigned.lots == 1 else 'name'} a city or product outside the programme: "
             "counted in the totals, not in the matrix.", styles, "small")
     out.append(Spacer(1, 4 * mm))
     out += bilingual("按月份", "By month", styles, "heading")
