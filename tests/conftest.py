@@ -5,7 +5,8 @@ from __future__ import annotations
 import os
 import shutil
 import sys
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -28,6 +29,39 @@ def _make_home(home: Path) -> dict[str, str]:
     return env
 
 
+def built_once(tmp_path_factory: pytest.TempPathFactory, name: str, build: Callable[[Path], None]) -> Path:
+    """A directory that `build` fills once for the whole run, shared by every xdist worker; read it, copy what you change.
+
+    The first worker to ask creates ``<name>.lock`` (O_EXCL) and builds; the others wait for the
+    directory to be complete (or for the builder's failure), for at most ten minutes.
+    """
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent  # the run's directory, above each worker's own
+    target, failed = root / name, root / f"{name}.failed"
+    try:
+        os.close(os.open(root / f"{name}.lock", os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+    except FileExistsError:
+        deadline = time.monotonic() + 600
+        while not (target / ".complete").exists():
+            if failed.exists():
+                raise RuntimeError(f"building the shared {name} failed in another worker: {failed.read_text()}") from None
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"the shared {name} was not built within ten minutes") from None
+            time.sleep(0.1)
+        return target
+    partial = root / f"{name}.partial"
+    partial.mkdir()
+    try:
+        build(partial)
+    except BaseException as e:
+        failed.write_text(f"{type(e).__name__}: {e}")
+        raise
+    partial.rename(target)
+    (target / ".complete").touch()
+    return target
+
+
 @pytest.fixture(scope="session", autouse=True)
 def session_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """A temporary home for the whole session, with one device key: what session and module fixtures see.
@@ -40,7 +74,11 @@ def session_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     home = tmp_path_factory.mktemp("session-home")
     saved = {var: os.environ.get(var) for var in ("HOME", *(v for v, _ in _XDG))}
     os.environ.update(_make_home(home))
-    keys.device_key()
+    # One key for the whole run, every worker: databases built once and shared are signed by it.
+    shared = built_once(tmp_path_factory, "device-key", lambda d: keys.load_or_create(d / keys.KEY_FILE) and None)
+    key_dir = home / "data" / "fieldtool"
+    key_dir.mkdir(parents=True)
+    shutil.copy2(shared / keys.KEY_FILE, key_dir / keys.KEY_FILE)
     try:
         yield home
     finally:

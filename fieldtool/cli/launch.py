@@ -32,6 +32,8 @@ def add_commands(subparsers: Any) -> None:
     demo.add_argument("--seed", type=whole_number, default=2012, help="seed of the simulated weights (default 2012)")
     demo.add_argument("--lots-per-cell", type=whole_number, default=1, metavar="N",
                       help="finished lots per city and product, up to the programme's quota (default 1: quick to build)")
+    demo.add_argument("--cities", metavar="ID,ID",
+                      help="only these city ids of the programme (default: all 30), for a smaller demo")
     demo.add_argument("--open", action="store_true", help="open the TUI on the demo database afterwards")
     demo.add_argument("--lang", choices=["en", "zh"], dest="sub_lang", help="language of the TUI with --open")
     demo.add_argument("--balance", action="store_true",
@@ -117,7 +119,8 @@ def _demo(args: argparse.Namespace) -> int:
     # The demo is throw-away data: built without an fsync per commit (the TUI then opens it durably).
     with SqliteStore.open(db, clock=clock, durable=False) as store:
         summary = build_demo(
-            Services(store, clock=clock), seed=args.seed, lots_per_cell=args.lots_per_cell, clock=clock, progress=progress
+            Services(store, clock=clock), seed=args.seed, lots_per_cell=args.lots_per_cell, clock=clock,
+            cities=[c.strip() for c in args.cities.split(",") if c.strip()] if args.cities else None, progress=progress,
         )
     if show:
         print(file=sys.stderr)

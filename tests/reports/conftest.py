@@ -9,6 +9,7 @@ Report fixtures are module-scoped and share the rendered PDFs across tests.
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import subprocess
@@ -24,6 +25,7 @@ from fieldtool.core.tare import TareMethod
 from fieldtool.storage import SqliteStore
 from fieldtool.usecases.demo import DemoClock, build_demo
 from fieldtool.usecases.inspection import Services
+from tests.conftest import built_once
 
 DEMO_CITIES = ("beijing", "shanghai", "urumqi")
 HAVE_PDFTOPPM = shutil.which("pdftoppm") is not None
@@ -50,10 +52,9 @@ class DemoLots:
     """An inspection left open, part weighed."""
 
 
-@pytest.fixture(scope="session")
-def demo_lots(tmp_path_factory: pytest.TempPathFactory) -> DemoLots:
-    """Build the small demo database once and pick the lots the tests need."""
-    db = tmp_path_factory.mktemp("reports-demo") / "demo.db"
+def _build_demo(directory: Path) -> None:
+    """Build the small demo into `directory` (demo.db) and keep the ids of the lots the tests need (lots.json)."""
+    db = directory / "demo.db"
     clock = DemoClock()
     with SqliteStore.open(db, clock=clock, durable=False) as store:
         services = Services(store, clock=clock)
@@ -83,7 +84,16 @@ def demo_lots(tmp_path_factory: pytest.TempPathFactory) -> DemoLots:
     for key, other in (("failed", "large"), ("liquid", "withdrawn"), ("withdrawn", "liquid")):
         if chosen[other] in found[key]:
             chosen[key] = chosen[other]
-    return DemoLots(db=db, **chosen)
+    (directory / "lots.json").write_text(json.dumps(chosen))
+
+
+@pytest.fixture(scope="session")
+def demo_lots(tmp_path_factory: pytest.TempPathFactory) -> DemoLots:
+    """The small demo database, built once for the whole run (every worker) and copied into this worker's own directory."""
+    shared = built_once(tmp_path_factory, "reports-demo", _build_demo)
+    db = tmp_path_factory.mktemp("reports-demo") / "demo.db"
+    shutil.copy2(shared / "demo.db", db)
+    return DemoLots(db=db, **json.loads((shared / "lots.json").read_text()))
 
 
 @pytest.fixture(scope="module")
