@@ -13,19 +13,13 @@ from pathlib import Path
 
 from fieldtool.core.label import HeightBand, LabelRules, LabelUnit, UnitBand
 from fieldtool.core.quantity import Kind
-from fieldtool.infra import paths
 from fieldtool.plans.strict import Table, open_table
-from fieldtool.plans.where import file_for, files_by_id
+from fieldtool.plans.where import file_for, files_by_id, labels_dirs
 
 SCHEMA_VERSION = 1
 
 DEFAULT_LABEL_RULES = "cn-order70-2023"
 """The label rules applied when nothing else is named."""
-
-
-def labels_dirs() -> list[Path]:
-    """Directories holding label-rule files, in order of precedence (the user's own first)."""
-    return [d for d in (paths.config_dir() / "labels", paths.shipped_plans_dir() / "labels") if d.is_dir()]
 
 
 def load_label_rules_file(path: Path) -> LabelRules:

@@ -18,6 +18,11 @@ def programmes_dirs() -> list[Path]:
     return [d for d in (paths.user_programmes_dir(), paths.shipped_plans_dir() / "programmes") if d.is_dir()]
 
 
+def labels_dirs() -> list[Path]:
+    """Directories holding label-rule files, in order of precedence (the user's own first)."""
+    return [d for d in (paths.config_dir() / "labels", paths.shipped_plans_dir() / "labels") if d.is_dir()]
+
+
 def files_by_id(directories: list[Path]) -> dict[str, Path]:
     """Every ``*.toml`` file in the directories, by id (its stem); an earlier directory wins."""
     found: dict[str, Path] = {}

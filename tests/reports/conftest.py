@@ -31,6 +31,16 @@ DEMO_CITIES = ("beijing", "shanghai", "urumqi")
 HAVE_PDFTOPPM = shutil.which("pdftoppm") is not None
 HAVE_PDFTOTEXT = shutil.which("pdftotext") is not None
 
+INSTITUTE = """\
+name_zh = "示例市计量检定测试所"
+name_en = "Example City Institute of Metrology"
+address_zh = "示例市计量路 1 号"
+address_en = "1 Metrology Road, Example City"
+cma_certificate = "210000000001"
+telephone = "010-12345678"
+"""
+"""An issuing body's institute.toml, as a supervisor would write it."""
+
 
 @dataclass(frozen=True)
 class DemoLots:

@@ -28,16 +28,7 @@ from fieldtool.usecases.inspection import Services
 from fieldtool.usecases.lot_report import _resolution
 from fieldtool.usecases.summary import programme_summary_data
 from tests.conftest import PYTHON, run_cli_env
-from tests.reports.conftest import DemoLots, page_texts, squash
-
-INSTITUTE = """\
-name_zh = "示例市计量检定测试所"
-name_en = "Example City Institute of Metrology"
-address_zh = "示例市计量路 1 号"
-address_en = "1 Metrology Road, Example City"
-cma_certificate = "210000000001"
-telephone = "010-12345678"
-"""
+from tests.reports.conftest import INSTITUTE, DemoLots, page_texts, squash
 
 
 def fieldtool(*args: str) -> subprocess.CompletedProcess[str]:

@@ -17,19 +17,10 @@ from fieldtool.storage import SqliteStore
 from fieldtool.usecases.inspection import Services
 from fieldtool.usecases.sampling_form import record_environment, record_sampling_form, sampling_form_text
 from tests.conftest import PYTHON, StepClock, run_cli_env
-from tests.reports.conftest import page_texts, squash
+from tests.reports.conftest import INSTITUTE, page_texts, squash
 from tests.sync.conftest import header
 
 START = datetime(2025, 3, 14, 1, 30, tzinfo=UTC)  # 09:30 in China
-
-INSTITUTE = """\
-name_zh = "示例市计量检定测试所"
-name_en = "Example City Institute of Metrology"
-address_zh = "示例市计量路 1 号"
-address_en = "1 Metrology Road, Example City"
-cma_certificate = "210000000001"
-telephone = "010-12345678"
-"""
 
 FORM = {
     "form_no": "CY-2025-0042", "sampled_at": "2025-03-14 10:05", "place": "华联超市仓库 Storeroom 2",
