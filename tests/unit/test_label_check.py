@@ -5,40 +5,26 @@ schema, and accepted by ``verify`` and the lot's own check."""
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
-from datetime import UTC, datetime
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 
 from fieldtool.core.record_schema import RecordSchemaError, validate_body, validate_record
 from fieldtool.core.records import RecordKind
 from fieldtool.errors import InputError, StoreError
-from fieldtool.storage import SqliteStore
 from fieldtool.sync import keys
 from fieldtool.sync.lot_verify import verify_lot
 from fieldtool.sync.trust import Trust
 from fieldtool.sync.verify import verify_store
 from fieldtool.usecases.inspection import Services
 from fieldtool.usecases.label_check import preview_label, record_label_check
-from tests.conftest import StepClock
 from tests.sync.conftest import header
 
-START = datetime(2025, 3, 14, 1, 30, tzinfo=UTC)
-
 
 @pytest.fixture
-def key(tmp_path: Path) -> keys.SigningKey:
-    return keys.load_or_create(tmp_path / "laptop.key.pem")
-
-
-@pytest.fixture
-def services(tmp_path: Path, key: keys.SigningKey) -> Iterator[Services]:
-    clock = StepClock(START)
-    with SqliteStore.open(tmp_path / "laptop.db", clock=clock, durable=False, signer=key) as store:
-        store.save_inspector("Wang Li", "N-001", "Nanjing QTSB")
-        yield Services(store, clock=clock, signer=key)
+def services(laptop_services: Services) -> Services:
+    laptop_services.store.save_inspector("Wang Li", "N-001", "Nanjing QTSB")
+    return laptop_services
 
 
 @pytest.fixture

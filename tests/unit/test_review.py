@@ -7,9 +7,7 @@ own check accept after the finalisation; the rules an institute applies are refu
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
-from datetime import UTC, date, datetime
-from pathlib import Path
+from datetime import date
 
 import pytest
 
@@ -21,22 +19,14 @@ from fieldtool.sync import keys
 from fieldtool.sync.lot_verify import verify_lot
 from fieldtool.sync.trust import Trust
 from fieldtool.sync.verify import verify_store
+from fieldtool.usecases.inspection import Services
 from fieldtool.usecases.review import approve, correct_header, return_report, review, review_state
-from tests.conftest import StepClock
 from tests.sync.conftest import add_inspections, header
 
-START = datetime(2025, 3, 14, 1, 30, tzinfo=UTC)  # 09:30 in China
-
 
 @pytest.fixture
-def key(tmp_path: Path) -> keys.SigningKey:
-    return keys.load_or_create(tmp_path / "laptop.key.pem")
-
-
-@pytest.fixture
-def store(tmp_path: Path, key: keys.SigningKey) -> Iterator[SqliteStore]:
-    with SqliteStore.open(tmp_path / "laptop.db", clock=StepClock(START), durable=False, signer=key) as s:
-        yield s
+def store(laptop_services: Services) -> SqliteStore:
+    return laptop_services.store
 
 
 @pytest.fixture

@@ -6,10 +6,8 @@ refuses is refused in one line naming the field, and nothing is recorded after f
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from datetime import UTC, date, datetime
+from datetime import date
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 
@@ -17,7 +15,6 @@ from fieldtool.core.inspection import SiteKind
 from fieldtool.core.record_schema import EnvironmentStage, RecordSchemaError, validate_body, validate_record
 from fieldtool.core.records import RecordKind
 from fieldtool.errors import InputError, StoreError
-from fieldtool.storage import SqliteStore
 from fieldtool.sync import keys
 from fieldtool.sync.lot_verify import verify_lot
 from fieldtool.sync.trust import Trust
@@ -31,22 +28,12 @@ from fieldtool.usecases.sampling_form import (
     sampling_form,
     sampling_form_text,
 )
-from tests.conftest import StepClock
 from tests.sync.conftest import header
 
-START = datetime(2025, 3, 14, 1, 30, tzinfo=UTC)  # 09:30 in China
-
 
 @pytest.fixture
-def key(tmp_path: Path) -> keys.SigningKey:
-    return keys.load_or_create(tmp_path / "laptop.key.pem")
-
-
-@pytest.fixture
-def services(tmp_path: Path, key: keys.SigningKey) -> Iterator[Services]:
-    clock = StepClock(START)
-    with SqliteStore.open(tmp_path / "laptop.db", clock=clock, durable=False, signer=key) as store:
-        yield Services(store, clock=clock, signer=key)
+def services(laptop_services: Services) -> Services:
+    return laptop_services
 
 
 @pytest.fixture
