@@ -131,6 +131,8 @@ class DocumentMeta:
     """The same in English."""
     not_issued: bool = False
     """Mark every page NOT ISSUED / 未签发 (a final report not yet approved); a draft's mark takes its place."""
+    awaiting: tuple[str, str] = ("待审核批准", "awaiting review and approval")
+    """What a report not issued awaits (zh, en), after its NOT ISSUED mark."""
     subject: str = ""
     """PDF subject metadata."""
     author: str = "fieldtool"
@@ -332,7 +334,7 @@ def _decorate(meta: DocumentMeta, font: FontChoice, canv: Canvas) -> None:
         canv.setFillColor(DRAFT_INK)
         canv.setFont(font.name, 8.5)
         canv.drawRightString(right, top - 2.4 * mm, bi_text("草稿 — 非正式报告", "DRAFT — not a final report", meta.lang)
-                             if meta.draft else bi_text("未签发 — 待审核批准", "NOT ISSUED — awaiting review and approval",
+                             if meta.draft else bi_text(f"未签发 — {meta.awaiting[0]}", f"NOT ISSUED — {meta.awaiting[1]}",
                                                         meta.lang))
     canv.setStrokeColor(INK)
     canv.setLineWidth(0.8)

@@ -72,6 +72,7 @@ def lot_document_meta(data: LotReportData, lang: Lang = "both", draft: bool = Fa
         lang=lang,
         draft=draft or not data.is_final,
         not_issued=data.is_final and not data.sign_off.issued,
+        awaiting=("待批准", "awaiting approval") if data.sign_off.reviewer else ("待审核批准", "awaiting review and approval"),
         subject=f"{data.report_number} {h.site_name} {h.brand} {h.batch}".strip(),
         author=", ".join(h.inspectors) or "fieldtool",
         keywords=(data.report_number, data.inspection.id, f"sha256:{data.fingerprint}"),

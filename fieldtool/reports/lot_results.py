@@ -239,8 +239,9 @@ def _criterion_name(data: LotReportData, c: Criterion, k: Kit) -> list[Flowable]
 def criteria_section(data: LotReportData, k: Kit, n: int) -> list[Flowable]:
     """Each criterion with its finding and status, then the verdict box with the conclusions.
 
-    Returns the heading and one `KeepTogether` of the rest, so that a caller can add the signatures
-    to the same page (`fieldtool.reports.lot`).
+    Returns the heading, the criteria with the label check (kept together where they fit), and one
+    `KeepTogether` of the verdict box, so that a caller can add the signatures to the verdict's page
+    (`fieldtool.reports.lot`): the criteria and the label check together can fill most of a page.
     """
     heading = k.section(n, "判定", "Verdict")
     out: list[Flowable] = heading[1:]
@@ -267,12 +268,11 @@ def criteria_section(data: LotReportData, k: Kit, n: int) -> list[Flowable]:
         for c in data.progress.settled_failures:
             out += k.body("已确定不符合：" + criterion_text(ctx, c, "zh"), "Already failed: " + criterion_text(ctx, c, "en"))
     out += label_part(data, k)
-    out.append(Spacer(0, 3 * mm))
-    out.append(_verdict_box(data, k))
+    verdict: list[Flowable] = [Spacer(0, 3 * mm), _verdict_box(data, k)]
     if data.verdict is not None and not data.verdict_matches:
-        out += k.body("注意：按存储的测量结果重新计算的结论与保存的结论不一致。",
-                      "Warning: the verdict recomputed from the stored measurements differs from the saved verdict.")
-    return [heading[0], KeepTogether(out)]
+        verdict += k.body("注意：按存储的测量结果重新计算的结论与保存的结论不一致。",
+                          "Warning: the verdict recomputed from the stored measurements differs from the saved verdict.")
+    return [heading[0], KeepTogether(out), KeepTogether(verdict)]
 
 
 def label_part(data: LotReportData, k: Kit) -> list[Flowable]:

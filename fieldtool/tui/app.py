@@ -7,9 +7,9 @@ around a temporary database. Screens ask the app to navigate (`open_inspection`,
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
@@ -24,11 +24,15 @@ if TYPE_CHECKING:  # the domain is imported on the store thread, not before the 
     from fieldtool.balance.session import BalanceSession
     from fieldtool.core.inspection import Inspection
     from fieldtool.core.programme import Product
+    from fieldtool.infra.institute import Institute
+    from fieldtool.usecases.inspection import Services
     from fieldtool.usecases.lot_types import LotState
 
 TEXT_NEW = T("New inspection", "新建检验")
 TEXT_RENDERING = T("rendering the lot report {number}…", "正在生成检验报告 {number}……")
 TEXT_RENDERED = T("lot report saved: {path} ({pages} pages)", "检验报告已保存：{path}（共 {pages} 页）")
+TEXT_FORM_RENDERING = T("printing the sampling form {number}…", "正在生成抽样单 {number}……")
+TEXT_FORM_RENDERED = T("sampling form saved: {path} ({pages} pages)", "抽样单已保存：{path}（共 {pages} 页）")
 TEXT_HOME = T("Home", "首页")
 TEXT_HELP = T("Help: every key of this screen", "帮助：本界面的所有按键")
 TEXT_LANG = T("中文界面 (switch language)", "English (切换语言)")
@@ -198,24 +202,45 @@ class FieldtoolApp(App[str | None]):
         The data is read on the store thread, the PDF rendered on a worker thread, so weighing
         elsewhere in the app is never held up. Errors are shown, never raised.
         """
+        from fieldtool.usecases.lot_report import lot_report_data
+
+        return await self._export_pdf(
+            lambda s, institute: lot_report_data(s, inspection_id, allow_draft=True, institute=institute),
+            lambda data: data.report_number, _render_lot_report, TEXT_RENDERING, TEXT_RENDERED)
+
+    async def export_sampling_form(self, inspection_id: str) -> Path | None:
+        """Print an inspection's saved sampling form to a PDF (for both parties to sign), as `export_lot_report`."""
+        from fieldtool.usecases.sampling_form import sampling_form_sheet
+
+        return await self._export_pdf(
+            lambda s, institute: sampling_form_sheet(s, inspection_id, institute=institute),
+            lambda sheet: f"{sheet.report_number}-sampling-form", _render_sampling_form, TEXT_FORM_RENDERING,
+            TEXT_FORM_RENDERED)
+
+    async def _export_pdf(
+        self,
+        gather: Callable[[Services, Institute | None], Any],
+        name: Callable[[Any], str],
+        render: Callable[[Any, Path], int],
+        rendering: T,
+        rendered: T,
+    ) -> Path | None:
         import asyncio
 
         from fieldtool.infra import paths
         from fieldtool.infra.institute import find_institute
-        from fieldtool.usecases.lot_report import lot_report_data
 
         lang = self.settings.lang
         try:
             institute = find_institute()  # institute.toml in the config directory, as `fieldtool report` reads it
-            data = await self.runner.call(
-                lambda s: lot_report_data(s, inspection_id, allow_draft=True, institute=institute))
-            self.notify(TEXT_RENDERING.render(lang, number=data.report_number), timeout=3)
-            path = paths.reports_dir() / f"{data.report_number}.pdf"
-            pages = await asyncio.to_thread(_render_lot_report, data, path)
+            data = await self.runner.call(lambda s: gather(s, institute))
+            self.notify(rendering.render(lang, number=name(data)), timeout=3)
+            path = paths.reports_dir() / f"{name(data)}.pdf"
+            pages = await asyncio.to_thread(render, data, path)
         except FieldtoolError as exc:
             self.show_error(str(exc))
             return None
-        self.notify(TEXT_RENDERED.render(lang, path=path, pages=pages), timeout=15)
+        self.notify(rendered.render(lang, path=path, pages=pages), timeout=15)
         return path
 
     # -- global actions ----------------------------------------------------------------------------
@@ -277,6 +302,15 @@ class FieldtoolApp(App[str | None]):
         yield SystemCommand(TEXT_SYNC.render(lang), TEXT_SYNC.render(lang), self.action_sync)
         yield SystemCommand(TEXT_SETTINGS.render(lang), TEXT_SETTINGS.render(lang), self.action_settings)
         yield from super().get_system_commands(screen)
+
+
+def _render_sampling_form(sheet: object, path: Path) -> int:
+    """Render the sampling form on a worker thread, as `_render_lot_report`."""
+    from fieldtool.reports.fonts import find_cjk_font
+    from fieldtool.reports.sampling_form import render_sampling_form
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return render_sampling_form(sheet, path, lang="both", font=find_cjk_font(None))  # type: ignore[arg-type]
 
 
 def _render_lot_report(data: object, path: Path) -> int:

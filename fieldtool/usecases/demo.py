@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, time, timedelta
 
 from fieldtool.core.chinatime import CHINA_TIME
@@ -51,7 +51,12 @@ from fieldtool.usecases.demo_world import (
     working_days,
 )
 from fieldtool.usecases.inspection import Services
+from fieldtool.usecases.label_check import record_label_check
 from fieldtool.usecases.lot_types import LotState, weighing_unit
+from fieldtool.usecases.review import approve as approve_report
+from fieldtool.usecases.review import return_report
+from fieldtool.usecases.review import review as review_report
+from fieldtool.usecases.sampling_form import record_environment, record_sampling_form, sampling_form_text
 
 PROGRAMME_ID = "cn-2012-net-content"
 """The programme the demo simulates."""
@@ -61,6 +66,18 @@ INCOMPLETE_SHARE = 0.18
 
 OPEN_LOTS = 3
 """Inspections left open, partially weighed, at the end of the campaign."""
+
+LABEL_FAILURES = 0.05
+"""The share of lots whose net-content statement fails the label check (too small, 净重, 1000克)."""
+
+RETURNED_SHARE = 0.03
+"""The share of reviewed reports the authorised signatory returns (left returned)."""
+
+REVIEWER = ("欧阳建国", "审核员")
+"""Who reviews (审核) the demo's reports at the institute; never one of its inspectors."""
+
+APPROVER = ("司马立新", "授权签字人")
+"""Who approves (批准) them: the authorised signatory."""
 
 
 class DemoClock:
@@ -138,6 +155,8 @@ class _LotPlan:
     """0-based number of the lot within its cell."""
     finish: bool
     """False for an inspection left open, partially weighed."""
+    label_fails: bool = False
+    """The lot's net-content statement fails the label check."""
 
 
 def _enter_lot(
@@ -191,10 +210,11 @@ def _enter_lot(
         inspectors=inspectors,
         balance_id=balance.id,
         tare_method=product.default_tare,
-        notes=f"抽样单 No. {form_no}",
+        notes="",
     )
     state = services.lot_state(services.start_inspection(header).id)
     inspection_id = state.inspection.id
+    _paperwork(services, programme, plan, seed, inspection_id, form_no, timeline)
     wu = weighing_unit(unit(nq.unit))
     scale = Scale(balance, wu.symbol)
     fine = Scale(balances[0][1], "g")
@@ -267,6 +287,79 @@ def _enter_lot(
         timeline.wait(pace.uniform(60, 180))
         state = services.finalise(inspection_id, inspectors[0])
     return state
+
+
+def _label_statement(paper: random.Random, nq: NominalQuantity, fail: bool) -> tuple[str, str]:
+    """The net-content statement as printed and its character height (mm); `fail`: one of the usual faults."""
+    words = {"g": "克", "kg": "千克", "mL": "毫升", "L": "升"}
+    base = nq.base
+    quantity = f"{nq.value}{words.get(nq.unit, nq.unit)}"
+    least = 2 if base <= 50 else 3 if base <= 200 else 4 if base <= 1000 else 6
+    height = f"{least + paper.choice((0, 0.5, 1, 1, 2, 3)):.1f}"
+    if not fail:
+        return f"净含量：{quantity}", height
+    faults = ["small", "words"] + (["unit"] if nq.unit in ("kg", "L") and base >= 1000 else [])
+    fault = paper.choice(faults)
+    if fault == "small":
+        return f"净含量：{quantity}", f"{least - paper.choice((0.5, 1)):.1f}"  # characters too small
+    if fault == "words":
+        return f"净重{quantity}", height  # 净重 for 净含量
+    small = {"kg": "克", "L": "毫升"}[nq.unit]
+    return f"净含量：{format(base.normalize(), 'f')}{small}", height  # 1000克 where kg is due
+
+
+def _paperwork(
+    services: Services,
+    programme: Programme,
+    plan: _LotPlan,
+    seed: int,
+    inspection_id: str,
+    form_no: str,
+    timeline: _Timeline,
+) -> None:
+    """At sampling, before weighing: the sampling form, the ambient conditions and the label check."""
+    city, product = plan.city, plan.product
+    paper = random.Random(f"{seed}:{city.id}:{product.id}:{plan.index}:paper")
+    typed = sampling_form_text(services, inspection_id)
+    header = services.store.inspection(inspection_id).header
+    if header.site_kind is SiteKind.PRODUCER:
+        producer = header.site_name, header.site_address
+        representative = person_name(paper)
+    else:
+        producer = site(paper, paper.choice(programme.cities), product, SiteKind.PRODUCER)
+        representative = person_name(paper)
+    typed.update(
+        form_no=form_no,
+        unit_contact=f"{representative} 1{paper.choice('358')}{paper.randrange(10**9):09d}",
+        producer_name=producer[0],
+        producer_address=producer[1],
+        sample_condition="包装完好，封口完整，无破损、无渗漏",
+        packaging="原包装，检查组封条封存",
+        samples_to="检后退还受检单位" if header.tare_method is TareMethod.AVERAGE else "检后由检查组处置",
+        representative=representative,
+    )
+    timeline.wait(paper.uniform(300, 600))
+    record_sampling_form(services, inspection_id, typed)
+    timeline.wait(paper.uniform(60, 180))
+    record_environment(services, inspection_id, f"{paper.uniform(17, 29):.1f}", f"{paper.uniform(35, 75):.0f}")
+    timeline.wait(paper.uniform(60, 180))
+    nq = next(q for q in product.nominal_quantities if q.value == header.nominal and q.unit == header.unit)
+    text, height = _label_statement(paper, nq, plan.label_fails)
+    record_label_check(services, inspection_id, text=text, height_mm=height, by_name=header.inspectors[0])
+
+
+def _sign_off(services: Services, lots: Sequence[str], seed: int, city: City, approve_too: bool) -> None:
+    """The institute's review and approval of a city's finished lots; a few are returned with a reason first."""
+    desk = random.Random(f"{seed}:{city.id}:review")
+    for inspection_id in lots:
+        if desk.random() < RETURNED_SHARE:
+            review_report(services, inspection_id, REVIEWER[0], title=REVIEWER[1])
+            return_report(services, inspection_id, APPROVER[0], "样品照片缺失，补充后重新审核 / "
+                          "the label photo is missing; add it and review again", title=APPROVER[1])
+            continue  # left returned: the report is not issued
+        review_report(services, inspection_id, REVIEWER[0], title=REVIEWER[1])
+        if approve_too:
+            approve_report(services, inspection_id, APPROVER[0], title=APPROVER[1])
 
 
 # --- the whole demo -----------------------------------------------------------------------------
@@ -354,11 +447,15 @@ def build_demo(
     days = working_days(*PERIOD)
     per_city = max(1, len(days) // max(1, len(chosen)))
     planned = sum(counts.values()) + len(open_products)
+    # A few lots fail the label check (at least one in any demo): their numbers in the order entered.
+    share = round(LABEL_FAILURES * planned) or min(1, planned)
+    failing = set(random.Random(f"{seed}:labels").sample(range(planned), share))
     entered = 0
     finished = failed = weighings = 0
     done_cities: set[str] = set()
     done_products: set[str] = set()
     team = random.Random(f"{seed}:team")
+    signed_off: tuple[City, list[str]] | None = None
     for number, city in enumerate(chosen):
         lots = [
             _LotPlan(city, product, i, True)
@@ -369,9 +466,11 @@ def build_demo(
         route.shuffle(lots)
         if city is last:
             lots += [_LotPlan(city, p, counts[(city.id, p.id)], False) for p in open_products]
+        lots = [replace(plan, label_fails=entered + k in failing) for k, plan in enumerate(lots)]
         city_days = days[number * per_city : (number + 1) * per_city] or days[-1:]
         colleague = person_name(team)
         per_day = -(-len(lots) // len(city_days)) if lots else 0
+        finished_here: list[str] = []
         for k, plan in enumerate(lots):
             day = city_days[min(k // max(1, per_day), len(city_days) - 1)]
             if k % max(1, per_day) == 0:
@@ -381,6 +480,7 @@ def build_demo(
             timeline.wait(route.uniform(15, 50) * 60)
             entered += 1
             if plan.finish:
+                finished_here.append(state.inspection.id)
                 finished += 1
                 failed += int(state.verdict is not None and state.verdict.outcome is Outcome.FAIL)
                 weighings += len(state.measurements)
@@ -388,6 +488,12 @@ def build_demo(
                 done_products.add(plan.product.id)
             if progress is not None:
                 progress(entered, planned)
+        if signed_off is not None:
+            # Meanwhile at the institute: the previous city's reports are reviewed and (but for the
+            # city before last, still awaiting approval) approved; the last city awaits its review.
+            timeline.wait(600)
+            _sign_off(services, signed_off[1], seed, signed_off[0], approve_too=number < len(chosen) - 1)
+        signed_off = (city, finished_here)
     return DemoSummary(
         programme_id=programme.id,
         finished=finished,

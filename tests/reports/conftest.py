@@ -25,9 +25,10 @@ from fieldtool.core.tare import TareMethod
 from fieldtool.storage import SqliteStore
 from fieldtool.usecases.demo import DemoClock, build_demo
 from fieldtool.usecases.inspection import Services
+from fieldtool.usecases.review import review_state
 from tests.conftest import built_once
 
-DEMO_CITIES = ("beijing", "shanghai", "urumqi")
+DEMO_CITIES = ("beijing", "urumqi", "shanghai")
 HAVE_PDFTOPPM = shutil.which("pdftoppm") is not None
 HAVE_PDFTOTEXT = shutil.which("pdftotext") is not None
 
@@ -85,7 +86,9 @@ def _build_demo(directory: Path) -> None:
                 found["large"].append(inspection.id)
             if state.needs_density and state.tare.method is TareMethod.AVERAGE:
                 found["liquid"].append(inspection.id)
-            if state.verdict is not None and state.verdict.outcome.value == "fail":
+            if state.verdict is not None and state.verdict.outcome.value == "fail" and (
+                review_state(store, inspection.id).status == "awaiting-review"
+            ):  # the tests review and approve it themselves (the demo signs off all but its last cities)
                 found["failed"].append(inspection.id)
     missing = {key for key, ids in found.items() if not ids}
     assert not missing, f"the demo lacks lots for {missing}; choose other DEMO_CITIES"

@@ -91,6 +91,35 @@ async def test_the_form_is_filled_at_80x24_saved_and_shown_again(
         assert isinstance(app.screen, SampleScreen)
 
 
+async def test_ctrl_r_saves_the_form_and_prints_it_before_any_weighing(
+    runner: ServiceRunner, with_profile: None
+) -> None:
+    from pypdf import PdfReader
+
+    from fieldtool.infra import paths
+
+    iid = open_inspection(runner)
+    app = make_app(runner)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await app.push_screen(SamplingFormScreen(iid))
+        await settle(pilot)
+        screen = app.screen
+        for field, value in TYPED.items():
+            screen.query_one(f"#{field}", Input).value = value
+        await pilot.press("ctrl+r")
+        await settle(pilot)
+        assert app.screen is screen  # still on the form, to correct and print again
+        shown = [n.message for n in app._notifications]
+    [pdf] = list(paths.reports_dir().glob("*.pdf"))
+    assert pdf.name.endswith("-sampling-form.pdf")
+    assert any(str(pdf) in message and "sampling form saved" in message for message in shown), shown
+    stored = runner.call_sync(lambda s: s.store.sampling_form(iid))
+    assert stored is not None and stored.form.form_no == "CY-2026-0007"
+    assert runner.call_sync(lambda s: s.lot_state(iid).measurements) == ()
+    text = "\n".join(page.extract_text() for page in PdfReader(pdf).pages)
+    assert "抽样单" in text and "CY-2026-0007" in text and "金穗米业有限公司" in text
+
+
 async def test_the_form_in_chinese(runner: ServiceRunner, with_profile: None) -> None:
     iid = open_inspection(runner)
     app = make_app(runner, lang="zh")

@@ -263,3 +263,45 @@ def test_a_demo_without_open_lots_has_no_balance_to_simulate(tmp_path: Path) -> 
 
     with SqliteStore.open(tmp_path / "empty.db") as store, pytest.raises(InputError, match="no open lot weighed on a balance"):
         demo_balance(Services(store))
+
+
+def test_every_lot_carries_its_sampling_form_environment_and_label_check(services: Services) -> None:
+    from fieldtool.core.inspection import SiteKind
+    from fieldtool.usecases.label_check import label_state
+
+    labels: Counter[bool] = Counter()
+    for inspection in services.inspections():
+        h = inspection.header
+        stored = services.store.sampling_form(inspection.id)
+        assert stored is not None, inspection.id
+        form = stored.form
+        assert form.form_no.startswith("CN2012-") and form.lot_size == h.lot_size
+        assert form.unit_name == h.site_name and form.brand == h.brand and form.batch == h.batch
+        assert form.producer_name.endswith("有限公司") and form.producer_address and form.representative
+        if h.site_kind is SiteKind.PRODUCER:
+            assert form.producer_name == h.site_name
+        assert form.sample_count == services.lot_state(inspection.id).progress.plan.cumulative[0]
+        readings = services.store.environment_readings(inspection.id)
+        assert len(readings) == 1 and 17 <= readings[0].temperature_c <= 29 and 35 <= readings[0].humidity_pct <= 75
+        label = label_state(services, inspection)
+        assert label is not None and label.check.by_name == h.inspectors[0]
+        labels[label.result.passed] += 1
+    # Most labels pass; a few fail (characters too small, 净重 for 净含量, 1000克 where kg is due).
+    assert labels[True] > labels[False] > 0
+
+
+def test_the_institute_signs_off_all_but_the_last_cities(services: Services) -> None:
+    from fieldtool.usecases.demo import APPROVER, REVIEWER
+    from fieldtool.usecases.review import review_state
+
+    by_city: dict[str, Counter[str]] = {}
+    for inspection in services.inspections(final=True):
+        state = review_state(services, inspection.id)
+        by_city.setdefault(inspection.header.city_id or "", Counter())[state.status] += 1
+        if state.status == "issued":
+            assert state.reviewer == REVIEWER[0] and state.approver == APPROVER[0]
+            assert state.approved_on is not None and state.approved_on >= inspection.finalised_at.date()
+    first, second, last = (by_city[c] for c in CITIES)
+    assert first["issued"] > 0 and set(first) <= {"issued", "returned"}
+    assert second["awaiting-approval"] > 0 and set(second) <= {"awaiting-approval", "returned"}
+    assert set(last) == {"awaiting-review"}

@@ -29,15 +29,18 @@ if TYPE_CHECKING:
 
 TEXT = {
     "title": T("Sampling form", "抽样单"),
-    "intro": T("Fill in the sampling form with the inspected party before weighing; print it with "
-               "`fieldtool report sampling-form` for both to sign.",
-               "称量前与受检单位一起填写抽样单；用 `fieldtool report sampling-form` 打印，双方签字。"),
-    "keys": T("Enter: next field · Ctrl+S: save · Esc: back without saving",
-              "Enter：下一项 · Ctrl+S：保存 · Esc：不保存返回"),
+    "intro": T("Fill in the sampling form with the inspected party before weighing; Ctrl+R saves it and "
+               "prints it to a PDF for both to sign (also `fieldtool report sampling-form`).",
+               "称量前与受检单位一起填写抽样单；Ctrl+R 保存并生成 PDF，打印后双方签字"
+               "（也可用 `fieldtool report sampling-form`）。"),
+    "keys": T("Enter: next field · Ctrl+S: save · Ctrl+R: save and print · Esc: back without saving",
+              "Enter：下一项 · Ctrl+S：保存 · Ctrl+R：保存并打印 · Esc：不保存返回"),
     "saved": T("✓ sampling form {no} saved", "✓ 已保存抽样单 {no}"),
     "final": T("the inspection is final: its sampling form can no longer change", "该检验已完成：抽样单不能再修改"),
     "b_save": T("Save", "保存"),
     "b_back": T("Back", "返回"),
+    "b_print": T("Print", "打印"),
+    "t_print": T("save the form and write it to a PDF to print and sign", "保存抽样单并生成 PDF，供打印签字"),
     "t_save": T("check every field and save the sampling form", "检查各项并保存抽样单"),
     "t_back": T("leave without saving", "不保存返回"),
     "form_no": T("Form No. *", "抽样单编号 *"),
@@ -96,6 +99,7 @@ class SamplingFormScreen(InspectionScreen):
     HELP_TITLE = TEXT["title"]
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "save", TEXT["b_save"].en, priority=True, tooltip=TEXT["t_save"].en),
+        Binding("ctrl+r", "print", TEXT["b_print"].en, priority=True, tooltip=TEXT["t_print"].en),
         Binding("escape", "back", TEXT["b_back"].en, tooltip=TEXT["t_back"].en),
     ]
 
@@ -169,7 +173,16 @@ class SamplingFormScreen(InspectionScreen):
             self.focus_next()
 
     async def action_save(self) -> None:
-        """Check the form through the use-case and record it; a refused field says why under it."""
+        """Check the form through the use-case, record it and go back; a refused field says why under it."""
+        if await self._save():
+            self.dismiss()
+
+    async def action_print(self) -> None:
+        """Save the form (as Ctrl+S), then write it to a PDF in the reports directory; stay on the form."""
+        if await self._save():
+            self.run_worker(self.fapp.export_sampling_form(self.inspection_id), group="report")
+
+    async def _save(self) -> bool:
         from fieldtool.usecases.sampling_form import SamplingFormError, record_sampling_form
 
         typed = {f: self.query_one(f"#{widget_id(f)}", Input).value for f in FIELD_IDS if f != "lot_size"}
@@ -181,15 +194,15 @@ class SamplingFormScreen(InspectionScreen):
             self._show_error()
             if e.field in FIELD_IDS:
                 self.query_one(f"#{widget_id(e.field)}", Input).focus()
-            return
+            return False
         except FieldtoolError as e:
             self._status(str(e), error=True)
-            return
+            return False
         self._error = None
         self._show_error()
         self._status("")
         self.notify(self.tr(TEXT["saved"], no=stored.form.form_no), timeout=4)
-        self.dismiss()
+        return True
 
     def action_back(self) -> None:
         """Leave without saving."""
