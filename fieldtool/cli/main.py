@@ -17,6 +17,7 @@ from fieldtool import __version__
 from fieldtool.cli import balance, check, export, launch, locate, plans, report, sync
 from fieldtool.cli.common import one_line_errors
 from fieldtool.cli.parser import PROG, command_parser
+from fieldtool.infra.textio import readable_output
 
 
 class CommandGroup(Protocol):
@@ -45,7 +46,12 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit status."""
+    """Run the command line; returns the exit status.
+
+    Text goes out in the console's (or the redirection's) own encoding, with readable stand-ins for
+    the symbols it lacks (`fieldtool.infra.textio`): never a traceback for a code page.
+    """
+    readable_output()
     args = _parser().parse_args(argv)
     return one_line_errors(lambda: _run(args))
 
