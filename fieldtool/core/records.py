@@ -327,7 +327,7 @@ def new_record(
     Raises:
         TypeError: the body holds a float or another value that cannot enter a record.
     """
-    plain = json.loads(canonical_json(body))
+    plain = to_json_value(body)  # what canonical_json encodes: plain JSON values, exactly
     fields = {
         "id": id,
         "device_id": device_id,

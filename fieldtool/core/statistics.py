@@ -7,6 +7,7 @@ rounded display values.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal, localcontext
@@ -87,6 +88,44 @@ def _sqrt(value: Fraction) -> Decimal:
         return (Decimal(value.numerator) / Decimal(value.denominator)).sqrt()
 
 
+_SUMS: dict[tuple[Decimal, ...], tuple[int, int, int]] = {}
+"""The scaled sums of the last few samples, so that a sample one package longer is summed in O(1)."""
+_SUMS_KEPT = 16
+_SUMS_LOCK = threading.Lock()
+
+
+def _scaled_sums(values: tuple[Decimal, ...]) -> tuple[int, int, int]:
+    """(k, Σm, Σm²) with m = x·10ᵏ integers, k at least the most decimals recorded.
+
+    A sample weighed package by package is summed again after every package: the sums of the
+    sample without its last value are kept, and extended by the last value (exactly: integers
+    rescaled to a larger k when the new value has more decimals). Numerically equal values have
+    the same scaled integers at any k where they are whole, so any kept entry gives the same exact q̄ and s².
+    """
+    kept = _SUMS.get(values)
+    if kept is not None:
+        return kept
+    before = _SUMS.get(values[:-1]) if len(values) > 1 else None
+    if before is not None:
+        k0, total, squares = before
+        last = values[-1]
+        k = max(k0, decimals_of(last))
+        if k > k0:
+            scale = 10 ** (k - k0)
+            total, squares = total * scale, squares * scale * scale
+        m = int(last.scaleb(k))
+        sums = (k, total + m, squares + m * m)
+    else:
+        k = max(decimals_of(v) for v in values)
+        scaled = [int(v.scaleb(k)) for v in values]
+        sums = (k, sum(scaled), sum(m * m for m in scaled))
+    with _SUMS_LOCK:  # the store thread, report workers and the hub's threads share it
+        _SUMS[values] = sums
+        while len(_SUMS) > _SUMS_KEPT:
+            del _SUMS[next(iter(_SUMS))]
+    return sums
+
+
 def mean_statistics(values: Sequence[Decimal], lam: Decimal, places: int) -> MeanStatistics:
     """Exact mean and sample variance (n − 1 in the denominator) of recorded values.
 
@@ -94,12 +133,9 @@ def mean_statistics(values: Sequence[Decimal], lam: Decimal, places: int) -> Mea
     are exact integer sums: q̄ = Σm / (n·10ᵏ) and s² = (n·Σm² − (Σm)²) / (n(n − 1)·10²ᵏ).
     """
     n = len(values)
-    k = max(decimals_of(v) for v in values)
-    scaled = [int(v.scaleb(k)) for v in values]
-    total = sum(scaled)
+    k, total, squares = _scaled_sums(tuple(values))
     mean = Fraction(total, n * 10**k)
     variance = None
     if n >= 2:
-        squares = sum(m * m for m in scaled)
         variance = Fraction(n * squares - total * total, n * (n - 1) * 10 ** (2 * k))
     return MeanStatistics(n=n, mean_exact=mean, variance_exact=variance, lam=lam, places=places)

@@ -45,10 +45,10 @@ def insert_record(db: Database, record: Record) -> None:
 
 def last_link(db: Database, device_id: str) -> tuple[int, str]:
     """The seq and hash of a device's last record: (0, GENESIS) before its first."""
-    row = next(
-        db.query("SELECT seq, hash FROM records WHERE device_id = ? ORDER BY seq DESC LIMIT 1", [device_id]), None
-    )
-    return link_of(row)
+    # The connection's own cursor: sqlite-utils' query() re-parses the statement (this runs for every record).
+    row = db.conn.execute("SELECT seq, hash FROM records WHERE device_id = ? ORDER BY seq DESC LIMIT 1",
+                          [device_id]).fetchone()
+    return (0, GENESIS) if row is None else (int(row[0]), str(row[1]))
 
 
 def link_of(row: Row | None) -> tuple[int, str]:

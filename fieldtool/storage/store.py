@@ -104,6 +104,8 @@ class SqliteStore(
         self._clock: Clock = clock or _utc_now
         self._new_id: IdFactory = new_id or _uuid4
         self._signer_given = signer
+        self._key_noted: str | None = None
+        """The public key this connection has noted in `signing_keys` (committed)."""
         self._read_only = False
         if read_only_connection is not None:
             self._db = Database(read_only_connection)
@@ -117,7 +119,7 @@ class SqliteStore(
         try:
             self._db = Database(self._path)
         except sqlite3.Error as e:
-            raise StoreError(f"cannot open database {self._path}: {e}") from e
+            raise StoreError(f"cannot open database {self._path}: {e}", zh=f"无法打开数据库 {self._path}：{e}") from e
         try:
             apply_pragmas(self._db, durable)
             migrate(self._db)
@@ -125,7 +127,7 @@ class SqliteStore(
             self._attest_unsigned()
         except sqlite3.Error as e:
             self._db.close()
-            raise StoreError(f"cannot use database {self._path}: {e}") from e
+            raise StoreError(f"cannot use database {self._path}: {e}", zh=f"无法使用数据库 {self._path}：{e}") from e
         except BaseException:
             self._db.close()
             raise
@@ -235,7 +237,7 @@ class SqliteStore(
         a stale snapshot. Nested calls are savepoints of the outer transaction.
         """
         if self._read_only:
-            raise StoreError(f"{self._path} is open only for reading here; nothing was written")
+            raise StoreError(f"{self._path} is open only for reading here; nothing was written", zh=f"{self._path} 在此处只读打开；未写入任何数据")
         conn = self._db.conn
         if conn.in_transaction:
             with self._db.atomic():
@@ -244,14 +246,13 @@ class SqliteStore(
         try:
             conn.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError as e:
-            raise StoreError(f"database {self._path} is busy ({e}); another program is writing to it") from e
+            raise StoreError(f"database {self._path} is busy ({e}); another program is writing to it", zh=f"数据库 {self._path} 正忙（{e}）；另一个程序正在写入") from e
         try:
-            with self._db.atomic():
-                yield
+            yield  # the outermost block: BEGIN IMMEDIATE is its transaction, ROLLBACK below its undoing
             try:
                 conn.execute("COMMIT")
             except sqlite3.OperationalError as e:
-                raise StoreError(f"cannot save to {self._path}: {e}; nothing was saved") from e
+                raise StoreError(f"cannot save to {self._path}: {e}; nothing was saved", zh=f"无法保存到 {self._path}：{e}；未保存任何数据") from e
         except BaseException:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
@@ -318,6 +319,7 @@ class SqliteStore(
             NotFoundError: the inspection does not exist.
             StoreError: the inspection is final, or the database refused the record.
         """
+        key_noted: str | None = None
         try:
             with self._writing():
                 if inspection_id is not None and kind is not RecordKind.INSPECTION_CREATED and not checked_open:
@@ -339,14 +341,30 @@ class SqliteStore(
                     signer=signer,
                 )
                 insert_record(self._db, record)
-                self._db.execute(
-                    "INSERT OR IGNORE INTO signing_keys (device_id, public_key, first_seq, added_at) VALUES (?, ?, ?, ?)",
-                    [self._device_id, signer.public_key, record.seq, record.recorded_at],
-                )
+                if self._key_noted != signer.public_key:
+                    # Once per key and connection (a key is noted with the first record it signs).
+                    self._db.execute(
+                        "INSERT OR IGNORE INTO signing_keys (device_id, public_key, first_seq, added_at) "
+                        "VALUES (?, ?, ?, ?)",
+                        [self._device_id, signer.public_key, record.seq, record.recorded_at],
+                    )
+                    key_noted = signer.public_key
                 project(self._db, record)
         except sqlite3.IntegrityError as e:
-            raise StoreError(f"the database refused a {kind} record: {e}") from e
+            raise StoreError(f"the database refused a {kind} record: {e}", zh=f"数据库拒绝了一条 {kind} 记录：{e}") from e
+        if key_noted is not None and not self._db.conn.in_transaction:
+            self._key_noted = key_noted  # committed: not before (a rolled-back note must be written again)
         return record
+
+    def records_mark(self) -> int:
+        """A number that changes whenever a record is appended, by this connection or another.
+
+        Records are append-only (triggers refuse UPDATE and DELETE), so the last rowid of `records`
+        tells whether anything was written since it was last read: the use-cases keep a lot's state
+        while it holds. One indexed read, whatever the size of the database.
+        """
+        row = self._db.conn.execute("SELECT max(rowid) FROM records").fetchone()
+        return int(row[0] or 0)
 
     # -- reading helpers ---------------------------------------------------------------------
 
@@ -364,7 +382,7 @@ class SqliteStore(
     def _row_by_id(self, table: str, row_id: str, what: str) -> Row:
         row = self._one(f"SELECT * FROM {table} WHERE id = ?", [row_id])
         if row is None:
-            raise NotFoundError(f"no {what} {row_id}")
+            raise NotFoundError(f"no {what} {row_id}", zh=f"没有 {what} {row_id}")
         return row
 
     # -- transactions for the callers --------------------------------------------------------

@@ -28,6 +28,9 @@ from fieldtool.plans.rules import load_rule_set
 from fieldtool.usecases.label_check import label_state
 from fieldtool.usecases.lot_types import LotState, TareState, header_weighing_unit, weighing_unit
 
+KEPT_LOTS = 8
+"""How many lots' states the use-cases keep between calls (the inspector works on one at a time)."""
+
 if TYPE_CHECKING:  # the store (and sqlite-utils, which loads numpy) is imported on the store thread
     from fieldtool.storage import SqliteStore
     from fieldtool.sync.keys import SigningKey
@@ -53,6 +56,8 @@ class ServicesBase:
         self._rules: dict[str, RuleSet] = {}
         self._programmes: dict[str, Programme] = {}
         self._label_rules: dict[str, LabelRules] = {}
+        self._lots: dict[str, tuple[int, LotState]] = {}
+        """The states of the lots last worked on, with the store's records mark they were read at."""
 
     # -- reference data ------------------------------------------------------------------------
 
@@ -97,9 +102,39 @@ class ServicesBase:
     def lot_state(self, inspection_id: str) -> LotState:
         """The inspection as it stands.
 
+        Read from the store, except when no record was appended since it was last read here (the
+        store's records mark is unchanged): then the state kept is the state. Each weighing thus
+        costs one indexed read before its write, however many packages the lot already has.
+
         Raises:
             NotFoundError: no such inspection.
         """
+        mark = self.store.records_mark()
+        kept = self._lots.get(inspection_id)
+        if kept is not None and kept[0] == mark:
+            return kept[1]
+        state = self._read_lot_state(inspection_id)
+        self._keep(inspection_id, mark, state)
+        return state
+
+    def _keep(self, inspection_id: str, mark: int, state: LotState) -> None:
+        self._lots.pop(inspection_id, None)
+        self._lots[inspection_id] = (mark, state)
+        while len(self._lots) > KEPT_LOTS:  # the oldest first: dicts keep their order
+            del self._lots[next(iter(self._lots))]
+
+    def _after_one_record(self, before: LotState, after: LotState) -> LotState:
+        """Keep `after` as the lot's state when exactly one record (the caller's) was written since `before` was read."""
+        inspection_id = before.inspection.id
+        kept = self._lots.get(inspection_id)
+        mark = self.store.records_mark()
+        if kept is not None and kept[1] is before and mark == kept[0] + 1:
+            self._keep(inspection_id, mark, after)
+        else:
+            self._lots.pop(inspection_id, None)
+        return after
+
+    def _read_lot_state(self, inspection_id: str) -> LotState:
         inspection = self.store.inspection(inspection_id)
         h = inspection.header
         rules = self.rule_set(h.rule_set_id)
@@ -150,10 +185,10 @@ class ServicesBase:
         return state
 
     def _with_measurements(self, state: LotState, measurements: tuple[Measurement, ...]) -> LotState:
-        """The state after a change of measurements only (nothing else of the lot is read again)."""
+        """The state after one record that changed the measurements only (nothing else of the lot is read again)."""
         h = state.inspection.header
         progress = assess_progress(state.rules, h.nominal, state.unit, h.lot_size, [m.net for m in measurements], h.variant)
-        return replace(state, measurements=measurements, progress=progress)
+        return self._after_one_record(state, replace(state, measurements=measurements, progress=progress))
 
 
 __all__ = ["ServicesBase"]
