@@ -6,10 +6,14 @@ it and exits non-zero; the TUI shows it. Nothing else should reach a user as a t
 
 The message (``str(error)``) is English, as the command line writes it. An error an inspector can
 meet in the TUI also carries its Chinese wording (``zh=``), and the TUI shows `in_language`;
-`message_in` does the same for any exception.
+`message_in` does the same for any exception. A subclass whose ``__init__`` takes other arguments
+(a port, a field, a document) gets its Chinese with `with_zh`:
+``raise DocumentError(name, "too large").with_zh(f"{name}：文件过大")``.
 """
 
 from __future__ import annotations
+
+from typing import Self
 
 
 class FieldtoolError(Exception):
@@ -30,6 +34,15 @@ class FieldtoolError(Exception):
     def in_language(self, lang: str) -> str:
         """The message in `lang` (``zh`` or ``en``); English where it has no Chinese wording."""
         return self.zh if lang == "zh" and self.zh else str(self)
+
+    def with_zh(self, zh: str | None) -> Self:
+        """This error with its Chinese wording set (for subclasses whose ``__init__`` has no ``zh``); returns itself.
+
+        Args:
+            zh: the whole message in Chinese (None leaves it English only).
+        """
+        self.zh = zh
+        return self
 
 
 def message_in(error: BaseException, lang: str) -> str:

@@ -25,6 +25,10 @@ ERRORS = {
     "E4": "excess characters", "E6": "format error", "E7": "parameter setting error",
 }
 """The EC error codes of A&D balances."""
+ERRORS_ZH = {
+    "E0": "通信错误", "E1": "未定义的命令", "E2": "未就绪", "E3": "超时", "E4": "字符过多", "E6": "格式错误", "E7": "参数设置错误",
+}
+"""The same in Chinese."""
 
 HEADERS = ("ST", "US", "QT", "OL")
 
@@ -35,8 +39,8 @@ def refusal(line: str, port: str, command: str) -> None:
     if head == "EC" and comma:
         code = code.strip()[:4]
         if code == "E2":
-            raise Busy(port, f"refused {command}: EC,E2 (not ready)")
-        raise CommandRefused(port, f"refused {command}: EC,{code} ({ERRORS.get(code, 'error')})")
+            raise Busy(port, f"refused {command}: EC,E2 (not ready)", zh=f"拒绝执行 {command}：EC,E2（未就绪）")
+        raise CommandRefused(port, f"refused {command}: EC,{code} ({ERRORS.get(code, 'error')})", zh=f"拒绝执行 {command}：EC,{code}（{ERRORS_ZH.get(code, '错误')}）")
 
 
 def parse_frame(line: str, port: str, at: datetime) -> Reading:
@@ -53,14 +57,14 @@ def parse_frame(line: str, port: str, at: datetime) -> Reading:
     refusal(line, port, "Q/S/SI")
     head, comma, body = line.strip().partition(",")
     if not comma or head not in HEADERS:
-        raise ProtocolError(port, f"not an A&D frame: {shown(line)}")
+        raise ProtocolError(port, f"not an A&D frame: {shown(line)}", zh=f"不是 A&D 数据帧：{shown(line)}")
     if head == "OL":
         if body.strip().startswith("-"):
-            raise Underload(port, "underload: the load is below zero (OL,-); is the pan in place?")
-        raise Overload(port, "overload: the load is above Max (OL)")
+            raise Underload(port, "underload: the load is below zero (OL,-); is the pan in place?", zh="欠载：负载低于零点（OL,-）；秤盘是否放好？")
+        raise Overload(port, "overload: the load is above Max (OL)", zh="超载：负载超过最大秤量 Max（OL）")
     value, rest = signed_value(tokens_of(body))
     if value is None or len(rest) != 1 or not is_unit(rest[0]):
-        raise ProtocolError(port, f"not an A&D frame: {shown(line)}")
+        raise ProtocolError(port, f"not an A&D frame: {shown(line)}", zh=f"不是 A&D 数据帧：{shown(line)}")
     return Reading(value=value, unit=rest[0], stable=head != "US", raw=line, at=at)
 
 
@@ -112,7 +116,7 @@ class AndDriver(BalanceDriver):
         line, at = self._transact(b"S\r\n", "S", timeout=timeout)
         reading = parse_frame(line, self.port, at)
         if not reading.stable:
-            raise StabilityTimeout(self.port, "no stable weight in answer to S")
+            raise StabilityTimeout(self.port, "no stable weight in answer to S", zh="S 命令未得到稳定重量")
         return reading
 
     def _acknowledged(self, command: bytes, name: str, timeout: float) -> None:
@@ -121,7 +125,7 @@ class AndDriver(BalanceDriver):
             line = answer[0]
             refusal(line, self.port, name)
             if line.strip() != ACK:
-                raise ProtocolError(self.port, f"unexpected reply to {name}: {shown(line)}")
+                raise ProtocolError(self.port, f"unexpected reply to {name}: {shown(line)}", zh=f"对 {name} 的回复无法识别：{shown(line)}")
             return
         # Without the acknowledge code the balance says nothing: check that it is there at all.
         self.poll()

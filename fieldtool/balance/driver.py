@@ -92,7 +92,7 @@ class BalanceDriver(ABC):
         """
         line = self._ask(command, timeout, stale)
         if line is None:
-            raise NoReply(self.port, f"no reply to {what} within {timeout or self.reply_timeout:g} s (is it on, and set to {self.title} at the right baud rate?)")
+            raise NoReply(self.port, f"no reply to {what} within {timeout or self.reply_timeout:g} s (is it on, and set to {self.title} at the right baud rate?)", zh=f"{timeout or self.reply_timeout:g} 秒内 {what} 无回复（天平是否开机、是否设为 {self.title} 协议及正确的波特率？）")
         return line
 
     def _ask(self, command: bytes, timeout: float | None, stale: Callable[[str], bool] | None = None) -> tuple[str, datetime] | None:
@@ -192,7 +192,7 @@ class BalanceDriver(ABC):
             self._noise()
             raise
         if reading is None:
-            raise Busy(self.port, "busy: no weight now (taring, adjusting or a menu open)")
+            raise Busy(self.port, "busy: no weight now (taring, adjusting or a menu open)", zh="天平忙：现在无重量（正在去皮、校准或菜单已打开）")
         return reading
 
     def read_stable(
@@ -225,7 +225,7 @@ class BalanceDriver(ABC):
         garbage: ProtocolError | None = None
         while True:
             if cancel is not None and cancel.is_set():
-                raise Cancelled(self.port, "waiting for a stable reading was cancelled")
+                raise Cancelled(self.port, "waiting for a stable reading was cancelled", zh="已取消等待稳定读数")
             try:
                 reading = self.poll()
             except ProtocolError as exc:
@@ -243,7 +243,8 @@ class BalanceDriver(ABC):
                 if garbage is not None:
                     raise garbage
                 seen = f"; last {last}" if last is not None else " (the balance stayed busy)"
-                raise StabilityTimeout(self.port, f"no stable reading within {timeout:g} s{seen}; keep the load still, away from draughts")
+                seen_zh = f"；最后读数 {last}" if last is not None else "（天平一直忙）"
+                raise StabilityTimeout(self.port, f"no stable reading within {timeout:g} s{seen}; keep the load still, away from draughts", zh=f"{timeout:g} 秒内无稳定读数{seen_zh}；请保持负载静止，避开气流")
             time.sleep(self.poll_interval)
 
     # -- the connection -----------------------------------------------------------------------

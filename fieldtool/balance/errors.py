@@ -12,14 +12,22 @@ from fieldtool.errors import FieldtoolError
 
 
 class BalanceError(FieldtoolError):
-    """A problem with a connected balance; the message is one line and names the port."""
+    """A problem with a connected balance; the message is one line and names the port.
 
-    def __init__(self, port: str, problem: str) -> None:
+    Args:
+        port: the connection the balance was reached on.
+        problem: what went wrong, in English, without the port.
+        zh: the same in Chinese (None: the message has no Chinese wording).
+    """
+
+    def __init__(self, port: str, problem: str, *, zh: str | None = None) -> None:
         self.port = port
         """The connection the balance was reached on."""
         self.problem = problem
         """What went wrong, without the port."""
-        super().__init__(f"balance on {port}: {problem}")
+        self.problem_zh = zh
+        """What went wrong in Chinese, without the port (None when it has no Chinese wording)."""
+        super().__init__(f"balance on {port}: {problem}", zh=None if zh is None else f"天平（{port}）：{zh}")
 
 
 class PortError(BalanceError):

@@ -28,6 +28,8 @@ from fieldtool.balance.reading import Identity, Reading, is_unit, parse_number, 
 
 ERRORS = {"ES": "syntax error: command not known", "ET": "transmission error", "EL": "logical error: command not possible now"}
 """The error replies any MT-SICS command can get."""
+ERRORS_ZH = {"ES": "语法错误：命令未知", "ET": "传输错误", "EL": "逻辑错误：现在不能执行该命令"}
+"""The same in Chinese."""
 
 MAKE = "METTLER TOLEDO"
 
@@ -35,13 +37,13 @@ MAKE = "METTLER TOLEDO"
 def refusal(tokens: list[str], port: str, command: str) -> None:
     """Raise `CommandRefused` when the reply is one of the general error replies."""
     if len(tokens) == 1 and tokens[0] in ERRORS:
-        raise CommandRefused(port, f"refused {command}: {tokens[0]} ({ERRORS[tokens[0]]})")
+        raise CommandRefused(port, f"refused {command}: {tokens[0]} ({ERRORS[tokens[0]]})", zh=f"拒绝执行 {command}：{tokens[0]}（{ERRORS_ZH[tokens[0]]}）")
 
 
 def _value_and_unit(tokens: list[str], line: str, port: str) -> tuple[Decimal, str]:
     value, rest = signed_value(tokens)
     if value is None or len(rest) != 1 or not is_unit(rest[0]):
-        raise ProtocolError(port, f"not a weight: {shown(line)}")
+        raise ProtocolError(port, f"not a weight: {shown(line)}", zh=f"不是重量值：{shown(line)}")
     return value, rest[0]
 
 
@@ -60,7 +62,7 @@ def parse_weight(line: str, port: str, at: datetime) -> Reading | None:
     tokens = tokens_of(line)
     refusal(tokens, port, "S/SI")
     if len(tokens) < 2 or tokens[0] != "S":
-        raise ProtocolError(port, f"not an MT-SICS weight reply: {shown(line)}")
+        raise ProtocolError(port, f"not an MT-SICS weight reply: {shown(line)}", zh=f"不是 MT-SICS 重量回复：{shown(line)}")
     status = tokens[1]
     if status in ("S", "D"):
         value, unit = _value_and_unit(tokens[2:], line, port)
@@ -69,10 +71,10 @@ def parse_weight(line: str, port: str, at: datetime) -> Reading | None:
         if status == "I":
             return None
         if status == "+":
-            raise Overload(port, "overload: the load is above Max (S +)")
+            raise Overload(port, "overload: the load is above Max (S +)", zh="超载：负载超过最大秤量 Max（S +）")
         if status == "-":
-            raise Underload(port, "underload: the load is below zero (S -); is the pan in place?")
-    raise ProtocolError(port, f"not an MT-SICS weight reply: {shown(line)}")
+            raise Underload(port, "underload: the load is below zero (S -); is the pan in place?", zh="欠载：负载低于零点（S -）；秤盘是否放好？")
+    raise ProtocolError(port, f"not an MT-SICS weight reply: {shown(line)}", zh=f"不是 MT-SICS 重量回复：{shown(line)}")
 
 
 def parse_tare(line: str, port: str) -> tuple[Decimal, str]:
@@ -89,7 +91,7 @@ def parse_tare(line: str, port: str) -> tuple[Decimal, str]:
         return _value_and_unit(tokens[2:], line, port)
     if len(tokens) == 2 and tokens[0] == "T":
         _status_error(tokens[1], port, "tare")
-    raise ProtocolError(port, f"not an MT-SICS tare reply: {shown(line)}")
+    raise ProtocolError(port, f"not an MT-SICS tare reply: {shown(line)}", zh=f"不是 MT-SICS 去皮回复：{shown(line)}")
 
 
 def parse_ack(line: str, port: str, command: str) -> None:
@@ -106,16 +108,16 @@ def parse_ack(line: str, port: str, command: str) -> None:
         if tokens[1] == "A":
             return
         _status_error(tokens[1], port, "zero" if command == "Z" else command)
-    raise ProtocolError(port, f"not an MT-SICS reply to {command}: {shown(line)}")
+    raise ProtocolError(port, f"not an MT-SICS reply to {command}: {shown(line)}", zh=f"不是对 {command} 的 MT-SICS 回复：{shown(line)}")
 
 
 def _status_error(status: str, port: str, action: str) -> None:
     if status == "I":
-        raise StabilityTimeout(port, f"{action} not taken: the load did not settle (or the balance was busy)")
+        raise StabilityTimeout(port, f"{action} not taken: the load did not settle (or the balance was busy)", zh=f"{action} 未执行：负载未稳定（或天平正忙）")
     if status == "+":
-        raise Overload(port, f"{action} not taken: above the range (+)")
+        raise Overload(port, f"{action} not taken: above the range (+)", zh=f"{action} 未执行：超出量程（+）")
     if status == "-":
-        raise Underload(port, f"{action} not taken: below the range (-)")
+        raise Underload(port, f"{action} not taken: below the range (-)", zh=f"{action} 未执行：低于量程（-）")
 
 
 _QUOTED = re.compile(r'"([^"]*)"')
@@ -171,7 +173,7 @@ class MtSicsDriver(BalanceDriver):
         line, _ = self._transact(b"I2\r\n", "I2", stale=_is_stale(("I2",)))
         tokens = tokens_of(line)
         if tokens[:1] not in (["I2"], ["ES"], ["EL"], ["ET"]):
-            raise ProtocolError(self.port, f"not an MT-SICS reply to I2: {shown(line)}")
+            raise ProtocolError(self.port, f"not an MT-SICS reply to I2: {shown(line)}", zh=f"不是对 I2 的 MT-SICS 回复：{shown(line)}")
         model, capacity, unit = parse_i2(line)
         serial = ""
         try:
@@ -212,7 +214,7 @@ class MtSicsDriver(BalanceDriver):
         line, at = self._transact(b"S\r\n", "S", timeout=timeout, stale=_is_stale(("S",)))
         reading = parse_weight(line, self.port, at)
         if reading is None or not reading.stable:
-            raise StabilityTimeout(self.port, "no stable weight: the balance's stability timeout ran out (S I)")
+            raise StabilityTimeout(self.port, "no stable weight: the balance's stability timeout ran out (S I)", zh="无稳定重量：天平自身的稳定等待时间已到（S I）")
         return reading
 
     def tare(self, timeout: float = 10.0) -> Decimal | None:
@@ -237,5 +239,5 @@ class MtSicsDriver(BalanceDriver):
         """Cancel whatever the balance is doing (``@``); the tare stays. Returns the serial number."""
         line, _ = self._transact(b"@\r\n", "@", stale=_is_stale(("I4",)))
         if tokens_of(line)[:2] != ["I4", "A"]:
-            raise ProtocolError(self.port, f"not an MT-SICS reply to @: {shown(line)}")
+            raise ProtocolError(self.port, f"not an MT-SICS reply to @: {shown(line)}", zh=f"不是对 @ 的 MT-SICS 回复：{shown(line)}")
         return parse_i4(line)

@@ -65,7 +65,7 @@ def probe_protocol(link: Link, *, probe_timeout: float = 0.5, reply_timeout: flo
             continue
         line = answer[0]
         if line.strip().encode("latin-1") == command.strip():
-            raise ProtocolError(link.name, "echoes what is sent: a loopback plug, or a terminal with echo on, not a balance")
+            raise ProtocolError(link.name, "echoes what is sent: a loopback plug, or a terminal with echo on, not a balance", zh="原样回送所发内容：这是回环插头或开启回显的终端，不是天平")
         if _is_mt_sics(line):
             return driver(MtSicsDriver)
         if aandd.looks_like_frame(line):
@@ -74,8 +74,8 @@ def probe_protocol(link: Link, *, probe_timeout: float = 0.5, reply_timeout: flo
             return driver(SbiDriver)
         odd = line
     if odd is not None:
-        raise ProtocolError(link.name, f"answers in no known protocol (last reply {shown(odd)}); check the baud rate, bits and parity")
-    raise NoReply(link.name, "nothing answered (tried MT-SICS, A&D and Sartorius SBI); check the cable, power, baud rate and the balance's interface menu")
+        raise ProtocolError(link.name, f"answers in no known protocol (last reply {shown(odd)}); check the baud rate, bits and parity", zh=f"回复不属于任何已知协议（最后回复 {shown(odd)}）；请检查波特率、数据位和校验")
+    raise NoReply(link.name, "nothing answered (tried MT-SICS, A&D and Sartorius SBI); check the cable, power, baud rate and the balance's interface menu", zh="无应答（已试 MT-SICS、A&D 和 Sartorius SBI）；请检查电缆、电源、波特率和天平的接口菜单")
 
 
 def connect(
@@ -101,7 +101,7 @@ def connect(
         NoReply, ProtocolError: for auto, nothing or nothing known answered.
     """
     if protocol not in PROTOCOLS:
-        raise InputError(f"unknown balance protocol {protocol!r}; use one of {', '.join(PROTOCOLS)}")
+        raise InputError(f"unknown balance protocol {protocol!r}; use one of {', '.join(PROTOCOLS)}", zh=f"未知的天平协议 {protocol!r}；可选 {', '.join(PROTOCOLS)}")
     link = open_transport(spec)
     try:
         if protocol == "auto":

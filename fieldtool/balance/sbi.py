@@ -40,26 +40,26 @@ def parse_frame(line: str, port: str, at: datetime) -> Reading | None:
     """
     tokens = tokens_of(line)
     if not tokens:
-        raise ProtocolError(port, f"not a Sartorius frame: {shown(line)}")
+        raise ProtocolError(port, f"not a Sartorius frame: {shown(line)}", zh=f"不是 Sartorius 数据帧：{shown(line)}")
     if tokens[0] == "Stat":
         return None
     if "High" in tokens:
-        raise Overload(port, "overload: the load is above Max (High)")
+        raise Overload(port, "overload: the load is above Max (High)", zh="超载：负载超过最大秤量 Max（High）")
     if "Low" in tokens:
-        raise Underload(port, "underload: the load is below zero (Low); is the pan in place?")
+        raise Underload(port, "underload: the load is below zero (Low); is the pan in place?", zh="欠载：负载低于零点（Low）；秤盘是否放好？")
     if "Err" in tokens:
         code = tokens[tokens.index("Err") + 1] if tokens.index("Err") + 1 < len(tokens) else "?"
-        raise CommandRefused(port, f"error reply Err {code[:8]}")
+        raise CommandRefused(port, f"error reply Err {code[:8]}", zh=f"错误回复 Err {code[:8]}")
     if len(tokens) > 1 and _ID.fullmatch(tokens[0]) and not is_sign_or_number(tokens[0]):
         tokens = tokens[1:]
     value, rest = signed_value(tokens)
     if value is None:
-        raise ProtocolError(port, f"not a Sartorius frame: {shown(line)}")
+        raise ProtocolError(port, f"not a Sartorius frame: {shown(line)}", zh=f"不是 Sartorius 数据帧：{shown(line)}")
     if not rest:
         return Reading(value=value, unit="", stable=False, raw=line, at=at)
     if len(rest) == 1 and is_unit(rest[0]):
         return Reading(value=value, unit=rest[0], stable=True, raw=line, at=at)
-    raise ProtocolError(port, f"not a Sartorius frame: {shown(line)}")
+    raise ProtocolError(port, f"not a Sartorius frame: {shown(line)}", zh=f"不是 Sartorius 数据帧：{shown(line)}")
 
 
 def is_sign_or_number(token: str) -> bool:
@@ -131,7 +131,7 @@ class SbiDriver(BalanceDriver):
         try:
             self.poll()
         except NoReply:
-            raise NoReply(self.port, f"no reply after {name} (is it on, and set to SBI at the right baud rate?)") from None
+            raise NoReply(self.port, f"no reply after {name} (is it on, and set to SBI at the right baud rate?)", zh=f"{name} 之后无回复（天平是否开机、是否设为 SBI 协议及正确的波特率？）") from None
 
     def tare(self, timeout: float = 10.0) -> Decimal | None:
         self._key(ESC + b"T\r\n", "ESC T")

@@ -81,6 +81,8 @@ def check_identity(identity: Identity | None, balance: Balance | None, port: str
             port,
             f"this is {identity.make} {identity.model} serial {identity.serial}, but the inspection is weighed on "
             f"{balance.make} {balance.model} serial {balance.serial}; connect that balance, or type the weights",
+            zh=f"这是 {identity.make} {identity.model}，出厂编号 {identity.serial}，而本次检验使用 {balance.make} "
+            f"{balance.model}，出厂编号 {balance.serial}；请连接那台天平，或手工输入",
         )
 
 
@@ -154,7 +156,7 @@ class BalanceSession:
         if self._driver is not None:
             return self._driver
         if not self.connection:
-            raise InputError("no balance connection is set: choose one in Settings, or type the weights")
+            raise InputError("no balance connection is set: choose one in Settings, or type the weights", zh="未设置天平连接：请在设置中选择，或手工输入")
         if progress is not None:
             progress(Waiting.CONNECTING, None)
         driver = self._connector(self.connection, self.protocol, **self._options)
@@ -260,11 +262,12 @@ class BalanceSession:
     @staticmethod
     def _timed_out(port: str, waiting: Waiting, timeout: float, latest: list[Reading]) -> NoReturn:
         if waiting is Waiting.EMPTY:
-            raise EmptyPan(port, f"the pan stayed empty for {timeout:g} s; put the package on the pan and read again")
+            raise EmptyPan(port, f"the pan stayed empty for {timeout:g} s; put the package on the pan and read again", zh=f"秤盘空置 {timeout:g} 秒；请放上该件后重新读取")
         if waiting is Waiting.SAME_LOAD:
-            raise StabilityTimeout(port, f"the load read last stayed on the pan for {timeout:g} s; put the next one on and read again")
+            raise StabilityTimeout(port, f"the load read last stayed on the pan for {timeout:g} s; put the next one on and read again", zh=f"上次读取的负载在秤盘上停留了 {timeout:g} 秒；请放上下一件后重新读取")
         seen = f"; last {latest[-1]}" if latest else " (the balance stayed busy)"
-        raise StabilityTimeout(port, f"no stable reading within {timeout:g} s{seen}; keep the load still, away from draughts")
+        seen_zh = f"；最后读数 {latest[-1]}" if latest else "（天平一直忙）"
+        raise StabilityTimeout(port, f"no stable reading within {timeout:g} s{seen}; keep the load still, away from draughts", zh=f"{timeout:g} 秒内无稳定读数{seen_zh}；请保持负载静止，避开气流")
 
     def test(self, connection: str, protocol: str = "auto", stable_within: float = 3.0) -> TestResult:
         """Try a connection without keeping it: connect, identify, read once (stable if it settles within `stable_within` s).
@@ -302,7 +305,9 @@ class _Claim:
 
     def __enter__(self) -> None:
         if not self._session._use.acquire(blocking=False):
-            raise Busy(self._session.connection or "the balance", "in use by another reading; wait for it or cancel it (Esc)")
+            raise Busy(
+                self._session.connection or "the balance", "in use by another reading; wait for it or cancel it (Esc)",
+            ).with_zh("天平正被另一次读取占用；请等待，或按 Esc 取消")
 
     def __exit__(self, *exc: object) -> None:
         self._session._use.release()

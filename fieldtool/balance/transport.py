@@ -107,7 +107,7 @@ def parse_connection(text: str, **overrides: object) -> ConnectionSpec:
     """
     raw = text.strip()
     if not raw:
-        raise InputError("balance connection: give a device path (/dev/ttyUSB0, COM3) or a URL (socket://host:port)")
+        raise InputError("balance connection: give a device path (/dev/ttyUSB0, COM3) or a URL (socket://host:port)", zh="天平连接：请填写设备路径（/dev/ttyUSB0、COM3）或 URL（socket://主机:端口）")
     base, _, query = raw.partition("?")
     ours: dict[str, str] = {}
     theirs: list[tuple[str, str]] = []
@@ -125,10 +125,10 @@ def parse_connection(text: str, **overrides: object) -> ConnectionSpec:
             base = device
             ours.setdefault("baud", rate)
     if not base:
-        raise InputError(f"balance connection {text!r}: no device or URL")
+        raise InputError(f"balance connection {text!r}: no device or URL", zh=f"天平连接 {text!r}：没有设备或 URL")
     if theirs:
         if "://" not in base:
-            raise InputError(f"balance connection {text!r}: unknown option {theirs[0][0]!r}; use {', '.join(_OUR_KEYS)}")
+            raise InputError(f"balance connection {text!r}: unknown option {theirs[0][0]!r}; use {', '.join(_OUR_KEYS)}", zh=f"天平连接 {text!r}：未知选项 {theirs[0][0]!r}；可用 {', '.join(_OUR_KEYS)}")
         base = f"{base}?{urlencode(theirs)}"
 
     def pick(key: str, query: object) -> object:
@@ -153,30 +153,30 @@ def _int(value: str, key: str, text: str) -> int:
     try:
         return int(value)
     except ValueError:
-        raise InputError(f"balance connection {text!r}: {key} must be a whole number; got {value!r}") from None
+        raise InputError(f"balance connection {text!r}: {key} must be a whole number; got {value!r}", zh=f"天平连接 {text!r}：{key} 必须是整数；输入的是 {value!r}") from None
 
 
 def _float(value: str, key: str, text: str) -> float:
     try:
         return float(value)
     except ValueError:
-        raise InputError(f"balance connection {text!r}: {key} must be 1, 1.5 or 2; got {value!r}") from None
+        raise InputError(f"balance connection {text!r}: {key} must be 1, 1.5 or 2; got {value!r}", zh=f"天平连接 {text!r}：{key} 必须是 1、1.5 或 2；输入的是 {value!r}") from None
 
 
 def _checked(spec: ConnectionSpec, text: str) -> ConnectionSpec:
     where = f"balance connection {text!r}"
     parity = str(spec.parity).upper()
     if parity not in PARITIES:
-        raise InputError(f"{where}: parity must be one of {', '.join(PARITIES)}; got {spec.parity!r}")
+        raise InputError(f"{where}: parity must be one of {', '.join(PARITIES)}; got {spec.parity!r}", zh=f"{where}：parity（校验）必须是 {', '.join(PARITIES)} 之一；输入的是 {spec.parity!r}")
     if spec.bytesize not in (5, 6, 7, 8):
-        raise InputError(f"{where}: bits must be 7 or 8; got {spec.bytesize}")
+        raise InputError(f"{where}: bits must be 7 or 8; got {spec.bytesize}", zh=f"{where}：bits（数据位）必须是 7 或 8；输入的是 {spec.bytesize}")
     if spec.stopbits not in (1, 1.5, 2):
-        raise InputError(f"{where}: stop must be 1, 1.5 or 2; got {format(spec.stopbits, 'g')}")
+        raise InputError(f"{where}: stop must be 1, 1.5 or 2; got {format(spec.stopbits, 'g')}", zh=f"{where}：stop（停止位）必须是 1、1.5 或 2；输入的是 {format(spec.stopbits, 'g')}")
     if spec.baudrate <= 0 or spec.baudrate > 4_000_000:
-        raise InputError(f"{where}: baud must be a rate such as 2400, 9600 or 19200; got {spec.baudrate}")
+        raise InputError(f"{where}: baud must be a rate such as 2400, 9600 or 19200; got {spec.baudrate}", zh=f"{where}：baud（波特率）必须是 2400、9600、19200 等；输入的是 {spec.baudrate}")
     handshake = str(spec.handshake).lower()
     if handshake not in HANDSHAKES:
-        raise InputError(f"{where}: handshake must be one of {', '.join(HANDSHAKES)}; got {spec.handshake!r}")
+        raise InputError(f"{where}: handshake must be one of {', '.join(HANDSHAKES)}; got {spec.handshake!r}", zh=f"{where}：handshake（握手）必须是 {', '.join(HANDSHAKES)} 之一；输入的是 {spec.handshake!r}")
     stop = int(spec.stopbits) if spec.stopbits in (1, 2) else spec.stopbits
     return replace(spec, parity=parity, handshake=handshake, stopbits=stop)
 
@@ -214,7 +214,7 @@ def _open_port(spec: ConnectionSpec, write_timeout: float) -> serial.SerialBase:
             write_timeout=write_timeout,
         )
     except (serial.SerialException, OSError, ValueError) as exc:
-        raise PortError(spec.describe(), f"cannot open: {_one_line(exc)}") from None
+        raise PortError(spec.describe(), f"cannot open: {_one_line(exc)}", zh=f"无法打开：{_one_line(exc)}") from None
     return port
 
 
@@ -328,9 +328,9 @@ class Link:
                 select.select([], [self._fd], [], left)
                 rest = rest[self._try_write(rest):]
         except serial.SerialTimeoutException:
-            raise Disconnected(self.name, "write timed out (check the cable and the handshake setting)") from None
+            raise Disconnected(self.name, "write timed out (check the cable and the handshake setting)", zh="写入超时（请检查电缆和握手设置）") from None
         except (serial.SerialException, OSError, ValueError) as exc:
-            raise Disconnected(self.name, f"connection lost while sending ({_one_line(exc)})") from None
+            raise Disconnected(self.name, f"connection lost while sending ({_one_line(exc)})", zh=f"发送时连接中断（{_one_line(exc)}）") from None
 
     def _try_write(self, data: memoryview) -> int:
         assert self._raw_write is not None
@@ -361,7 +361,7 @@ class Link:
                 self._lines.extend(p for p in parts if p)
                 if len(self._buffer) > MAX_LINE:
                     self._buffer.clear()
-                    raise ProtocolError(self.name, f"garbage on the line ({MAX_LINE}+ bytes without a line end)")
+                    raise ProtocolError(self.name, f"garbage on the line ({MAX_LINE}+ bytes without a line end)", zh=f"线路上有乱码（{MAX_LINE} 字节以上无行尾）")
             elif left <= 0:
                 return None
         return self._lines.pop(0)
@@ -380,7 +380,8 @@ class Link:
                 if not data:
                     # Readable and nothing there: the other end closed the socket, or the device went away.
                     gone = "the other end closed the connection" if self.spec.is_socket else "the device went away (unplugged?)"
-                    raise Disconnected(self.name, f"connection lost ({gone})")
+                    gone_zh = "对端关闭了连接" if self.spec.is_socket else "设备已断开（被拔出？）"
+                    raise Disconnected(self.name, f"connection lost ({gone})", zh=f"连接中断（{gone_zh}）")
                 return data
             if wait <= 0:
                 waiting = self._port.in_waiting
@@ -392,7 +393,7 @@ class Link:
                     return bytes(data)
         except (serial.SerialException, OSError, ValueError, TypeError) as exc:
             # ValueError/TypeError: pyserial reading from a descriptor closed under it.
-            raise Disconnected(self.name, f"connection lost ({_one_line(exc)})") from None
+            raise Disconnected(self.name, f"connection lost ({_one_line(exc)})", zh=f"连接中断（{_one_line(exc)}）") from None
 
     def close(self) -> None:
         """Close the port (idempotent)."""

@@ -24,10 +24,10 @@ def convert(reading: Reading, to_unit: str, port: str = "") -> Decimal:
     if have in POWERS_OF_TEN and to_unit in POWERS_OF_TEN:
         return reading.value.scaleb(POWERS_OF_TEN[have] - POWERS_OF_TEN[to_unit])
     if not have:
-        raise UnitMismatch(port, "the reading carries no unit; it cannot be recorded")
+        raise UnitMismatch(port, "the reading carries no unit; it cannot be recorded", zh="读数没有单位，不能记录")
     if to_unit in POWERS_OF_TEN:
-        raise UnitMismatch(port, f"the balance reads in {have}; set it to g or kg (this inspection weighs in {to_unit})")
-    raise UnitMismatch(port, f"the balance reads in {have}, but this inspection records {to_unit}: enter the values by hand")
+        raise UnitMismatch(port, f"the balance reads in {have}; set it to g or kg (this inspection weighs in {to_unit})", zh=f"天平以 {have} 为单位；请设为 g 或 kg（本次检验以 {to_unit} 称量）")
+    raise UnitMismatch(port, f"the balance reads in {have}, but this inspection records {to_unit}: enter the values by hand", zh=f"天平以 {have} 为单位，而本次检验记录 {to_unit}：请手工输入")
 
 
 def recordable(reading: Reading, unit: str, port: str, what: str = "package") -> Decimal:
@@ -39,8 +39,8 @@ def recordable(reading: Reading, unit: str, port: str, what: str = "package") ->
         EmptyPan: it is zero or negative.
     """
     if not reading.stable:
-        raise InputError(f"an unstable reading ({reading}) is never recorded")
+        raise InputError(f"an unstable reading ({reading}) is never recorded", zh=f"不稳定的读数（{reading}）不会被记录")
     value = convert(reading, unit, port)
     if value <= 0:
-        raise EmptyPan(port, f"the balance reads {reading}; put the {what} on the pan")
+        raise EmptyPan(port, f"the balance reads {reading}; put the {what} on the pan", zh=f"天平读数为 {reading}；请把待称物放上秤盘")
     return value

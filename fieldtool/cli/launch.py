@@ -108,12 +108,16 @@ def _demo(args: argparse.Namespace) -> int:
         if existing:
             print(f"demo database {db} is already there ({existing} inspections); opening it", file=sys.stderr)
             args.sub_db = db
-            return _demo_tui(args, db)
+            return _open_demo(args, db)
     clock = DemoClock()
     show = sys.stderr.isatty()
 
     def progress(done: int, planned: int) -> None:
-        if show:
+        if done == 0:
+            # The path first (once the database is known to be empty): the build takes a while, and
+            # the TUI then covers the terminal.
+            print(f"building the demo database {db} …", file=sys.stderr, flush=True)
+        elif show:
             print(f"\rbuilding the demo: {done} of {planned} lots", end="", file=sys.stderr, flush=True)
 
     # The demo is throw-away data: built without an fsync per commit (the TUI then opens it durably).
@@ -124,11 +128,29 @@ def _demo(args: argparse.Namespace) -> int:
         )
     if show:
         print(file=sys.stderr)
-    print(f"demo database {db}: {summary}")
+    print(f"demo database {db}: {summary}", flush=True)
     if args.open:
         args.sub_db = db
-        return _demo_tui(args, db)
+        return _open_demo(args, db)
+    print(f"open it with: fieldtool --db {db}  (your own inspections stay in {paths.default_db()})")
     return 0
+
+
+def _open_demo(args: argparse.Namespace, db: Path) -> int:
+    """Open the TUI on the demo once the user has read where it is (Enter), and say it again when the TUI closes."""
+    from fieldtool.infra import paths
+
+    if sys.stdin.isatty() and sys.stdout.isatty():
+        print(f"press Enter to open it in the TUI (Ctrl+C: not now; later: fieldtool --db {db})", file=sys.stderr, flush=True)
+        try:
+            input()
+        except (EOFError, KeyboardInterrupt):
+            print(file=sys.stderr)
+            return 0
+    status = _demo_tui(args, db)
+    print(f"that was the demo database {db}; your own inspections are in {paths.default_db()} "
+          f"(fieldtool locate lists both)", file=sys.stderr)
+    return status
 
 
 def _demo_tui(args: argparse.Namespace, db: Path) -> int:

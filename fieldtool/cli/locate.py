@@ -1,4 +1,4 @@
-"""Provides the ``locate`` command: where the database, the config and the rule and programme files are."""
+"""Provides the ``locate`` command: where the database, the demo's database, the config and the rule and programme files are."""
 
 from __future__ import annotations
 
@@ -27,8 +27,10 @@ def run(args: argparse.Namespace) -> int | None:
     from fieldtool.infra import paths
     from fieldtool.plans.where import programmes_dirs, rules_dirs
 
-    places = {
+    demo = paths.data_dir() / "demo.db"
+    places: dict[str, str | list[str]] = {
         "database": str(db_path(args)),
+        "demo_database": str(demo),
         "config": str(paths.config_file()),
         "rules": [str(d) for d in rules_dirs()],
         "user_rules": str(paths.user_rules_dir()),
@@ -38,7 +40,14 @@ def run(args: argparse.Namespace) -> int | None:
     if args.json:
         print(json.dumps(places, indent=2))  # ASCII-escaped, as it always was (scripts may rely on it)
         return 0
+    notes = {
+        "database": "your inspections: fieldtool opens this one when no --db is given",
+        "demo_database": "throw-away data built by 'fieldtool demo'; fieldtool --db PATH opens it",
+    }
     for key, value in places.items():
         shown = "\n  ".join(value) if isinstance(value, list) else value
-        print(f"{key}:\n  {shown}")
+        if key == "demo_database" and not demo.is_file():
+            shown += "  (not built yet)"
+        note = f"\n  ({notes[key]})" if key in notes else ""
+        print(f"{key}:\n  {shown}{note}")
     return 0

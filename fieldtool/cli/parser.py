@@ -100,9 +100,9 @@ def add_db_option(parser: argparse.ArgumentParser, help_text: str, *, required: 
         parser: the command's parser.
         help_text: what ``--help`` says of it.
         required: whether the command has no default database (the hub's commands).
-        metavar: the name ``--help`` gives the file (default ``SUB_DB``, as argparse names it).
+        metavar: the name ``--help`` gives the file (default ``PATH``; argparse would say ``SUB_DB``).
     """
-    parser.add_argument("--db", type=Path, dest="sub_db", required=required, metavar=metavar, help=help_text)
+    parser.add_argument("--db", type=Path, dest="sub_db", required=required, metavar=metavar or "PATH", help=help_text)
 
 
 def add_city_product_options(parser: argparse.ArgumentParser) -> None:

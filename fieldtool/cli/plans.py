@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from fieldtool.cli.common import by_command, print_json
 from fieldtool.cli.parser import OneLineParser
+
+if TYPE_CHECKING:
+    from fieldtool.core.programme import Programme
 
 COMMANDS = ("plans", "programme")
 """The commands this module adds."""
@@ -78,5 +82,26 @@ def _programme(args: argparse.Namespace) -> int:
     if args.json:
         print_json(programme_as_dict(programme))
     else:
-        print(format_programme(programme, lang=args.lang))
+        print(_notes_in_language(programme, args.lang, format_programme))
     return 0
+
+
+ENGLISH_NOTES = "  （以下说明在方案文件中只有英文）"
+"""The line `programme show --lang zh` puts under 说明 when the programme file has no Chinese notes."""
+
+
+def _notes_in_language(programme: Programme, lang: str, render: Callable[..., str]) -> str:
+    """A programme's listing with its notes in `lang`: the file's Chinese notes (``notes_zh``) when it has
+    them, else the English ones under a line that says they are only in English.
+    """
+    if lang != "zh" or not programme.notes:
+        return render(programme, lang=lang)
+    notes_zh = str(getattr(programme, "notes_zh", "") or "").strip()
+    if notes_zh:
+        import dataclasses
+
+        return render(dataclasses.replace(programme, notes=notes_zh), lang=lang)
+    lines = render(programme, lang=lang).split("\n")
+    if "说明：" in lines:
+        lines.insert(lines.index("说明：") + 1, ENGLISH_NOTES)
+    return "\n".join(lines)

@@ -520,19 +520,20 @@ def parse_height(text: object, where: str = "character height") -> Decimal:
         InputError: not a number, not positive, more than 100 mm, or finer than 0.1 mm.
     """
     raw = str(text).strip() if isinstance(text, (str, Decimal, int)) else None
+    at = "字符高度" if where == "character height" else where
     if raw is None:
-        raise InputError(f"{where}: {text!r} is not a number of mm")
+        raise InputError(f"{where}: {text!r} is not a number of mm", zh=f"{at}：{text!r} 不是以 mm 为单位的数字")
     try:
         value = Decimal(raw)
     except InvalidOperation:
-        raise InputError(f"{where}: {raw!r} is not a number of mm") from None
+        raise InputError(f"{where}: {raw!r} is not a number of mm", zh=f"{at}：{raw!r} 不是以 mm 为单位的数字") from None
     if not value.is_finite() or value <= 0:
-        raise InputError(f"{where}: {raw} mm must be positive")
+        raise InputError(f"{where}: {raw} mm must be positive", zh=f"{at}：{raw} mm 应大于零")
     if value > 100:
-        raise InputError(f"{where}: {raw} mm is more than 100 mm; give the height of one character in mm")
+        raise InputError(f"{where}: {raw} mm is more than 100 mm; give the height of one character in mm", zh=f"{at}：{raw} mm 超过 100 mm；请填写单个字符的高度（mm）")
     exponent = value.as_tuple().exponent
     if isinstance(exponent, int) and exponent < -1:
-        raise InputError(f"{where}: {raw} mm is finer than 0.1 mm; measure the height to 0.1 mm")
+        raise InputError(f"{where}: {raw} mm is finer than 0.1 mm; measure the height to 0.1 mm", zh=f"{at}：{raw} mm 精确到了 0.1 mm 以下；请测量到 0.1 mm")
     return value
 
 

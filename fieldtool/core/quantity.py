@@ -68,7 +68,7 @@ def unit(symbol: str) -> Unit:
     key = symbol.strip()
     found = UNITS.get(key) or UNITS.get(_ALIASES.get(key.lower(), key.lower()))
     if found is None:
-        raise InputError(f"unknown unit {symbol!r}; use one of {', '.join(UNITS)}")
+        raise InputError(f"unknown unit {symbol!r}; use one of {', '.join(UNITS)}", zh=f"未知的单位 {symbol!r}；可用 {', '.join(UNITS)}")
     return found
 
 
@@ -100,6 +100,20 @@ _NOT_FINITE = re.compile(r"[+-]?(nan|snan|inf|infinity)", re.ASCII | re.IGNORECA
 _BARE_POINT = re.compile(r"[+-]?(?:[0-9]+\.|\.[0-9]+)", re.ASCII)
 _SHOWN = 32
 """How many characters of a refused value an error message shows."""
+
+
+FIGURES_ZH = {
+    "nominal quantity": "标称净含量", "gross weight": "毛重", "tare": "皮重", "net quantity": "净含量", "density": "密度",
+    "flask volume": "容量瓶体积", "filled flask": "装满后质量", "empty flask": "空瓶质量", "temperature": "温度",
+    "relative humidity": "相对湿度", "balance Max": "天平最大秤量 Max", "balance d": "天平实际分度值 d",
+    "balance e": "天平检定分度值 e", "balance MPE": "天平最大允许误差", "label height": "标注字符高度",
+    "character height": "字符高度",
+}
+"""The Chinese names of the figures a user types, for the Chinese wording of the errors below."""
+
+
+def _zh_name(what: str) -> str:
+    return FIGURES_ZH.get(what, what)
 
 
 def parse_decimal(text: object, what: str, *, signed: bool = True) -> Decimal:
@@ -134,21 +148,22 @@ def parse_decimal(text: object, what: str, *, signed: bool = True) -> Decimal:
         InputError: the text is not a plain decimal number within the bounds.
     """
     if isinstance(text, bool) or not isinstance(text, (str, int, float)):
-        raise InputError(f"{what}: {_shown(text)} is not a number")
+        raise InputError(f"{what}: {_shown(text)} is not a number", zh=f"{_zh_name(what)}：{_shown(text)} 不是数字")
     if isinstance(text, float):
-        raise InputError(f"{what}: give {text!r} as a string, not a JSON/TOML float, so its digits stay exact")
+        raise InputError(f"{what}: give {text!r} as a string, not a JSON/TOML float, so its digits stay exact", zh=f"{_zh_name(what)}：请把 {text!r} 写成字符串而不是 JSON/TOML 浮点数，以保留准确的位数")
     cleaned = _ascii(text, what) if isinstance(text, str) else str(text)
     match = _PLAIN.fullmatch(cleaned)
     if match is None:
-        raise InputError(f"{what}: {_shown(cleaned)} is not a number{_hint(cleaned)}")
+        raise InputError(f"{what}: {_shown(cleaned)} is not a number{_hint(cleaned)}", zh=f"{_zh_name(what)}：{_shown(cleaned)} 不是数字{_HINTS_ZH.get(_hint(cleaned), '')}")
     sign, whole, fraction = match.groups()
     if sign and not signed:
         problem = "is negative; give zero or more" if sign == "-" else "has a sign; write the digits alone"
-        raise InputError(f"{what}: {_shown(cleaned)} {problem}")
+        problem_zh = "是负数；应为零或正数" if sign == "-" else "带有正负号；请只写数字"
+        raise InputError(f"{what}: {_shown(cleaned)} {problem}", zh=f"{_zh_name(what)}：{_shown(cleaned)} {problem_zh}")
     if len(whole) > MAX_INTEGER_DIGITS:
-        raise InputError(f"{what}: {_shown(cleaned)} has more than {MAX_INTEGER_DIGITS} digits before the point")
+        raise InputError(f"{what}: {_shown(cleaned)} has more than {MAX_INTEGER_DIGITS} digits before the point", zh=f"{_zh_name(what)}：{_shown(cleaned)} 的整数部分超过 {MAX_INTEGER_DIGITS} 位")
     if fraction is not None and len(fraction) > MAX_FRACTION_DIGITS:
-        raise InputError(f"{what}: {_shown(cleaned)} has more than {MAX_FRACTION_DIGITS} digits after the point")
+        raise InputError(f"{what}: {_shown(cleaned)} has more than {MAX_FRACTION_DIGITS} digits after the point", zh=f"{_zh_name(what)}：{_shown(cleaned)} 的小数部分超过 {MAX_FRACTION_DIGITS} 位")
     return Decimal(cleaned)
 
 
@@ -157,10 +172,24 @@ def _ascii(text: str, what: str) -> str:
     odd = next((c for c in text if c > "\x7f" and c not in _FULL_WIDTH and not c.isspace()), None)
     if odd is not None:
         raise InputError(f"{what}: {_shown(text.strip())} is not a number "
-                         f"(the character {odd!r}, U+{ord(odd):04X}, is not an ASCII or full-width digit, point or sign)")
+                         f"(the character {odd!r}, U+{ord(odd):04X}, is not an ASCII or full-width digit, point or sign)",
+                         zh=f"{_zh_name(what)}：{_shown(text.strip())} 不是数字（字符 {odd!r}，U+{ord(odd):04X}，"
+                            "不是半角或全角的数字、小数点或正负号）")
     if not text.isascii():
         text = unicodedata.normalize("NFKC", text)
     return text.strip()
+
+
+_HINTS_ZH = {
+    " (it is empty)": "（未填写）",
+    " (digit separators such as _ are not allowed)": "（不能使用 _ 等数位分隔符）",
+    " (exponents are not allowed: write the digits out)": "（不能使用指数形式：请写出全部数字）",
+    " (only finite numbers)": "（只能是有限的数）",
+    " (write the decimal mark as a point, without digit grouping)": "（小数点请用“.”，不要分组）",
+    " (spaces inside a number are not allowed)": "（数字中间不能有空格）",
+    " (write digits on both sides of the point: 0.5, 500.0)": "（小数点两边都要有数字：0.5、500.0）",
+}
+"""`_hint`'s words in Chinese."""
 
 
 def _hint(text: str) -> str:
@@ -204,6 +233,10 @@ def plain_decimal(value: Decimal) -> str:
 
 def decimals_of(value: Decimal) -> int:
     """The number of digits after the decimal point with which a value was recorded."""
+    text = str(value)  # three times faster than as_tuple(), which a lot's statistics call for every value
+    if "E" not in text and "N" not in text and "n" not in text:
+        point = text.find(".")
+        return 0 if point < 0 else len(text) - point - 1
     exponent = value.as_tuple().exponent
     assert isinstance(exponent, int)
     return max(0, -exponent)
@@ -224,7 +257,7 @@ def density_from_flask(filled_g: Decimal, empty_g: Decimal, flask_volume_ml: Dec
         InputError: the flask volume is not positive or the filled flask is not heavier than the empty one.
     """
     if flask_volume_ml <= 0:
-        raise InputError(f"flask volume must be positive; got {flask_volume_ml} mL")
+        raise InputError(f"flask volume must be positive; got {flask_volume_ml} mL", zh=f"容量瓶体积应大于零；输入为 {flask_volume_ml} mL")
     if filled_g <= empty_g:
-        raise InputError(f"filled flask ({filled_g} g) must weigh more than the empty flask ({empty_g} g)")
+        raise InputError(f"filled flask ({filled_g} g) must weigh more than the empty flask ({empty_g} g)", zh=f"装满后质量（{filled_g} g）应大于空瓶质量（{empty_g} g）")
     return ((filled_g - empty_g) / flask_volume_ml).quantize(DENSITY_STEP, rounding=ROUND_HALF_EVEN)

@@ -5,7 +5,8 @@ modified program could sign ``"net": "heavy"``, and every report would then fail
 a record is stored from another device (the hub's ingest) or trusted from a database (``verify``),
 its body is held against its kind's schema:
 
-- every field of the kind is present and no other; an optional field may be null;
+- every field of the kind is present and no other; an optional field may be null; a field added
+  later (``confirmed``: the note of a value confirmed although implausible) may be absent;
 - types: text, whole numbers, true/false, lists and objects where the kind has them;
 - decimals as text, exactly as fieldtool writes them (`parse_decimal`; a value fieldtool derived,
   such as a reading shifted from kg to g or a statistic, in Decimal's own bounded notation), not
@@ -275,18 +276,22 @@ def _names(value: object, path: str) -> None:
 Fields = Mapping[str, Check]
 
 
-def _fields(value: object, path: str, fields: Fields) -> Mapping[str, object]:
+def _fields(value: object, path: str, fields: Fields, optional: Fields | None = None) -> Mapping[str, object]:
     prefix = f"{path}." if path else ""
     if not isinstance(value, dict):
         raise _Problem(f"{path or 'body'}: {_shown(value)} is not a JSON object")
     missing = [name for name in fields if name not in value]
     if missing:
         raise _Problem(f"{prefix}{missing[0]}: missing (every field of the kind is present, null when it has no value)")
-    unknown = sorted(str(name) for name in value if name not in fields)
+    extra = optional or {}
+    unknown = sorted(str(name) for name in value if name not in fields and name not in extra)
     if unknown:
         raise _Problem(f"{prefix}{unknown[0]}: not a field of this kind of record")
     for name, check in fields.items():
         check(value[name], prefix + name)
+    for name, check in extra.items():
+        if name in value:
+            check(value[name], prefix + name)
     return value
 
 
@@ -363,7 +368,13 @@ class KindSchema:
     """Whether the record belongs to an inspection (its ``inspection_id`` is set) or to the register (null)."""
     relation: Relation | None = None
     """A check across the body's fields, after each field passed its own."""
+    optional: Fields | None = None
+    """Fields added after the kind was first written: absent from older records, checked when present."""
 
+
+_CONFIRMED: Fields = {"confirmed": _REQUIRED}
+"""A value the inspector confirmed although it looked implausible carries the note of what looked wrong
+(`fieldtool.core.plausibility`); absent otherwise, and from records written before the check existed."""
 
 _POSITIVE = _decimal(_Sign.POSITIVE)
 _AMOUNT = _decimal(_Sign.ZERO_OR_MORE)
@@ -619,9 +630,11 @@ SCHEMAS: Mapping[str, KindSchema] = {
         in_inspection=True,
     ),
     RecordKind.MEASUREMENT_RECORDED: KindSchema(
-        _measurement(_exactly(None), _exactly(None), _exactly(False)), in_inspection=True
+        _measurement(_exactly(None), _exactly(None), _exactly(False)), in_inspection=True, optional=_CONFIRMED
     ),
-    RecordKind.MEASUREMENT_CORRECTED: KindSchema(_measurement(_ID, _REQUIRED, _exactly(False)), in_inspection=True),
+    RecordKind.MEASUREMENT_CORRECTED: KindSchema(
+        _measurement(_ID, _REQUIRED, _exactly(False)), in_inspection=True, optional=_CONFIRMED
+    ),
     RecordKind.MEASUREMENT_WITHDRAWN: KindSchema(_measurement(_ID, _REQUIRED, _exactly(True)), in_inspection=True),
     RecordKind.TARE_RECORDED: KindSchema(
         {
@@ -634,6 +647,7 @@ SCHEMAS: Mapping[str, KindSchema] = {
         },
         in_inspection=True,
         relation=_tare_relation,
+        optional=_CONFIRMED,
     ),
     RecordKind.DENSITY_RECORDED: KindSchema(
         {
@@ -646,6 +660,7 @@ SCHEMAS: Mapping[str, KindSchema] = {
         },
         in_inspection=True,
         relation=_density_relation,
+        optional=_CONFIRMED,
     ),
     RecordKind.VERDICT_SAVED: KindSchema(
         {
@@ -748,7 +763,7 @@ def _schema(kind: object) -> KindSchema:
 
 
 def _check_body(schema: KindSchema, body: object) -> None:
-    checked = _fields(body, "", schema.fields)
+    checked = _fields(body, "", schema.fields, schema.optional)
     if schema.relation is not None:
         schema.relation(checked)
 

@@ -1,7 +1,7 @@
-"""Provides the user's settings (config.toml): language, theme, default programme and the balance connection.
+"""Provides the user's settings (config.toml): language, theme, default programme, the balance connection and the plausibility checks.
 
 The file is read at start-up (`load_settings`) and written by the Settings screen (`save_settings`),
-atomically. It is small and flat: ``key = "value"`` lines, plus one number.
+atomically. It is small and flat: ``key = "value"`` lines, plus a few numbers.
 """
 
 from __future__ import annotations
@@ -40,6 +40,16 @@ class Settings:
     """mt-sics, sbi, and, or auto (probe on connecting)."""
     balance_timeout: float = 20.0
     """Seconds a capture waits for a package that settles."""
+    outlier_t: float = 5.0
+    """A typed package whose net is beyond Qn ± outlier_t × T is saved only once confirmed (naming the likely
+    slip: the point left out, grams typed for kg); 0 turns the question off."""
+    tare_outlier_ratio: float = 2.0
+    """A typed tare-sample weighing above ratio × (or below 1/ratio ×) the mean of the others is saved only
+    once confirmed; 0 turns the question off."""
+    density_min: float = 0.5
+    """The lowest plausible density in g/mL; a density outside density_min … density_max is saved only once confirmed."""
+    density_max: float = 2.0
+    """The highest plausible density in g/mL."""
     db_path: str = ""
     """The database file in use (shown in the help screen); not stored in the file."""
     config_path: str = ""
@@ -47,7 +57,7 @@ class Settings:
 
 
 _STRINGS = {"lang", "theme", "programme_id", "balance_connection", "balance_protocol"}
-_NUMBERS = {"balance_timeout"}
+_NUMBERS = {"balance_timeout", "outlier_t", "tare_outlier_ratio", "density_min", "density_max"}
 _KEYS = _STRINGS | _NUMBERS
 
 
@@ -59,6 +69,14 @@ def _check(values: dict[str, object], where: str) -> None:
     timeout = values.get("balance_timeout", 20.0)
     if not isinstance(timeout, float) or not 0.5 <= timeout <= 600:
         raise InputError(f"{where}balance_timeout must be seconds between 0.5 and 600; got {timeout!r}")
+    for key, low, high in (("outlier_t", 0.0, 1000.0), ("tare_outlier_ratio", 0.0, 1000.0)):
+        value = values.get(key, 1.0)
+        if not isinstance(value, float) or not low <= value <= high:
+            raise InputError(f"{where}{key} must be a number from {low:g} (off) to {high:g}; got {value!r}")
+    low_rho, high_rho = values.get("density_min", 0.5), values.get("density_max", 2.0)
+    if not isinstance(low_rho, float) or not isinstance(high_rho, float) or not 0 < low_rho < high_rho <= 30:
+        raise InputError(f"{where}density_min and density_max must be g/mL with 0 < density_min < density_max ≤ 30; "
+                         f"got {low_rho!r} and {high_rho!r}")
 
 
 def load_settings(path: Path, **overrides: str | None) -> Settings:

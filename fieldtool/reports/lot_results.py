@@ -17,10 +17,11 @@ from fieldtool.core.evaluate import Criterion, CriterionCode, PackageClass, Stat
 from fieldtool.core.explain import STATUS_WORDS, criterion_text, defective_label, reason_text
 from fieldtool.core.inspection import Measurement, MeasurementSource
 from fieldtool.core.label import ELEMENT_NAMES, LabelStatus
+from fieldtool.core.resolution import package_numbers, text
 from fieldtool.reports.blocks import CELL_PADDING, bilingual, esc, grid_table
 from fieldtool.reports.charts import lot_chart
 from fieldtool.reports.document import GRID, HEAD_FILL, INK, T1_HEX, T2_HEX, verdict_ink
-from fieldtool.reports.lot_kit import QBAR, Kit, clock, fmt, markup, outcome_of, outcome_words, when
+from fieldtool.reports.lot_kit import QBAR, Kit, clock, fmt, markup, outcome_of, outcome_words, when, written
 from fieldtool.reports.lot_model import LotReportData
 from fieldtool.reports.lot_words import plural, round_to, rounded, rule_basis, shown
 
@@ -59,12 +60,14 @@ def packages_section(data: LotReportData, k: Kit, n: int) -> list[Flowable]:
     note_room = note_w * k.width - 2 * CELL_PADDING
     mean_n = data.plan.mean_n
     partial_mean = mean_n is not None and mean_n < len(data.packages)
-    res = data.resolution
+    res = written(data)
+    nominal = data.inspection.header.nominal
     for r, p in enumerate(data.packages, start=1):
         m = p.measurement
         row: list[Any] = [str(p.number)]
         if has_gross:
-            row += [shown(m.gross, res.weighing), shown(m.tare, res.weighing)]
+            tare = res.tare_value(m.tare)
+            row += [shown(m.gross, res.weighing), shown(tare, res.weighing_mean if res.averaged_tare else res.weighing)]
         if with_mass:
             row += [shown(p.net_mass, res.weighing)]
         cls = p.cls
@@ -91,7 +94,7 @@ def packages_section(data: LotReportData, k: Kit, n: int) -> list[Flowable]:
             else:
                 raw = "<br/>".join(esc(line).replace(" ", "&nbsp;") for line in raw_lines)
                 note = Paragraph("; ".join([*map(esc, notes), f"<font size='{RAW_SIZE}'>{raw}</font>"]), k.st.cell)
-        row += [shown(m.net, res.net), shown(p.shortfall, res.net), "OK" if cls is PackageClass.OK else cls.value, k.t(zh, en, " "),
+        row += [res.net_text(m.net), text(res.shortfall(nominal, m.net)), "OK" if cls is PackageClass.OK else cls.value, k.t(zh, en, " "),
                 clock(m.recorded_at), note]
         rows.append(row)
     numeric = range(1, 1 + (2 if has_gross else 0) + (1 if with_mass else 0) + 2)
@@ -112,13 +115,13 @@ def packages_section(data: LotReportData, k: Kit, n: int) -> list[Flowable]:
 
 def _version_text(m: Measurement, data: LotReportData, k: Kit) -> str:
     wu = m.weighing_unit or m.unit
-    res = data.resolution
+    res = written(data)
     parts = []
     if m.gross is not None:
         parts.append(f"{esc(k.t('毛重', 'gross', ' '))} {shown(m.gross, res.weighing, wu)}")
     if m.tare is not None:
         parts.append(f"{esc(k.t('皮重', 'tare', ' '))} {shown(m.tare, res.weighing, wu)}")
-    parts.append(f"{esc(k.t('净含量', 'net', ' '))} {shown(m.net, res.net, m.unit)}")
+    parts.append(f"{esc(k.t('净含量', 'net', ' '))} {res.net_text(m.net, m.unit)}")
     return "<br/>".join(parts)
 
 
@@ -127,15 +130,14 @@ def corrections_section(data: LotReportData, k: Kit, n: int) -> list[Flowable]:
     out = [*k.section(n, "更正与撤销记录", "Corrections and withdrawals")]
     if not data.corrections:
         return out + k.body("无更正或撤销。", "No entry was corrected or withdrawn.")
-    number_of = {p.measurement.position: p.number for p in data.packages}
+    # The package number the inspector saw, for a withdrawn package too (the number it had then).
+    number_of = package_numbers(data.history)
     rows: list[list[Any]] = [[
         k.head("序号", "No."), k.head("原记录（保留）", "original entry (kept)"), k.head("更正后", "replaced by"),
         k.head("原因", "reason"), k.head("时间", "time"),
     ]]
     for c in data.corrections:
-        current = number_of.get(c.position)
-        no: Any = str(current) if current is not None and not c.withdrawn else k.value(
-            f"第 {c.position} 次录入", f"entry {c.position}")
+        no: Any = str(number_of.get(c.replacement.id, c.position))
         original = Paragraph(_version_text(c.original, data, k), k.st.cell)
         if c.withdrawn:
             new: Any = Paragraph(f"<b>{esc(k.t('撤销（不计入样本）', 'withdrawn (not counted)', ' '))}</b>", k.st.cell)
@@ -155,7 +157,7 @@ def statistics_section(data: LotReportData, k: Kit, n: int) -> list[Flowable]:
     f = data.statistics
     qn = fmt(data.nominal)
     basis_zh, basis_en = rule_basis(data.rules)
-    places = data.resolution.mean
+    places = written(data).mean
     rows: list[list[Any]] = [[k.head("项目", "quantity"), k.head("公式与计算", "formula and computation"),
                               k.head("结果", "result")]]
 
@@ -163,7 +165,7 @@ def statistics_section(data: LotReportData, k: Kit, n: int) -> list[Flowable]:
         rows.append([k.label(zh, en), Paragraph(formula, k.st.cell), Paragraph(markup(value), k.st.cell_num)])
 
     if f is not None:
-        s = f.stats
+        s = replace(f.stats, places=places)  # the one rule's places (a net from an average tare is written to d)
         lam = fmt(s.lam)
         add("均值样本量", "mean sample size", "n", str(s.n))
         add("净含量之和", "sum of nets", "Σq = q<sub>1</sub> + q<sub>2</sub> + … + q<sub>n</sub>", fmt(f.sum_q, u))
@@ -175,9 +177,9 @@ def statistics_section(data: LotReportData, k: Kit, n: int) -> list[Flowable]:
         add("修正因子", "correction factor", esc(k.t(f"λ（{basis_zh}，n = {data.plan.n}）",
                                                    f"λ ({basis_en}, n = {data.plan.n})")), lam)
         add("λ·s", "λ·s", f"λ × s = {lam} × {fmt(s.stdev)}", fmt(s.lam_s, u))
-        add("均值限", "mean limit", f"Qn − λ·s = {qn} − {fmt(s.lam_s)}", fmt(f.limit, u))
-        margin = f.margin
-        add("余量", "margin", f"{QBAR} − (Qn − λ·s) = {fmt(s.mean)} − {fmt(f.limit)}",
+        limit, margin = s.limit(f.nominal), s.margin(f.nominal)
+        add("均值限", "mean limit", f"Qn − λ·s = {qn} − {fmt(s.lam_s)}", fmt(limit, u))
+        add("余量", "margin", f"{QBAR} − (Qn − λ·s) = {fmt(s.mean)} − {fmt(limit)}",
             ("+" if margin >= 0 else "") + fmt(margin, u))
     add("允许短缺量", "TNE", esc(k.t(f"T（{basis_zh}，Qn = {qn} {u}）", f"T ({basis_en}, Qn = {qn} {u})")),
         fmt(data.tne, u))
@@ -212,7 +214,7 @@ def _criteria_of(data: LotReportData) -> tuple[Criterion, ...]:
         criteria = data.evaluation.criteria
     else:
         return ()
-    places = data.resolution.mean
+    places = written(data).mean
     return tuple(
         replace(c, observed=round_to(c.observed, places), limit=round_to(c.limit, places),
                 excess=round_to(c.excess, places)) if c.code is CriterionCode.MEAN else c

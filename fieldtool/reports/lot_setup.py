@@ -277,6 +277,8 @@ def tare_section(data: LotReportData, k: Kit, n: int) -> list[Flowable]:
     if a is not None:
         places = data.resolution.weighing_mean
         s_text = rounded(a.stdev, places, wu)
+        # The average tare as the weighing screen and the nets from it write it: a mean, one digit finer
+        # than d (`fieldtool.core.resolution`).
         mean, limit = rounded(a.mean, places, wu), derived(a.limit, places, wu)
         verdict_zh = "接受平均皮重" if a.accepted else f"不接受：{a.problem}"
         verdict_en = "average tare accepted" if a.accepted else f"refused: {a.problem}"

@@ -4,17 +4,19 @@ A report prints quantities to the balance's resolution (means and s one digit fi
 sets, plans and programmes in words, a balance by its register number, counts with the right
 plural, and states each conclusion as a sentence that names its basis. The lot report's use-case
 (`fieldtool.usecases.lot_report`) builds the conclusions with `net_quantity_conclusion`; the
-layouts (``lot*.py``, ``summary*.py``) format with `shown` and `rounded`.
+layouts (``lot*.py``, ``summary*.py``) format with `shown` and `rounded`, which live in
+`fieldtool.core.resolution` (the one rule the screens and the CSV export follow too) and are
+re-exported here.
 """
 
 from __future__ import annotations
 
 import re
-from decimal import ROUND_HALF_EVEN, Decimal, localcontext
 
 from fieldtool.core.evaluate import Outcome
 from fieldtool.core.inspection import Balance
 from fieldtool.core.label import LabelResult
+from fieldtool.core.resolution import decimals, derived, round_to, rounded, shown
 from fieldtool.core.rules import RuleSet
 from fieldtool.reports.lot_model import Conclusion, LotReportData
 
@@ -25,58 +27,6 @@ VARIANT_WORDS = {
 """A rule set's sampling plan variants in words (others are shown by their rule file's description)."""
 
 _BASIS = re.compile(r"^((?:JJF|JJG|GB(?:/T)?|OIML\s+R)\s*[\d.]+(?:[-:]\d{4})?)")
-
-
-def decimals(value: Decimal) -> int:
-    """The decimal places a value needs to be written exactly, without trailing zeros (``48.9200`` → 2)."""
-    exponent = value.normalize().as_tuple().exponent
-    return max(0, -exponent) if isinstance(exponent, int) else 0
-
-
-def _text(value: Decimal, unit: str) -> str:
-    text = format(value, "f")
-    if text.startswith("-"):
-        text = "−" + text[1:]
-    return f"{text} {unit}".rstrip()
-
-
-def shown(value: Decimal | None, places: int, unit: str = "") -> str:
-    """A recorded value to ``places`` decimals, never dropping a digit it has (``48.9200`` at 1 → ``48.92``).
-
-    Zeros beyond the resolution are dropped, missing ones added (``536.6`` at 2 → ``536.60``); a value
-    recorded with more digits than the resolution keeps them: the report never alters a record.
-    """
-    if value is None:
-        return "—"
-    need = max(places, decimals(value))
-    with localcontext() as ctx:
-        ctx.prec = max(ctx.prec, value.adjusted() + need + 3)
-        return _text(value.quantize(Decimal(1).scaleb(-need)), unit)
-
-
-def rounded(value: Decimal | None, places: int, unit: str = "") -> str:
-    """A derived value (a mean, s, a limit) rounded half-even to ``places`` decimals."""
-    if value is None:
-        return "—"
-    return _text(round_to(value, places), unit)
-
-
-def derived(value: Decimal | None, places: int, unit: str = "") -> str:
-    """A limit or a converted T: as it is when it has at most ``places`` decimals (``150 g``), else rounded to them."""
-    if value is None:
-        return "—"
-    if decimals(value) <= places:
-        exponent = value.normalize().as_tuple().exponent
-        return _text(value.normalize() if isinstance(exponent, int) and exponent <= 0 else value.quantize(Decimal(1)),
-                     unit)
-    return rounded(value, places, unit)
-
-
-def round_to(value: Decimal, places: int) -> Decimal:
-    """``value`` rounded half-even to ``places`` decimals."""
-    with localcontext() as ctx:
-        ctx.prec = max(ctx.prec, value.adjusted() + places + 3)
-        return value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_EVEN)
 
 
 def plural(count: int, one: str, many: str | None = None) -> str:

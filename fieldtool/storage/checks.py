@@ -65,7 +65,7 @@ def reason(value: object) -> str:
         InputError: missing or empty.
     """
     if value is None:
-        raise InputError("a reason is required to correct or withdraw a measurement")
+        raise InputError("a reason is required to correct or withdraw a measurement", zh="更正或撤销称量值必须填写原因")
     return text(value, "reason", required=True)
 
 

@@ -27,13 +27,13 @@ class InspectionStore(StoreBase):
     def _inspection_row(self, inspection_id: str) -> Row:
         row = self._one(f"{_INSPECTION_SELECT} WHERE i.id = ?", [inspection_id])
         if row is None:
-            raise NotFoundError(f"no inspection {inspection_id}")
+            raise NotFoundError(f"no inspection {inspection_id}", zh=f"没有检验 {inspection_id}")
         return row
 
     def _require_open(self, inspection_id: str) -> Row:
         row = self._inspection_row(inspection_id)
         if row["at"] is not None:
-            raise StoreError(f"inspection {inspection_id} is final; it can no longer change")
+            raise StoreError(f"inspection {inspection_id} is final; it can no longer change", zh=f"检验 {inspection_id} 已定稿，不能再更改")
         return row
 
     def create_inspection(self, header: InspectionHeader) -> Inspection:

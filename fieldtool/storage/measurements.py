@@ -30,6 +30,7 @@ class MeasurementStore(StoreBase):
         raw: str | None = None,
         weighing_unit: str | None = None,
         density: object = None,
+        confirmed: str | None = None,
     ) -> Measurement:
         """Record the next package's measurement; it is committed when this returns.
 
@@ -40,6 +41,8 @@ class MeasurementStore(StoreBase):
             tare: the tare subtracted, if any.
             source: typed or balance.
             raw: the balance's line as received.
+            confirmed: the note of a value the inspector confirmed although it looked implausible
+                (kept in the record's body; see `confirmations`).
 
         Returns:
             The measurement, at the next position.
@@ -63,7 +66,7 @@ class MeasurementStore(StoreBase):
                 "supersedes": None,
                 "reason": None,
                 "withdrawn": False,
-            }
+            } | _confirmed(confirmed)
             record = self._append(RecordKind.MEASUREMENT_RECORDED, inspection_id, body, checked_open=True)
         return self.measurement(record.id)
 
@@ -79,6 +82,7 @@ class MeasurementStore(StoreBase):
         raw: str | None = None,
         weighing_unit: str | None = None,
         density: object = None,
+        confirmed: str | None = None,
     ) -> Measurement:
         """Correct a measurement: a new version of the package that supersedes it, with the reason.
 
@@ -99,7 +103,7 @@ class MeasurementStore(StoreBase):
                 "supersedes": old["id"],
                 "reason": why,
                 "withdrawn": False,
-            }
+            } | _confirmed(confirmed)
             record = self._append(RecordKind.MEASUREMENT_CORRECTED, old["inspection_id"], body, checked_open=True)
         return self.measurement(record.id)
 
@@ -131,10 +135,11 @@ class MeasurementStore(StoreBase):
         newer = self._one("SELECT id FROM measurements WHERE supersedes = ?", [measurement_id])
         if newer is not None:
             raise StoreError(
-                f"measurement {measurement_id} was already superseded by {newer['id']}; change the current version"
+                f"measurement {measurement_id} was already superseded by {newer['id']}; change the current version",
+                zh=f"记录 {measurement_id} 已被 {newer['id']} 取代；请更改当前版本",
             )
         if old["withdrawn"]:
-            raise StoreError(f"measurement {measurement_id} withdraws package {old['position']}; it cannot be changed")
+            raise StoreError(f"measurement {measurement_id} withdraws package {old['position']}; it cannot be changed", zh=f"记录 {measurement_id} 撤销了第 {old['position']} 件；不能再更改")
         return old
 
     def measurement(self, measurement_id: str) -> Measurement:
@@ -180,6 +185,7 @@ class MeasurementStore(StoreBase):
         source: MeasurementSource | str = MeasurementSource.TYPED,
         raw: str | None = None,
         unit: str | None = None,
+        confirmed: str | None = None,
     ) -> TareWeighing:
         """Record the weighing of an empty packaging (net-content-rules.md §6).
 
@@ -191,6 +197,7 @@ class MeasurementStore(StoreBase):
             source: typed or balance.
             raw: the balance's line as received.
             unit: the unit of `value`; the inspection's unit when None.
+            confirmed: the note of a value confirmed although it looked implausible.
 
         Raises:
             InputError: an invalid value, or a position that does not fit the method.
@@ -199,13 +206,13 @@ class MeasurementStore(StoreBase):
         """
         how = checks.choice(method, TareMethod, "tare method")
         if how is TareMethod.NET:
-            raise InputError("tare method 'net' has no tare weighings; use individual or average")
+            raise InputError("tare method 'net' has no tare weighings; use individual or average", zh="去皮方式为“净含量”时没有皮重称量；请选逐个去皮或平均皮重")
         if how is TareMethod.INDIVIDUAL:
             position = checks.integer(position, "package position of an individual tare", minimum=1)
         elif position is not None:
-            raise InputError("an average-tare weighing belongs to the tare sample, not to a package position")
+            raise InputError("an average-tare weighing belongs to the tare sample, not to a package position", zh="平均皮重的称量属于皮重样本，不对应某件样品的位置")
         if unit is not None and unit not in UNITS:
-            raise InputError(f"unknown tare unit {unit!r}")
+            raise InputError(f"unknown tare unit {unit!r}", zh=f"未知的皮重单位 {unit!r}")
         body = {
             "method": how,
             "position": position,
@@ -213,7 +220,7 @@ class MeasurementStore(StoreBase):
             "value": checks.quantity(value, "tare"),
             "source": checks.choice(source, MeasurementSource, "tare source"),
             "raw": _raw(raw),
-        }
+        } | _confirmed(confirmed)
         record = self._append(RecordKind.TARE_RECORDED, inspection_id, body)
         return tare_from_row(self._row_by_id("tare_weighings", record.id, "tare weighing"))
 
@@ -234,10 +241,12 @@ class MeasurementStore(StoreBase):
         flask_volume_ml: object = None,
         filled_g: object = None,
         empty_g: object = None,
+        confirmed: str | None = None,
     ) -> DensityRecord:
         """Record a density at 20 °C: typed, or computed from a calibrated flask (ρ = (filled − empty) / V).
 
-        Give either `density_g_per_ml` or all three flask values.
+        Give either `density_g_per_ml` or all three flask values; `confirmed` is the note of a density
+        confirmed although it looked implausible.
 
         Raises:
             InputError: neither or both ways given, or an invalid value.
@@ -248,14 +257,14 @@ class MeasurementStore(StoreBase):
         temperature = None if temperature_c is None else checks.number(temperature_c, "temperature")
         if all(v is None for v in flask):
             if density_g_per_ml is None:
-                raise InputError("give a density, or the flask volume with the filled and empty flask weights")
+                raise InputError("give a density, or the flask volume with the filled and empty flask weights", zh="请填写密度，或容量瓶体积及装满后、空瓶的质量")
             method = DensityMethod.TYPED
             volume = filled = empty = None
             density = checks.quantity(density_g_per_ml, "density", positive=True)
         elif any(v is None for v in flask):
-            raise InputError("the flask method needs the flask volume, the filled and the empty flask weights")
+            raise InputError("the flask method needs the flask volume, the filled and the empty flask weights", zh="容量瓶法需要容量瓶体积、装满后质量和空瓶质量")
         elif density_g_per_ml is not None:
-            raise InputError("give either a density or the flask weighings, not both")
+            raise InputError("give either a density or the flask weighings, not both", zh="密度和容量瓶称量只能填写一种")
         else:
             method = DensityMethod.FLASK
             volume = checks.quantity(flask_volume_ml, "flask volume", positive=True)
@@ -269,7 +278,7 @@ class MeasurementStore(StoreBase):
             "empty_g": empty,
             "density_g_per_ml": density,
             "temperature_c": temperature,
-        }
+        } | _confirmed(confirmed)
         record = self._append(RecordKind.DENSITY_RECORDED, inspection_id, body)
         return density_from_row(self._row_by_id("densities", record.id, "density"))
 
@@ -280,6 +289,22 @@ class MeasurementStore(StoreBase):
             NotFoundError: no such inspection.
         """
         return [density_from_row(r) for r in self._recorded_for(inspection_id, "densities")]
+
+    def confirmations(self, inspection_id: str) -> dict[str, str]:
+        """The notes of the values confirmed although implausible (measurements, tares, densities), by record id.
+
+        The note is kept in the record's body only (the query tables have no column for it).
+
+        Raises:
+            NotFoundError: no such inspection.
+        """
+        self._inspection_row(inspection_id)
+        rows = self._all(
+            "SELECT id, json_extract(body, '$.confirmed') AS note FROM records "
+            "WHERE inspection_id = ? AND json_extract(body, '$.confirmed') IS NOT NULL ORDER BY rowid",
+            [inspection_id],
+        )
+        return {r["id"]: r["note"] for r in rows}
 
     def _recorded_for(self, inspection_id: str, table: str) -> list[Row]:
         # An unknown inspection raises NotFoundError rather than listing nothing.
@@ -292,15 +317,24 @@ def _raw(raw: object) -> str | None:
     if raw is None:
         return None
     if not isinstance(raw, str):
-        raise InputError(f"a balance line must be text; got {raw!r}")
+        raise InputError(f"a balance line must be text; got {raw!r}", zh=f"天平输出行必须是文字；收到 {raw!r}")
     return raw
+
+
+def _confirmed(note: object) -> dict[str, str]:
+    # Written only when given: the bodies of ordinary values stay as they were before the field existed.
+    if note is None:
+        return {}
+    if not isinstance(note, str) or not note.strip():
+        raise InputError("the note of a confirmed value must be text", zh="确认数值的备注必须是文字")
+    return {"confirmed": note}
 
 
 def _measurement_values(
     net: object, gross: object, tare: object, source: object, raw: object, weighing_unit: object, density: object
 ) -> dict[str, Any]:
     if weighing_unit is not None and (not isinstance(weighing_unit, str) or weighing_unit not in UNITS):
-        raise InputError(f"unknown weighing unit {weighing_unit!r}")
+        raise InputError(f"unknown weighing unit {weighing_unit!r}", zh=f"未知的称量单位 {weighing_unit!r}")
     return {
         "weighing_unit": weighing_unit,
         "density": checks.optional_quantity(density, "density"),

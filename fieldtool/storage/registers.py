@@ -85,7 +85,7 @@ class RegisterStore(StoreBase):
         """
         balance_unit = lookup_unit(checks.text(unit, "balance unit", required=True))
         if balance_unit.kind is not Kind.MASS:
-            raise InputError(f"a balance weighs in g or kg; got {balance_unit.symbol}")
+            raise InputError(f"a balance weighs in g or kg; got {balance_unit.symbol}", zh=f"天平须以 g 或 kg 称量；输入为 {balance_unit.symbol}")
         body = {
             "make": checks.text(make, "balance make", required=True),
             "model": checks.text(model, "balance model", required=True),

@@ -67,7 +67,8 @@ class ReviewStore(StoreBase):
             row = self._inspection_row(inspection_id)
             if row["at"] is None:
                 raise StoreError(f"inspection {inspection_id} is not finalised; only a finalised inspection's report "
-                                 "is reviewed, approved or corrected")
+                                 "is reviewed, approved or corrected",
+                                 zh=f"检验 {inspection_id} 尚未定稿；只有已定稿检验的报告才能审核、批准或更正")
             body = make_body(self.sign_off_records(inspection_id))
             # checked_open: the inspection is final on purpose; a sign-off kind follows its finalisation.
             return self._append(kind, inspection_id, body, checked_open=True)

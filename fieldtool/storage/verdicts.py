@@ -39,14 +39,16 @@ class VerdictStore(StoreBase):
             ):
                 if stored != judged:
                     raise StoreError(
-                        f"the verdict was computed with {what} {judged}, but inspection {inspection_id} has {stored}"
+                        f"the verdict was computed with {what} {judged}, but inspection {inspection_id} has {stored}",
+                        zh=f"判定按 {what} {judged} 计算，而检验 {inspection_id} 为 {stored}；请重新判定",
                     )
             current = self.current_measurements(inspection_id)
             nets = [p.net for p in evaluation.packages]
             if nets != [m.net for m in current]:
                 raise StoreError(
                     f"the verdict judged {len(nets)} net quantities that are not the {len(current)} current "
-                    f"measurements of inspection {inspection_id}; evaluate again"
+                    f"measurements of inspection {inspection_id}; evaluate again",
+                    zh=f"判定所用的 {len(nets)} 个净含量与检验 {inspection_id} 当前的 {len(current)} 个称量值不一致；请重新判定",
                 )
             body = verdict_body(evaluation, tuple(m.id for m in current), fieldtool.__version__)
             record = self._append(RecordKind.VERDICT_SAVED, inspection_id, body)

@@ -15,9 +15,9 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
-from fieldtool.errors import FieldtoolError
+from fieldtool.errors import FieldtoolError, message_in
 from fieldtool.infra.config import Settings, save_settings
-from fieldtool.tui.i18n import T
+from fieldtool.tui.i18n import T, plural
 from fieldtool.tui.runner import ServiceRunner
 
 if TYPE_CHECKING:  # the domain is imported on the store thread, not before the first screen
@@ -30,9 +30,9 @@ if TYPE_CHECKING:  # the domain is imported on the store thread, not before the 
 
 TEXT_NEW = T("New inspection", "新建检验")
 TEXT_RENDERING = T("rendering the lot report {number}…", "正在生成检验报告 {number}……")
-TEXT_RENDERED = T("lot report saved: {path} ({pages} pages)", "检验报告已保存：{path}（共 {pages} 页）")
+TEXT_RENDERED = T("lot report saved: {path} ({pages} {pages_word})", "检验报告已保存：{path}（共 {pages} 页）")
 TEXT_FORM_RENDERING = T("printing the sampling form {number}…", "正在生成抽样单 {number}……")
-TEXT_FORM_RENDERED = T("sampling form saved: {path} ({pages} pages)", "抽样单已保存：{path}（共 {pages} 页）")
+TEXT_FORM_RENDERED = T("sampling form saved: {path} ({pages} {pages_word})", "抽样单已保存：{path}（共 {pages} 页）")
 TEXT_HOME = T("Home", "首页")
 TEXT_HELP = T("Help: every key of this screen", "帮助：本界面的所有按键")
 TEXT_LANG = T("中文界面 (switch language)", "English (切换语言)")
@@ -40,6 +40,24 @@ TEXT_THEME = T("Light / dark theme", "浅色 / 深色主题")
 TEXT_SYNC = T("Sync with the hub", "与汇总服务器同步")
 TEXT_SETTINGS = T("Settings: balance connection, language, theme", "设置：天平连接、语言、主题")
 TEXT_NO_KEY = T("this device has no signing key; restart fieldtool", "本机没有签名密钥；请重新启动 fieldtool")
+TEXT_NEW_HELP = T("Type the site, product and lot size and start weighing", "填写受检单位、商品和批量，开始一项新检验")
+TEXT_HOME_HELP = T("Back to the list of inspections and the programme's progress", "返回检验列表和方案进度")
+TEXT_HELP_HELP = T("F1: every key of this screen and what it does", "F1：列出本界面的全部按键及其作用")
+TEXT_LANG_HELP = T("F2: Chinese or English on every screen", "F2：所有界面在中文和英文之间切换")
+TEXT_THEME_HELP = T("Switch between the light and the dark colours", "在浅色和深色配色之间切换")
+TEXT_SYNC_HELP = T("F8: send this laptop's records, receive programmes, rules and assignments",
+                   "F8：发送本机记录，接收检查方案、检验规则和任务分配")
+TEXT_SETTINGS_HELP = T("Choose and test the balance connection; language and theme", "选择并测试天平连接；设置语言和主题")
+TEXT_QUIT = T("Quit", "退出")
+TEXT_QUIT_HELP = T("Quit fieldtool (every saved weight stays in the database)", "退出 fieldtool（已保存的数据都在数据库中）")
+TEXT_SCREENSHOT = T("Screenshot", "截图")
+TEXT_SCREENSHOT_HELP = T("Save an SVG picture of this screen", "把当前界面保存为 SVG 图片")
+TEXT_MAXIMIZE = T("Maximise", "最大化")
+TEXT_MAXIMIZE_HELP = T("Fill the screen with the focused part", "让当前焦点所在部分占满全屏")
+TEXT_MINIMIZE = T("Restore", "还原")
+TEXT_MINIMIZE_HELP = T("Back to the normal size", "恢复正常大小")
+TEXT_SEARCH = T("Search for commands…", "搜索命令……")
+TEXT_NO_MATCHES = T("No matches found", "没有匹配的命令")
 
 
 class FieldtoolApp(App[str | None]):
@@ -123,7 +141,7 @@ class FieldtoolApp(App[str | None]):
         try:
             profile = await self.runner.call(lambda s: s.inspector())
         except FieldtoolError as exc:  # the database could not be opened: say so and stop
-            self.exit(str(exc))
+            self.exit(message_in(exc, self.settings.lang))
             return
         if profile is None:
             await self.push_screen(ProfileScreen())
@@ -161,7 +179,7 @@ class FieldtoolApp(App[str | None]):
         try:
             state: LotState = await self.runner.call(lambda s: s.lot_state(inspection_id))
         except FieldtoolError as exc:
-            self.show_error(str(exc))
+            self.show_error(message_in(exc, self.settings.lang))
             return
         screen = self.screen_for(state)
         if replace:
@@ -238,9 +256,9 @@ class FieldtoolApp(App[str | None]):
             path = paths.reports_dir() / f"{name(data)}.pdf"
             pages = await asyncio.to_thread(render, data, path)
         except FieldtoolError as exc:
-            self.show_error(str(exc))
+            self.show_error(message_in(exc, self.settings.lang))
             return None
-        self.notify(rendered.render(lang, path=path, pages=pages), timeout=15)
+        self.notify(rendered.render(lang, path=path, pages=pages, pages_word=plural(pages, "page", "pages")), timeout=15)
         return path
 
     # -- global actions ----------------------------------------------------------------------------
@@ -292,16 +310,39 @@ class FieldtoolApp(App[str | None]):
         """Switch between the light and dark theme."""
         self.theme = "textual-light" if self.theme != "textual-light" else "textual-dark"
 
+    def action_command_palette(self) -> None:
+        """Open the command palette (Ctrl+P), its search line in the app's language."""
+        from fieldtool.tui.keys import FieldtoolCommandPalette
+
+        if self.use_command_palette and not isinstance(self.screen, FieldtoolCommandPalette):
+            self.push_screen(FieldtoolCommandPalette(
+                TEXT_NO_MATCHES.render(self.settings.lang), placeholder=TEXT_SEARCH.render(self.settings.lang),
+                id="--command-palette"))
+
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        """The command palette's entries, each once and in the app's language.
+
+        Textual's own entries are replaced, not added to: its theme picker and key panel repeat
+        the theme switch and F1 here, and its words are English only.
+        """
         lang = self.settings.lang
-        yield SystemCommand(TEXT_NEW.render(lang), TEXT_NEW.render(lang), self.new_inspection)
-        yield SystemCommand(TEXT_HOME.render(lang), TEXT_HOME.render(lang), self.go_home)
-        yield SystemCommand(TEXT_HELP.render(lang), TEXT_HELP.render(lang), self.action_help)
-        yield SystemCommand(TEXT_LANG.render(lang), TEXT_LANG.render(lang), self.action_toggle_language)
-        yield SystemCommand(TEXT_THEME.render(lang), TEXT_THEME.render(lang), self.action_toggle_theme)
-        yield SystemCommand(TEXT_SYNC.render(lang), TEXT_SYNC.render(lang), self.action_sync)
-        yield SystemCommand(TEXT_SETTINGS.render(lang), TEXT_SETTINGS.render(lang), self.action_settings)
-        yield from super().get_system_commands(screen)
+
+        def command(title: T, help_text: T, callback: Callable[[], Any]) -> SystemCommand:
+            return SystemCommand(title.render(lang), help_text.render(lang), callback)
+
+        yield command(TEXT_NEW, TEXT_NEW_HELP, self.new_inspection)
+        yield command(TEXT_HOME, TEXT_HOME_HELP, self.go_home)
+        yield command(TEXT_HELP, TEXT_HELP_HELP, self.action_help)
+        yield command(TEXT_LANG, TEXT_LANG_HELP, self.action_toggle_language)
+        yield command(TEXT_THEME, TEXT_THEME_HELP, self.action_toggle_theme)
+        yield command(TEXT_SYNC, TEXT_SYNC_HELP, self.action_sync)
+        yield command(TEXT_SETTINGS, TEXT_SETTINGS_HELP, self.action_settings)
+        if screen.maximized is not None:
+            yield command(TEXT_MINIMIZE, TEXT_MINIMIZE_HELP, screen.action_minimize)
+        elif screen.focused is not None and screen.focused.allow_maximize:
+            yield command(TEXT_MAXIMIZE, TEXT_MAXIMIZE_HELP, screen.action_maximize)
+        yield command(TEXT_SCREENSHOT, TEXT_SCREENSHOT_HELP, lambda: self.set_timer(0.1, self.deliver_screenshot))
+        yield command(TEXT_QUIT, TEXT_QUIT_HELP, self.action_quit)
 
 
 def _render_sampling_form(sheet: object, path: Path) -> int:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
-from textual.binding import ActiveBinding
+from textual.binding import ActiveBinding, BindingType
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Label
 
-from fieldtool.errors import FieldtoolError
+from fieldtool.errors import FieldtoolError, message_in
+from fieldtool.tui.forms import ORDERED_KEY_BINDINGS, OrderedKeys
 from fieldtool.tui.i18n import T
 from fieldtool.tui.keys import translated_bindings
 
@@ -24,13 +25,44 @@ R = TypeVar("R")
 
 LOT_HEAD = T(
     "{product}  Qn {nominal} {unit}  N {lot}  ·  {detail}",
-    "{product}  标称 {nominal} {unit}  批量 {lot}  ·  {detail}",
+    "{product}  标注净含量 {nominal} {unit}  批量 {lot}  ·  {detail}",
 )
 """The heading of a screen about one lot: what it is, then what the screen adds (the rules and site, or the sample)."""
 RULES_SITE = T("{rules}  ·  {site}", "{rules}  ·  {site}")
 """The lot heading's detail: the rule set and the site."""
-RULES_VARIANT_SITE = T("{rules} ({variant})  ·  {site}", "{rules}（{variant}）  ·  {site}")
+RULES_VARIANT_SITE = T("{rules} {variant}  ·  {site}", "{rules} {variant}  ·  {site}")
 """The lot heading's detail: the rule set with its plan variant, and the site."""
+RULES_VARIANTS = {
+    "standard": T("standard plan", "标准抽样方案"),
+    "destructive": T("destructive plan", "破坏性抽样方案"),
+}
+"""The plan variants of the shipped rule sets, in words."""
+RULES_OTHER_VARIANT = T("plan {variant}", "{variant} 抽样方案")
+"""A plan variant that `RULES_VARIANTS` does not name, as the rule file names it."""
+
+
+def rules_short_name(name: str) -> str:
+    """A rule set's name up to its number, for a heading: "JJF 1070-2005", "OIML R 87:2016", "欧盟 76/211/EEC".
+
+    The whole name when it has no number among its first three words.
+    """
+    words = name.split()
+    for i, word in enumerate(words[:3]):
+        if any(c.isdigit() for c in word):
+            return " ".join(words[: i + 1])
+    return name
+
+
+FOCUS_CSS = """
+Screen Input:focus, Screen Select:focus > SelectCurrent, Screen Button:focus, Screen Checkbox:focus {
+    background: $accent 45%;
+    text-style: bold;
+}
+Screen SelectOverlay {
+    background: $panel;
+}
+"""
+"""Every screen's focused field, list and button stands out in both themes; an open list hides what is under it."""
 
 
 class ScreenHelpers:
@@ -57,12 +89,15 @@ class ScreenHelpers:
         try:
             return await self.fapp.runner.call(fn)
         except FieldtoolError as exc:
-            self.fapp.show_error(str(exc))
+            self.fapp.show_error(message_in(exc, self.lang))
             return None
 
 
-class FieldtoolScreen(ScreenHelpers, Screen[None]):
-    """A full screen of fieldtool."""
+class FieldtoolScreen(OrderedKeys, ScreenHelpers, Screen[None]):
+    """A full screen of fieldtool (keys typed at any speed land in order: `OrderedKeys`)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = ORDERED_KEY_BINDINGS
+    DEFAULT_CSS = FOCUS_CSS
 
     HELP_TITLE = T("Screen", "界面")
     """The screen's name in the help screen."""
@@ -122,7 +157,13 @@ class InspectionScreen(FieldtoolScreen):
         """
         h = header
         if detail is None:
-            detail = self.tr(RULES_VARIANT_SITE if variant else RULES_SITE, rules=h.rule_set_id, variant=h.variant, site=h.site_name)
+            rules = h.rule_set_id
+            loaded = self.state.rules if self.state is not None else None
+            if loaded is not None and loaded.id == h.rule_set_id:  # the name from the rule file, in the screen's language
+                rules = rules_short_name((loaded.name_zh if self.lang == "zh" else "") or loaded.name)
+            words = RULES_VARIANTS.get(h.variant)
+            plan = self.tr(words) if words is not None else self.tr(RULES_OTHER_VARIANT, variant=h.variant)
+            detail = self.tr(RULES_VARIANT_SITE if variant else RULES_SITE, rules=rules, variant=plan, site=h.site_name)
         head = self.tr(LOT_HEAD, product=self.product_line(h), nominal=h.nominal, unit=h.unit, lot=h.lot_size, detail=detail)
         if head != self._lot_head:  # the heading changes only with the language: no work for every package
             self._lot_head = head
@@ -130,5 +171,8 @@ class InspectionScreen(FieldtoolScreen):
             self.query_one("#lot-head", Label).update(head, layout=False)
 
 
-class FieldtoolModal(ScreenHelpers, ModalScreen[R]):
-    """A modal dialog of fieldtool."""
+class FieldtoolModal(OrderedKeys, ScreenHelpers, ModalScreen[R]):
+    """A modal dialog of fieldtool (keys typed at any speed land in order: `OrderedKeys`)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = ORDERED_KEY_BINDINGS
+    DEFAULT_CSS = FOCUS_CSS

@@ -15,7 +15,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from fieldtool.balance.driver import Cancelled
-from fieldtool.errors import FieldtoolError
+from fieldtool.errors import FieldtoolError, message_in
 from fieldtool.tui.i18n import T
 
 if TYPE_CHECKING:
@@ -137,7 +137,7 @@ class BalanceCapture:
         except Cancelled:
             self._status(self.tr(TEXT["cancelled"]))
         except FieldtoolError as exc:
-            self._status(str(exc), error=True)
+            self._status(message_in(exc, fapp.settings.lang), error=True)
         finally:
             cancel.set()  # a screen left mid-wait (the task cancelled) stops the thread too
             self._cancel_capture = None

@@ -4,24 +4,42 @@ The new-inspection form, the density screen, the balance dialog, the settings an
 each check their fields and show, under a wrong one, what to type. The parse helpers here are
 the ones those forms agree on; `error_line` and `show_field_error` are the message line itself;
 `FormFields` reads and fills fields by their ids; `enter_moves_on` is what Enter does in a form.
+
+`OrderedKeys` (mixed into every screen and dialog, with `ORDERED_KEY_BINDINGS`) keeps keys typed
+at any speed in order: Textual hands each key to the widget focused when the key arrives, but a
+Tab, an Enter or an opened list moves the focus only once that key has travelled through the
+widgets' queues, so the keys right behind it landed in the previous field (or vanished in a
+list). The keys that move the focus are therefore bound with priority: their handler first waits
+until every earlier key has been handled (`settle_keys`), then moves the focus at once, before
+the next key is handed out.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, cast
 
 from rich.text import Text
+from textual import events
+from textual._context import active_message_pump
+from textual.actions import SkipAction
+from textual.binding import Binding, BindingType
 from textual.dom import DOMNode
+from textual.message_pump import MessagePump
+from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import Input, Label, Select
+from textual.widgets._select import SelectCurrent, SelectOverlay
 from textual.widgets.select import InvalidSelectValueError
 
 from fieldtool.core import quantity
 from fieldtool.errors import InputError
 from fieldtool.tui.i18n import T
 from fieldtool.tui.widgets.select_options import replace_options
+from fieldtool.tui.widgets.weight_input import WeightInput
 
 if TYPE_CHECKING:
     from fieldtool.tui.base import FieldtoolModal, FieldtoolScreen
@@ -146,3 +164,156 @@ class FormFields:
             self.sel(field_id).value = value
         except InvalidSelectValueError:
             pass
+
+
+# -- keys in order -----------------------------------------------------------------------------
+
+SETTLE_TIMEOUT = 3.0
+"""Seconds a key waits at most for the keys before it (a handler stuck on the store must not freeze the keyboard)."""
+
+ORDERED_KEY_BINDINGS: list[BindingType] = [
+    # Priority: run by the app as the key arrives, before the next key is handed to a widget. System:
+    # left out of the help screen, which lists Tab through Textual's own binding, kept beside it.
+    Binding("tab", "ordered_key('tab')", show=False, priority=True, system=True),
+    Binding("tab", "app.focus_next", "Focus Next", show=False),
+    Binding("shift+tab", "ordered_key('shift+tab')", show=False, priority=True, system=True),
+    Binding("shift+tab", "app.focus_previous", "Focus Previous", show=False),
+    Binding("enter", "ordered_key('enter')", show=False, priority=True, system=True),
+    Binding("up", "ordered_key('up')", show=False, priority=True, system=True),
+    Binding("down", "ordered_key('down')", show=False, priority=True, system=True),
+]
+"""The bindings of `OrderedKeys`, for the ``BINDINGS`` of every screen and dialog (a screen that binds one of these keys itself keeps its own)."""
+
+
+async def _drain(pump: MessagePump) -> None:
+    """Wait until `pump` has handled every message in its queue, and those that handling posted to it."""
+    if active_message_pump.get(None) is pump:  # called from its own handler: what is queued there comes after
+        return
+    loop = asyncio.get_running_loop()
+    for _ in range(8):  # bounded: a widget that keeps posting to itself must not hold the keys back
+        handled: asyncio.Future[bool] = loop.create_future()
+
+        def mark(done: asyncio.Future[bool] = handled) -> None:
+            if not done.done():
+                done.set_result(pump._message_queue.empty())
+
+        if not pump.call_later(mark):  # closing: nothing more will be handled there
+            return
+        try:
+            empty = await asyncio.wait_for(handled, SETTLE_TIMEOUT)
+        except TimeoutError:
+            return
+        if empty:
+            return
+
+
+async def settle_keys(screen: Screen[Any], start: Widget | None = None) -> None:
+    """Wait until every key already handed out on `screen` has been handled, where it was sent and on its way up.
+
+    A key goes to the focused widget's queue and, unhandled, up through each parent's queue to the
+    screen's; a message its handling posts (an Input's Submitted) follows the same way. Waiting
+    for each queue from the widget up to the screen, in that order, sees all of them handled.
+
+    Args:
+        screen: the screen the keys went to.
+        start: the widget to start from (default: the focused one).
+    """
+    node: DOMNode | None = start if start is not None else screen.focused
+    chain: list[MessagePump] = []
+    while isinstance(node, Widget) and node is not screen:
+        chain.append(node)
+        node = node.parent
+    chain.append(screen)
+    for pump in chain:
+        await _drain(pump)
+
+
+def _list_of(widget: Widget | None) -> tuple[Select[Any], SelectOverlay] | None:
+    """The list (`Select`) that `widget` is, or whose open options it is, with its options' overlay."""
+    if isinstance(widget, SelectOverlay) and isinstance(widget.parent, Select):
+        return widget.parent, widget
+    if isinstance(widget, Select):
+        return widget, widget.query_one(SelectOverlay)
+    return None
+
+
+def _open_list(screen: Screen[Any], select: Select[Any], overlay: SelectOverlay) -> None:
+    """Open a list and focus its options now (Select's own opening focuses them later, after the next keys)."""
+    select.set_reactive(Select.expanded, True)
+    select.set_class(True, "-expanded")
+    options: list[tuple[Any, Any]] = select._options  # Textual keeps (label, value) pairs there
+    overlay.select(next((i for i, (_, v) in enumerate(options) if v == select.value), None))
+    select.query_one(SelectCurrent).has_value = select.value is not Select.NULL
+    if overlay.highlighted is None:
+        overlay.action_first()
+    screen.set_focus(overlay, scroll_visible=False)
+
+
+def _close_list(screen: Screen[Any], select: Select[Any]) -> None:
+    """Close an open list and focus on it."""
+    screen.set_focus(select)  # the blurred overlay closes itself, without taking the focus back
+    select.expanded = False
+
+
+async def _choose(screen: Screen[Any], select: Select[Any], overlay: SelectOverlay) -> None:
+    """Take the highlighted option of an open list; wait for what choosing it changes (a product sets the unit)."""
+    index = overlay.highlighted
+    options: list[tuple[Any, Any]] = select._options
+    _close_list(screen, select)
+    if index is not None and options[index][1] != select.value:
+        select.value = options[index][1]
+        await settle_keys(screen, select)
+
+
+class OrderedKeys:
+    """Mixed into every fieldtool screen and dialog: Tab, Shift+Tab, Enter, Up and Down in the order they were typed.
+
+    Each waits for the keys before it, then does at once what it would have done later: moves
+    the focus, submits a text field (whose handler moves the focus), opens a list, or takes the
+    option highlighted in an open list. A key it has nothing to do for goes on as usual.
+    """
+
+    async def on_key(self, event: events.Key) -> None:
+        """A key no widget took, on its way to the app: run the focused widget's binding for it here.
+
+        The app would run it once the key reached its own queue, behind the keys that arrived
+        meanwhile, and so after a Tab typed later had moved the focus: a Backspace would delete
+        in the next field, a Down move nothing. Run here, in the screen's queue, it keeps its
+        place. Only the bindings of the widgets up to the screen: the screen's and the app's own
+        keys go on to the app as before.
+        """
+        screen = cast(Screen[Any], self)
+        node: DOMNode | None = screen.focused
+        while isinstance(node, Widget) and node is not screen:
+            for binding in node._bindings.key_to_bindings.get(event.key, ()):
+                if not binding.priority and await screen.app.run_action(binding.action, node):
+                    event.stop()
+                    event.prevent_default()
+                    return
+            node = node.parent
+
+    async def action_ordered_key(self, key: str) -> None:
+        """Handle `key` once every key before it is handled (see the class)."""
+        screen = cast(Screen[Any], self)
+        await settle_keys(screen)
+        focused = screen.focused
+        listed = _list_of(focused)
+        is_open = listed is not None and focused is listed[1]
+        if key in ("tab", "shift+tab"):
+            if listed is not None and is_open:
+                _close_list(screen, listed[0])
+            screen.focus_next() if key == "tab" else screen.focus_previous()
+        elif listed is not None and is_open:
+            if key != "enter":
+                raise SkipAction()  # Up and Down move its highlight, in its own queue, in order
+            await _choose(screen, *listed)
+        elif listed is not None:  # a closed list: Enter, Up or Down opens it
+            _open_list(screen, *listed)
+        elif key == "enter" and isinstance(focused, Input) and not isinstance(focused, WeightInput):
+            # What its own Enter binding does (run by the app only once the key has bubbled up), now;
+            # then wait for its Submitted handler, which moves the focus (or saves). A weight line
+            # keeps the focus: its Enter goes on as usual.
+            await focused.action_submit()
+            await settle_keys(screen, focused)
+        else:
+            raise SkipAction()

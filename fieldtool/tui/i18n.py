@@ -27,6 +27,11 @@ class T(NamedTuple):
         return text.format(**fields) if fields else text
 
 
+def plural(count: int, one: str, many: str) -> str:
+    """The English word for `count` things: ``plural(1, "page", "pages")`` → ``page`` (Chinese has no plural)."""
+    return one if count == 1 else many
+
+
 def system_lang() -> str:
     """``zh`` when the system locale is Chinese, else ``en``."""
     for var in ("LC_ALL", "LC_MESSAGES", "LANG", "LANGUAGE"):

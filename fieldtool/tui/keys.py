@@ -10,8 +10,12 @@ from __future__ import annotations
 import sys
 from dataclasses import replace
 
+from rich.align import Align
+from rich.text import Text
 from textual.binding import ActiveBinding, Binding
+from textual.command import CommandList, CommandPalette
 from textual.dom import DOMNode
+from textual.widgets.option_list import Option
 
 from fieldtool.tui.i18n import T
 
@@ -34,6 +38,13 @@ ACTION_TEXT = {
     "cancel": T("Cancel", "取消"),
     "close": T("Close", "关闭"),
     "save": T("Save", "保存"),
+    "dismiss": T("Close the list", "收起列表"),
+    "escape": T("Close", "关闭"),
+    "show_overlay": T("Open the list", "展开列表"),
+    "select": T("Choose", "选择"),
+    "cursor_up": T("Up", "上移"),
+    "cursor_down": T("Down", "下移"),
+    "submit": T("Confirm", "确认"),
 }
 """Descriptions of the actions every screen may bind, by action name (namespace removed)."""
 
@@ -67,7 +78,7 @@ def _module_text(node: DOMNode, english: str, lang: str) -> str | None:
 
 
 def key_text(node: DOMNode, binding: Binding, lang: str) -> str:
-    """What a binding does, in `lang` (its short description, as the Footer shows it).
+    """What a binding does, in `lang` (its short description, as the Footer shows it); empty when it says nothing.
 
     Args:
         node: where the binding is defined (a screen or the app); its module's `TEXT` is searched.
@@ -80,7 +91,8 @@ def key_text(node: DOMNode, binding: Binding, lang: str) -> str:
     known = ACTION_TEXT.get(action_name(binding.action))
     if known is not None:
         return known.render(lang)
-    return binding.description or action_name(binding.action).replace("_", " ")
+    # An unknown binding keeps its own words; one without any (a hidden helper key) has none to show.
+    return binding.description
 
 
 def tooltip_text(node: DOMNode, binding: Binding, lang: str) -> str:
@@ -107,3 +119,32 @@ def translated_bindings(active: dict[str, ActiveBinding], lang: str) -> dict[str
         binding = replace(ab.binding, description=key_text(ab.node, ab.binding, lang), tooltip=tooltip)
         translated[key] = ab._replace(binding=binding, tooltip=tooltip)
     return translated
+
+
+class FieldtoolCommandPalette(CommandPalette):
+    """Textual's command palette with its own words in the app's language (the search line, "no matches").
+
+    Args:
+        no_matches: what the list says when nothing matches the search.
+        placeholder: the search line's placeholder.
+        id: the screen's id (Textual's palette uses ``--command-palette``).
+    """
+
+    def __init__(self, no_matches: str, *, placeholder: str, id: str | None = None) -> None:
+        super().__init__(placeholder=placeholder, id=id)
+        self._no_matches_text = no_matches
+
+    def _start_no_matches_countdown(self, search_value: str) -> None:
+        # As Textual's, with the words translated (Textual 8.2.8 writes them inline).
+        self._stop_no_matches_countdown()
+
+        def show_no_matches() -> None:
+            if search_value:
+                self.query_one(CommandList).add_option(
+                    Option(Align.center(Text(self._no_matches_text, style="not bold")), disabled=True, id=self._NO_MATCHES)
+                )
+                self._list_visible = True
+            else:
+                self._list_visible = False
+
+        self._no_matches_timer = self.set_timer(self._NO_MATCHES_COUNTDOWN, show_no_matches)

@@ -31,12 +31,18 @@ if TYPE_CHECKING:
     from fieldtool.usecases.lot_types import LotState
 
 
+_ENTRY_ZH = {"net": "净含量", "gross": "毛重", "gross tare": "毛重和皮重"}
+"""The entries of a lot (`Services.weighing_entry`), in Chinese."""
+
+
 def _check_entry(entry: str, gross: Reading | None) -> None:
     """Refuse a capture that does not fit the entry of the lot (one reading, or gross then tare)."""
     if entry == "gross tare" and gross is None:
-        raise InputError("individual tare: read the full package first, then record its emptied packaging with it as the gross")
+        raise InputError("individual tare: read the full package first, then record its emptied packaging with it as the gross",
+                         zh="逐件皮重：请先读取整件，再读取其倒空后的包装，两者一并记录")
     if entry != "gross tare" and gross is not None:
-        raise InputError(f"this inspection enters one {entry} weight per package; no separate gross reading")
+        raise InputError(f"this inspection enters one {entry} weight per package; no separate gross reading",
+                         zh=f"本次检验每件只录入一个{_ENTRY_ZH.get(entry, entry)}值；不单独读取毛重")
 
 
 def record_reading(
@@ -120,10 +126,11 @@ def register_identified(
     serial = identity.serial or serial.strip()
     if not model or not serial:
         missing = " and ".join(w for w, v in (("model", model), ("serial number", serial)) if not v)
-        raise InputError(f"the balance does not report its {missing}; type it as on the plate")
+        missing_zh = "和".join(w for w, v in (("型号", model), ("出厂编号", serial)) if not v)
+        raise InputError(f"the balance does not report its {missing}; type it as on the plate", zh=f"天平未报告其{missing_zh}；请按铭牌输入")
     if not max_capacity.strip():
         if identity.capacity is None:
-            raise InputError(f"{identity.make} {model} does not report its Max; type it as on the plate")
+            raise InputError(f"{identity.make} {model} does not report its Max; type it as on the plate", zh=f"{identity.make} {model} 未报告最大秤量 Max；请按铭牌输入")
         max_capacity = str(identity.capacity)
     return services.add_balance(
         make=identity.make, model=model, serial=serial, max_capacity=max_capacity, d=d,

@@ -29,6 +29,7 @@ from datetime import UTC, datetime, time, timedelta
 from fieldtool.core.chinatime import CHINA_TIME
 from fieldtool.core.evaluate import Outcome
 from fieldtool.core.inspection import Balance, InspectionHeader, SamplingMethod, SiteKind
+from fieldtool.core.plausibility import ImplausibleWeight
 from fieldtool.core.programme import City, Method, NominalQuantity, Product, Programme
 from fieldtool.core.quantity import to_base, unit
 from fieldtool.core.tare import TareMethod
@@ -270,7 +271,15 @@ def _enter_lot(
             entered = swap_digits(text, rng)
             reason = "录入错误（数字颠倒），按天平显示值更正 / typing error (digits swapped), corrected from the balance display"
         timeline.wait(pace.uniform(*per_package))
-        measurement, state = services.record_weight(inspection_id, entered)
+        try:
+            measurement, state = services.record_weight(inspection_id, entered)
+        except ImplausibleWeight:
+            if entered == text:
+                raise  # the demo's own weights are plausible: a change in the rules should be seen here
+            # The plausibility check caught the slip before it was saved: the inspector types it again.
+            timeline.wait(pace.uniform(5, 15))
+            measurement, state = services.record_weight(inspection_id, text)
+            reason = ""
         if reason and entered != text:
             to_correct.append((measurement.id, text, reason))
         if position == double_at and not state.complete:
@@ -384,7 +393,8 @@ def build_demo(
         clock: the clock the store (and the services) were built with, moved along the campaign
             so that records carry times from May to October 2012; None leaves the store's clock alone.
         cities: only these city ids of the programme (default: all), for quick tests.
-        progress: called with (lots entered, lots planned) after each lot.
+        progress: called with (0, lots planned) once the database is found empty, then with (lots
+            entered, lots planned) after each lot.
 
     Returns:
         The counts, printed as one line.
@@ -452,6 +462,8 @@ def build_demo(
     failing = set(random.Random(f"{seed}:labels").sample(range(planned), share))
     entered = 0
     finished = failed = weighings = 0
+    if progress is not None:
+        progress(0, planned)
     done_cities: set[str] = set()
     done_products: set[str] = set()
     team = random.Random(f"{seed}:team")

@@ -194,10 +194,12 @@ class Scale:
 
 
 def swap_digits(text: str, rng: random.Random) -> str:
-    """The first number of `text` with two different adjacent digits after the point swapped (a typing slip)."""
+    """The first number of `text` with its last two decimals swapped, when they differ (a typing slip)."""
     first, *rest = text.split(" ")
     head, _, decimals = first.partition(".")
-    pairs = [i for i in range(len(decimals) - 1) if decimals[i] != decimals[i + 1]]
+    # The last two digits: a slip the plausibility check lets through (swapping the first decimals of
+    # a kg weight can move it by more than 5T, and is caught before it is saved).
+    pairs = [i for i in range(max(0, len(decimals) - 2), len(decimals) - 1) if decimals[i] != decimals[i + 1]]
     if not pairs:
         return text
     i = rng.choice(pairs)

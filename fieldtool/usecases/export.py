@@ -10,15 +10,22 @@ Two tables, the same in both formats:
   ``withdrawn``; ``counted`` says whether the version counts for the lot now; ``in_verdict``
   whether the saved verdict judged it.
 
+``position`` is the package number the inspector saw on the weighing screen and the report prints
+(a withdrawn package keeps the number it had; `fieldtool.core.resolution.package_numbers`), not
+the store's entry count. Times are ISO 8601 in the inspection's zone, China Standard Time
+(``2026-12-07T07:06:00+08:00``), as every screen and report shows them.
+
 CSV: ``lots.csv`` and ``measurements.csv``, UTF-8 with a byte-order mark (so that Excel reads the
-Chinese text), a header row, CRLF line ends. Decimals are their exact recorded text (``499.10``
-stays ``499.10``), times ISO 8601 in UTC, missing values empty, booleans ``true``/``false``, the
-inspectors joined by ``"; "``.
+Chinese text), a header row, CRLF line ends. Quantities are written as the screens and the report
+write them (`fieldtool.core.resolution`): gross, tare and net to the balance's d (a recorded digit
+is never dropped: ``499.10`` stays ``499.10`` on a 0.01 g balance; a net from an average tare is
+rounded to d), the mean and its limit one digit finer, T and Qn as the rule set gives them. Missing
+values are empty, booleans ``true``/``false``, the inspectors joined by ``"; "``.
 
 JSON: ``lots.json`` and ``measurements.json`` (two files, parallel to the CSV, so a script reads
 whichever table it needs): each an array of objects, one a line, with the CSV's keys. Decimals are
-strings with their exact digits; integers are numbers; missing values ``null``; the inspectors a
-list. ``json.load`` gives back exactly what was stored.
+strings with their exact stored digits; integers are numbers; missing values ``null``; the
+inspectors a list. ``json.load`` gives back exactly what was stored.
 
 Each file is written to a temporary file in the target directory and renamed over any earlier
 one, so a reader never sees half a file. The directory is created if needed. Both files are
@@ -36,16 +43,20 @@ import os
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from fieldtool.core.chinatime import day_bounds
+from fieldtool.core.chinatime import day_bounds, local
 from fieldtool.core.evaluate import CriterionCode, Status
-from fieldtool.core.inspection import Inspection, Measurement, StoredVerdict
+from fieldtool.core.inspection import Balance, Inspection, Measurement, StoredVerdict
 from fieldtool.core.programme import Programme
-from fieldtool.core.quantity import decimal_str
-from fieldtool.errors import FieldtoolError, InputError
+from fieldtool.core.quantity import decimal_str, plain_decimal, unit
+from fieldtool.core.resolution import Resolution, package_numbers, resolution_for, round_to
+from fieldtool.core.tare import TareMethod
+from fieldtool.errors import FieldtoolError, InputError, NotFoundError
 from fieldtool.infra.files import check_writable, write_atomically
+from fieldtool.usecases.lot_types import header_weighing_unit
 
 if TYPE_CHECKING:
     from fieldtool.usecases.inspection import Services
@@ -116,7 +127,7 @@ def export(services: Services, fmt: str, out_dir: str | os.PathLike[str], **filt
     unknown = sorted(set(filters) - _FILTERS)
     if unknown:
         raise InputError(f"unknown export filter {unknown[0]!r}; known: {', '.join(sorted(_FILTERS))}")
-    lots, measurements = export_rows(services, **filters)
+    lots, measurements = export_rows(services, written=fmt == "csv", **filters)
     directory = Path(out_dir)
     if directory.exists() and not directory.is_dir():
         raise InputError(f"cannot export to {directory}: it is not a directory")
@@ -137,8 +148,13 @@ def export(services: Services, fmt: str, out_dir: str | os.PathLike[str], **filt
     return [_write_atomic(directory / name, text, encoding) for name, text in files.items()]
 
 
-def export_rows(services: Services, **filters: Any) -> tuple[list[Row], list[Row]]:
+def export_rows(services: Services, *, written: bool = False, **filters: Any) -> tuple[list[Row], list[Row]]:
     """The rows of the two tables, with typed values (the JSON form), oldest inspection first.
+
+    Args:
+        services: the use-cases over the open store.
+        written: quantities as the screens and the report write them (the CSV), not as stored (the JSON).
+        **filters: as `export`.
 
     Raises:
         InputError: a bad filter value or period.
@@ -160,14 +176,32 @@ def export_rows(services: Services, **filters: Any) -> tuple[list[Row], list[Row
     ]
     found.sort(key=lambda i: (i.created_at, i.id))
     names = _namer(services)
+    balances: dict[str, Balance | None] = {}
     lots: list[Row] = []
     measurements: list[Row] = []
     for inspection in found:
         verdict = services.verdict(inspection.id) if inspection.is_final else None
         history = services.store.measurement_history(inspection.id)
-        lots.append(_lot_row(inspection, verdict, names(inspection), len(history)))
-        measurements.extend(_measurement_rows(history, verdict))
+        res = _resolution(services, inspection, history, balances) if written else None
+        lots.append(_lot_row(inspection, verdict, names(inspection), len(history), res))
+        measurements.extend(_measurement_rows(history, verdict, res))
     return lots, measurements
+
+
+def _resolution(services: Services, inspection: Inspection, history: Sequence[Measurement],
+                balances: dict[str, Balance | None]) -> Resolution:
+    """The places the lot's quantities are written with: its balance's d (`fieldtool.core.resolution`)."""
+    h = inspection.header
+    if h.balance_id and h.balance_id not in balances:
+        try:
+            balances[h.balance_id] = services.store.balance(h.balance_id)
+        except NotFoundError:
+            balances[h.balance_id] = None
+    balance = balances.get(h.balance_id) if h.balance_id else None
+    replaced = {m.supersedes for m in history if m.supersedes is not None}
+    current = [m for m in history if m.id not in replaced and not m.withdrawn]
+    return resolution_for(balance, unit(h.unit), header_weighing_unit(h), current,
+                          average_tare=h.tare_method is TareMethod.AVERAGE)
 
 
 def _ids(value: object) -> tuple[str, ...]:
@@ -205,7 +239,8 @@ def _namer(services: Services) -> Callable[[Inspection], _Names]:
     return names
 
 
-def _lot_row(inspection: Inspection, verdict: StoredVerdict | None, names: _Names, versions: int) -> Row:
+def _lot_row(inspection: Inspection, verdict: StoredVerdict | None, names: _Names, versions: int,
+             res: Resolution | None = None) -> Row:
     h = inspection.header
     row: Row = {
         "inspection_id": inspection.id,
@@ -265,12 +300,25 @@ def _lot_row(inspection: Inspection, verdict: StoredVerdict | None, names: _Name
                 row[observed], row[limit] = decimal_str(c.observed), decimal_str(c.limit)
                 if code is CriterionCode.MEAN:
                     row["mean_excess"] = decimal_str(c.excess)
+                    if res is not None:  # q̄, its limit and the excess one digit finer than a net, as the report
+                        for key, value in (("mean", c.observed), ("mean_limit", c.limit), ("mean_excess", c.excess)):
+                            row[key] = plain_decimal(round_to(value, res.mean))
     return {key: row[key] for key in LOT_COLUMNS}
 
 
-def _measurement_rows(history: Sequence[Measurement], verdict: StoredVerdict | None) -> list[Row]:
+def _measurement_rows(history: Sequence[Measurement], verdict: StoredVerdict | None,
+                      res: Resolution | None = None) -> list[Row]:
     replaced = {m.supersedes for m in history if m.supersedes is not None}
     judged = set(verdict.inputs.measurement_ids) if verdict is not None else set()
+    numbers = package_numbers(history)
+
+    def weighed(value: Decimal | None) -> str | None:
+        return decimal_str(value if res is None else res.weighed(value))
+
+    def net(value: Decimal) -> str | None:
+        # A lot judged by volume writes its computed volumes as computed, whatever the tare.
+        return decimal_str(value if res is None else res.net_value(value))
+
     versions: dict[int, int] = {}
     rows: list[Row] = []
     for m in history:
@@ -284,14 +332,14 @@ def _measurement_rows(history: Sequence[Measurement], verdict: StoredVerdict | N
         rows.append({
             "measurement_id": m.id,
             "inspection_id": m.inspection_id,
-            "position": m.position,
+            "position": numbers[m.id],
             "version": versions[m.position],
             "status": status,
             "counted": status == "current",
             "in_verdict": m.id in judged,
-            "net": decimal_str(m.net),
-            "gross": decimal_str(m.gross),
-            "tare": decimal_str(m.tare),
+            "net": net(m.net),
+            "gross": weighed(m.gross),
+            "tare": decimal_str(m.tare if res is None else res.tare_value(m.tare)),
             "unit": m.unit,
             "weighing_unit": m.weighing_unit,
             "density": decimal_str(m.density),
@@ -305,6 +353,9 @@ def _measurement_rows(history: Sequence[Measurement], verdict: StoredVerdict | N
 
 
 def _iso(value: date | datetime | None) -> str | None:
+    """A day as it is; an instant in China Standard Time with its offset (the zone every screen shows)."""
+    if isinstance(value, datetime):
+        return local(value).isoformat()
     return None if value is None else value.isoformat()
 
 

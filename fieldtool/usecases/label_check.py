@@ -27,10 +27,10 @@ MAX_PHOTO_REFERENCE = 200
 
 def _label_text(text: object) -> str:
     if not isinstance(text, str) or not text.strip():
-        raise InputError("label text: type the net-content statement as printed, e.g. 净含量：500克")
+        raise InputError("label text: type the net-content statement as printed, e.g. 净含量：500克", zh="标注内容：请按包装上印刷的原样输入净含量标注，如 净含量：500克")
     clean = " ".join(text.split())
     if len(clean) > MAX_LABEL_TEXT:
-        raise InputError(f"label text: {len(clean)} characters; a net-content statement has at most {MAX_LABEL_TEXT}")
+        raise InputError(f"label text: {len(clean)} characters; a net-content statement has at most {MAX_LABEL_TEXT}", zh=f"标注内容：共 {len(clean)} 个字符；净含量标注最多 {MAX_LABEL_TEXT} 个字符")
     return clean
 
 
@@ -38,10 +38,10 @@ def _photo(photo: object) -> str | None:
     if photo is None or (isinstance(photo, str) and not photo.strip()):
         return None
     if not isinstance(photo, str):
-        raise InputError(f"photo: {photo!r} is not text")
+        raise InputError(f"photo: {photo!r} is not text", zh=f"照片：{photo!r} 不是文字")
     clean = photo.strip()
     if len(clean) > MAX_PHOTO_REFERENCE or not clean.isprintable():
-        raise InputError(f"photo: give a short reference (a file name or number, at most {MAX_PHOTO_REFERENCE} characters)")
+        raise InputError(f"photo: give a short reference (a file name or number, at most {MAX_PHOTO_REFERENCE} characters)", zh=f"照片：请填写简短的编号（文件名或编号，最多 {MAX_PHOTO_REFERENCE} 个字符）")
     return clean
 
 
@@ -87,7 +87,7 @@ def record_label_check(
         InputError: an empty text or name, or an invalid height.
     """
     if not isinstance(by_name, str) or not by_name.strip():
-        raise InputError("checked by: give the name of whoever checked the label")
+        raise InputError("checked by: give the name of whoever checked the label", zh="核查人：请填写核查标注的人员姓名")
     services._open_state(inspection_id)
     result = preview_label(services, inspection_id, text, height_mm)
     check = services.store.record_label_check(

@@ -111,13 +111,13 @@ def lot_report_data(
     try:
         services.store.inspection(inspection_id)
     except NotFoundError:
-        raise NotFoundError(f"no inspection {inspection_id}") from None
+        raise NotFoundError(f"no inspection {inspection_id}", zh=f"没有检验 {inspection_id}") from None
     # The lot's own evidence, not the whole database: the time does not grow with the other lots.
     verified = require_lot_intact(services.store, inspection_id, "the lot report", trust_of(services, trust))
     state = services.lot_state(inspection_id)
     inspection = state.inspection
     if not inspection.is_final and not allow_draft:
-        raise InputError(f"inspection {inspection_id} is not finalised; use --draft for a draft report")
+        raise InputError(f"inspection {inspection_id} is not finalised; use --draft for a draft report", zh=f"检验 {inspection_id} 尚未定稿；可先生成报告草稿")
     h = inspection.header
     store = services.store
 

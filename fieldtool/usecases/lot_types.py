@@ -13,6 +13,7 @@ from decimal import Decimal
 
 from fieldtool.core.evaluate import LotEvaluation, Outcome, Progress
 from fieldtool.core.inspection import (
+    Balance,
     DensityRecord,
     Inspection,
     InspectionHeader,
@@ -23,6 +24,7 @@ from fieldtool.core.inspection import (
 from fieldtool.core.instrument import Suitability
 from fieldtool.core.label import LabelCheck, LabelResult
 from fieldtool.core.quantity import Kind, Unit, unit
+from fieldtool.core.resolution import Resolution, resolution_for
 from fieldtool.core.rules import ResolvedPlan, RuleSet, TneLimits
 from fieldtool.core.sampling import Draw
 from fieldtool.core.tare import AverageTareAssessment, TareMethod
@@ -168,6 +170,17 @@ class LotState:
         return entry_for(self.tare.method)
 
 
+def lot_resolution(state: LotState, balance: Balance | None) -> Resolution:
+    """The places a lot's quantities are written with on its screens (`fieldtool.core.resolution`).
+
+    Args:
+        state: the lot as stored.
+        balance: the balance it is weighed on (`Services.inspection_balance`); None when unknown.
+    """
+    return resolution_for(balance, state.unit, state.weighing_unit, state.measurements,
+                          average_tare=state.tare.method is TareMethod.AVERAGE)
+
+
 # -- new inspection, tare and density screens ----------------------------------------------------
 
 
@@ -255,5 +268,6 @@ __all__ = [
     "TareState",
     "entry_for",
     "header_weighing_unit",
+    "lot_resolution",
     "weighing_unit",
 ]

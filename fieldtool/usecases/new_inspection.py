@@ -92,7 +92,7 @@ class NewInspectionUseCases(ServicesBase):
         max_value = number(max_capacity, "balance Max")
         d_value = number(d, "balance d")
         if max_value is None or d_value is None:
-            raise InputError("a balance needs its Max and its scale interval d")
+            raise InputError("a balance needs its Max and its scale interval d", zh="天平须填写最大秤量 Max 和实际分度值 d")
         return self.store.add_balance(
             make=make, model=model, serial=serial, max_capacity=max_value, d=d_value, unit=unit_symbol,
             e=number(e, "balance e"), accuracy_class=accuracy_class, mpe=number(mpe, "balance MPE"),
@@ -127,7 +127,7 @@ class NewInspectionUseCases(ServicesBase):
         u = unit(unit_symbol)
         qn = nominal if isinstance(nominal, Decimal) else parse_decimal(nominal, "nominal quantity")
         if qn <= 0:
-            raise InputError(f"nominal quantity must be positive; got {qn}")
+            raise InputError(f"nominal quantity must be positive; got {qn}", zh=f"标称净含量应大于零；输入为 {qn}")
         t = tne(rules, qn, u)
         plan = resolve_plan(rules, lot_size, variant)
         suitability = None

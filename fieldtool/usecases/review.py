@@ -331,10 +331,14 @@ def _apply(header: InspectionHeader, changes: Mapping[str, Any]) -> InspectionHe
 # -- deciding --------------------------------------------------------------------------------------
 
 
+_ROLE_ZH = {"reviewer": "审核人", "authorised signatory": "批准人", "reviewer or authorised signatory": "审核人或批准人"}
+"""The roles as the messages name them, in Chinese."""
+
+
 def _name(value: str, what: str) -> str:
     name = " ".join(str(value).split())
     if not name:
-        raise InputError(f"give the {what}'s name (--name)")
+        raise InputError(f"give the {what}'s name (--name)", zh=f"请填写{_ROLE_ZH.get(what, what)}的姓名")
     return name
 
 
@@ -343,14 +347,18 @@ def _guard_writer(store: SqliteStore) -> None:
     hub = store.hub_identity()
     if hub is not None and store.signer.public_key != hub["public_key"]:
         raise InputError(f"{store.path} is a hub: its own records are signed with the hub key "
-                         "(use 'fieldtool hub review|approve|return|correct --db HUB.db')")
+                         "(use 'fieldtool hub review|approve|return|correct --db HUB.db')",
+                         zh=f"{store.path} 是汇总服务器的数据库：其记录须用服务器密钥签名"
+                            "（请用 fieldtool hub review|approve|return|correct --db HUB.db）")
 
 
 def _not_inspector(store: SqliteStore, inspection_id: str, name: str, what: str) -> None:
     inspectors = store.inspection(inspection_id).header.inspectors
     if any(same_person(name, i) for i in inspectors):
         raise InputError(f"{name} inspected lot {inspection_id}; the {what} is another person "
-                         f"(inspectors: {', '.join(inspectors)})")
+                         f"(inspectors: {', '.join(inspectors)})",
+                         zh=f"{name} 是批次 {inspection_id} 的检验员；{_ROLE_ZH.get(what, what)}须由他人担任"
+                            f"（检验员：{'、'.join(inspectors)}）")
 
 
 def _current(store: SqliteStore, inspection_id: str, records: list[Record]) -> ReviewState:
@@ -361,7 +369,9 @@ def _refuse_issued(state: ReviewState) -> None:
     if state.issued:
         raise StoreError(f"the report of inspection {state.inspection_id} is issued (revision {state.revision}, "
                          f"approved by {state.approver} on {state.approved_on}); correct its header to make a "
-                         "revised report")
+                         "revised report",
+                         zh=f"检验 {state.inspection_id} 的报告已签发（第 {state.revision} 版，{state.approver} 于 "
+                            f"{state.approved_on} 批准）；如需修订，请更正其表头以生成修订版报告")
 
 
 def review(source: SqliteStore | _HasStore, inspection_id: str, by_name: str, *, title: str = "", comment: str = "") -> ReviewState:
@@ -392,7 +402,9 @@ def review(source: SqliteStore | _HasStore, inspection_id: str, by_name: str, *,
         _refuse_issued(state)
         if state.current_review_id is not None:
             raise StoreError(f"the report of inspection {inspection_id} was reviewed by {state.reviewer} on "
-                             f"{state.reviewed_on}; the authorised signatory approves or returns it")
+                             f"{state.reviewed_on}; the authorised signatory approves or returns it",
+                             zh=f"检验 {inspection_id} 的报告已由 {state.reviewer} 于 {state.reviewed_on} 审核；"
+                                "请由批准人批准或退回")
         return {"by_name": name, "title": " ".join(title.split()), "role": SignOffRole.REVIEWER,
                 "basis_id": state.basis_id, "comment": comment.strip()}
 
@@ -428,11 +440,14 @@ def approve(source: SqliteStore | _HasStore, inspection_id: str, by_name: str, *
         _refuse_issued(state)
         if state.current_review_id is None:
             since = " since it was returned" if state.status == "returned" else ""
+            since_zh = "（退回后）" if state.status == "returned" else ""
             raise StoreError(f"the report of inspection {inspection_id} has not been reviewed{since}; "
-                             "a reviewer reviews it before it is approved")
+                             "a reviewer reviews it before it is approved",
+                             zh=f"检验 {inspection_id} 的报告{since_zh}尚未审核；须先审核再批准")
         if same_person(name, state.reviewer):
             raise InputError(f"{name} reviewed the report of inspection {inspection_id}; the authorised signatory "
-                             "who approves it is another person")
+                             "who approves it is another person",
+                             zh=f"{name} 审核了检验 {inspection_id} 的报告；批准人须由他人担任")
         return {"by_name": name, "title": " ".join(title.split()), "role": SignOffRole.APPROVER,
                 "basis_id": state.basis_id, "review_id": state.current_review_id, "comment": comment.strip()}
 
@@ -464,7 +479,7 @@ def return_report(source: SqliteStore | _HasStore, inspection_id: str, by_name: 
     name = _name(by_name, "reviewer or authorised signatory")
     why = " ".join(str(reason).split())
     if not why:
-        raise InputError("give the reason why the report is returned (--reason)")
+        raise InputError("give the reason why the report is returned (--reason)", zh="请填写退回原因")
     _guard_writer(store)
     _not_inspector(store, inspection_id, name, "reviewer or authorised signatory")
 
@@ -510,10 +525,10 @@ def correct_header(
     name = _name(by_name, "corrector")
     why = " ".join(str(reason).split())
     if not changes:
-        raise InputError("name at least one header field to correct (--set FIELD=VALUE)")
+        raise InputError("name at least one header field to correct (--set FIELD=VALUE)", zh="请至少指定一个要更正的表头字段")
     values = {field: _typed(field, value) for field, value in changes.items()}
     if not why:
-        raise InputError("give the reason for the correction (--reason)")
+        raise InputError("give the reason for the correction (--reason)", zh="请填写更正原因")
     _guard_writer(store)
 
     def body(records: list[Record]) -> dict[str, Any]:
@@ -523,7 +538,7 @@ def correct_header(
         previous = {f: stored[f] for f in values}
         same = [f for f in values if values[f] == previous[f]]
         if same:
-            raise InputError(f"{same[0]}: {previous[same[0]]!r} is the value it has already; nothing to correct")
+            raise InputError(f"{same[0]}: {previous[same[0]]!r} is the value it has already; nothing to correct", zh=f"{same[0]}：{previous[same[0]]!r} 就是当前值；无需更正")
         final = next(r for r in records if r.kind == RecordKind.INSPECTION_FINALISED)
         return {"by_name": name, "title": " ".join(title.split()), "finalisation_id": final.id,
                 "changes": values, "previous": previous, "reason": why}
@@ -548,13 +563,13 @@ def _typed(field: str, value: str | None) -> str | None:
         try:
             return date.fromisoformat(text).isoformat()
         except ValueError:
-            raise InputError(f"production_date: {text!r} is not a date written YYYY-MM-DD") from None
+            raise InputError(f"production_date: {text!r} is not a date written YYYY-MM-DD", zh=f"production_date（生产日期）：{text!r} 不是 YYYY-MM-DD 格式的日期") from None
     if field == "site_kind":
         if text not in {k.value for k in SiteKind}:
-            raise InputError(f"site_kind: {text!r} is not one of {', '.join(k.value for k in SiteKind)}")
+            raise InputError(f"site_kind: {text!r} is not one of {', '.join(k.value for k in SiteKind)}", zh=f"site_kind（受检单位类型）：{text!r} 不是 {', '.join(k.value for k in SiteKind)} 之一")
         return text
     if field == "site_name" and not text:
-        raise InputError("site_name: must not be empty")
+        raise InputError("site_name: must not be empty", zh="site_name（受检单位名称）：不能为空")
     return text
 
 

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from fieldtool.core.chinatime import local
 from fieldtool.core.inspection import SiteKind
-from fieldtool.core.quantity import parse_decimal
+from fieldtool.core.quantity import FIGURES_ZH, parse_decimal
 from fieldtool.core.record_schema import (
     HUMIDITY_RANGE_PCT,
     TEMPERATURE_RANGE_C,
@@ -77,16 +77,49 @@ class SamplingFormError(InputError):
     Args:
         field: the field (one of `FORM_FIELDS`).
         message: what is wrong, naming the field.
+        zh: the same in Chinese (the field's Chinese name, "：", the problem).
     """
 
-    def __init__(self, field: str, message: str) -> None:
+    def __init__(self, field: str, message: str, *, zh: str | None = None) -> None:
         self.field = field
         """The field at fault."""
-        super().__init__(message)
+        super().__init__(message, zh=zh)
+
+
+FIELDS_ZH = {
+    "form_no": "抽样单编号", "sampled_at": "抽样日期时间", "place": "抽样地点", "samplers": "抽样人员",
+    "unit_name": "受检单位名称", "unit_address": "受检单位地址", "unit_kind": "单位类型", "unit_contact": "联系人及电话",
+    "producer_name": "标称生产者", "producer_address": "生产者地址", "product_name": "产品名称", "brand": "商标",
+    "specification": "规格型号", "batch": "批号", "production_date": "生产日期", "lot_size": "抽样基数",
+    "sample_count": "抽样数量", "sample_condition": "样品状态", "packaging": "包装", "samples_to": "样品去向",
+    "representative": "受检单位代表", "notes": "备注",
+}
+"""The form's fields as the printed form names them."""
+
+_PROBLEMS_ZH = (
+    (re.compile(r"must not be empty"), "不能为空"),
+    (re.compile(r"names no sampler; the form names at least one"), "没有抽样人员；至少填写一名"),
+    (re.compile(r"(.+) is not a date and time written YYYY-MM-DD HH:MM"), r"\1 不是 YYYY-MM-DD HH:MM 格式的日期时间"),
+    (re.compile(r"(.+) is not a date written YYYY-MM-DD"), r"\1 不是 YYYY-MM-DD 格式的日期"),
+    (re.compile(r"(.+) is not a whole number"), r"\1 不是整数"),
+    (re.compile(r"(.+) is less than (.+)"), r"\1 小于 \2"),
+    (re.compile(r"(.+) is more than (.+)"), r"\1 大于 \2"),
+    (re.compile(r"(\d+) characters; at most (\d+)"), r"共 \1 个字符；最多 \2 个"),
+    (re.compile(r"lists a name twice"), "同一姓名填写了两次"),
+)
+"""The record schema's problems that a typed form can meet, in Chinese (others stay English)."""
 
 
 def _words(name: str) -> str:
     return name.replace("_", " ")
+
+
+def _problem_zh(field: str, problem: str) -> str | None:
+    """``field：problem`` in Chinese, when the problem is one `_PROBLEMS_ZH` knows."""
+    for pattern, words in _PROBLEMS_ZH:
+        if pattern.fullmatch(problem):
+            return f"{FIELDS_ZH.get(field, field)}：{pattern.sub(words, problem)}"
+    return None
 
 
 def sampling_form_text(services: _Services, inspection_id: str) -> dict[str, str]:
@@ -136,7 +169,8 @@ def form_as_text(form: SamplingForm) -> dict[str, str]:
 def _integer(text: str, field: str) -> int:
     value = text.strip()
     if not value.isascii() or not value.isdigit():
-        raise SamplingFormError(field, f"{_words(field)}: {text!r} is not a whole number")
+        raise SamplingFormError(field, f"{_words(field)}: {text!r} is not a whole number",
+                                zh=f"{FIELDS_ZH[field]}：{text!r} 不是整数")
     return int(value)
 
 
@@ -147,7 +181,8 @@ def _day(text: str, field: str) -> date | None:
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise SamplingFormError(field, f"{_words(field)}: {text!r} is not a date written YYYY-MM-DD") from None
+        raise SamplingFormError(field, f"{_words(field)}: {text!r} is not a date written YYYY-MM-DD",
+                                zh=f"{FIELDS_ZH[field]}：{text!r} 不是 YYYY-MM-DD 格式的日期") from None
 
 
 def read_sampling_form(services: _Services, inspection_id: str, typed: Mapping[str, str]) -> SamplingForm:
@@ -166,12 +201,14 @@ def read_sampling_form(services: _Services, inspection_id: str, typed: Mapping[s
 
     unknown = sorted(set(typed) - set(FORM_FIELDS))
     if unknown:
-        raise SamplingFormError(unknown[0], f"{_words(unknown[0])}: not a field of the sampling form")
+        raise SamplingFormError(unknown[0], f"{_words(unknown[0])}: not a field of the sampling form",
+                                zh=f"{unknown[0]}：不是抽样单的字段")
     text = {name: typed.get(name, "").strip() for name in FORM_FIELDS}
     kind = _SITE_WORDS.get(text["unit_kind"].casefold())
     if kind is None:
         raise SamplingFormError("unit_kind", f"unit kind: {text['unit_kind']!r} is not one of producer, wholesaler, "
-                                             "retailer (生产, 批发, 零售)")
+                                             "retailer (生产, 批发, 零售)",
+                                zh=f"单位类型：{text['unit_kind']!r} 不是 生产、批发、零售 之一")
     sampled_at = " ".join(text["sampled_at"].replace("T", " ").split())
     header = services.store.inspection(inspection_id).header
     form = SamplingForm(
@@ -190,7 +227,8 @@ def read_sampling_form(services: _Services, inspection_id: str, typed: Mapping[s
         validate_body(RecordKind.SAMPLING_RECORDED, form.body())
     except RecordSchemaError as e:
         field = e.problem.split(":", 1)[0].split("[", 1)[0]
-        raise SamplingFormError(field, f"{_words(field)}:{e.problem.split(':', 1)[1]}") from None
+        problem = e.problem.split(":", 1)[1]
+        raise SamplingFormError(field, f"{_words(field)}:{problem}", zh=_problem_zh(field, problem.strip())) from None
     return form
 
 
@@ -203,7 +241,8 @@ def record_sampling_form(services: _Services, inspection_id: str, typed: Mapping
         StoreError: the inspection is final; its sampling form is part of its evidence.
     """
     if services.store.inspection(inspection_id).is_final:
-        raise StoreError(f"inspection {inspection_id} is final; its sampling form can no longer change")
+        raise StoreError(f"inspection {inspection_id} is final; its sampling form can no longer change",
+                         zh=f"检验 {inspection_id} 已完成；抽样单不能再修改")
     form = read_sampling_form(services, inspection_id, typed)
     return services.store.record_sampling_form(inspection_id, form)
 
@@ -212,7 +251,8 @@ def _bounded(text: str, what: str, bounds: tuple[Decimal, Decimal], unit: str) -
     value = parse_decimal(text, what)
     low, high = bounds
     if not low <= value <= high:
-        raise InputError(f"{what}: {value} {unit} is outside {low}…{high} {unit}")
+        raise InputError(f"{what}: {value} {unit} is outside {low}…{high} {unit}",
+                         zh=f"{FIGURES_ZH.get(what, what)}：{value} {unit} 超出 {low}…{high} {unit}")
     return value
 
 
@@ -233,7 +273,8 @@ def record_environment(
     humidity = _bounded(humidity_pct, "relative humidity", HUMIDITY_RANGE_PCT, "%")
     state = services.lot_state(inspection_id)
     if state.inspection.is_final:
-        raise StoreError(f"inspection {inspection_id} is final; its environment can no longer be recorded")
+        raise StoreError(f"inspection {inspection_id} is final; its environment can no longer be recorded",
+                         zh=f"检验 {inspection_id} 已完成；不能再记录环境条件")
     stage = (EnvironmentStage.BEFORE_WEIGHING if not state.measurements
              else EnvironmentStage.AFTER_WEIGHING if state.complete else EnvironmentStage.DURING_WEIGHING)
     return services.store.record_environment(inspection_id, temperature, humidity, stage, place.strip())
@@ -287,7 +328,8 @@ def sampling_form_sheet(
     stored = services.store.sampling_form(inspection_id)
     if stored is None:
         raise InputError(f"inspection {inspection_id} has no sampling form; fill it in at sampling "
-                         "(the sampling screen, key F) before printing it")
+                         "(the sampling screen, key F) before printing it",
+                         zh=f"检验 {inspection_id} 还没有抽样单；请先在抽样时填写（抽样界面按 F），再打印")
     programme = None
     if inspection.header.programme_id:
         try:

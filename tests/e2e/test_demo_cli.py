@@ -43,7 +43,8 @@ def test_demo_builds_the_programme_and_refuses_to_run_twice(tmp_path: Path) -> N
                        timeout=600)
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
-    assert len(lines) == 1, result.stdout
+    assert len(lines) == 2 and lines[1].startswith(f"open it with: fieldtool --db {db}"), result.stdout
+    assert result.stderr.startswith(f"building the demo database {db}"), result.stderr  # the path before the build
     match = SUMMARY.fullmatch(lines[0])
     assert match is not None, lines[0]
     finished, failed = int(match["finished"]), int(match["failed"])

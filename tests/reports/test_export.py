@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from fieldtool.core.chinatime import CHINA_TIME
+from fieldtool.core.tare import TareMethod
 from fieldtool.errors import FieldtoolError, InputError, NotFoundError
 from fieldtool.storage import SqliteStore
 from fieldtool.usecases.demo import PROGRAMME_ID
@@ -51,19 +52,34 @@ def test_csv_has_one_row_per_lot_and_per_measurement_version(services: Services,
         assert by_id[i.id]["status"] == ("final" if i.is_final else "open")
 
 
-def test_decimals_are_exactly_as_stored(services: Services, tmp_path: Path) -> None:
+def half_unit(text: str) -> Decimal:
+    """Half a unit in the last place ``text`` is written to."""
+    places = len(text.split(".")[1]) if "." in text else 0
+    return Decimal(1).scaleb(-places) / 2
+
+
+def test_decimals_are_written_to_the_balances_resolution_and_positions_are_package_numbers(
+        services: Services, tmp_path: Path) -> None:
     export(services, "csv", tmp_path)
-    rows = {r["measurement_id"]: r for r in read_csv(tmp_path / "measurements.csv")}
+    csv_rows = read_csv(tmp_path / "measurements.csv")
+    rows = {r["measurement_id"]: r for r in csv_rows}
     trailing_zero = 0
     for inspection in services.store.inspections():
+        average = inspection.header.tare_method is TareMethod.AVERAGE
         for m in services.store.measurement_history(inspection.id):
             row = rows[m.id]
-            assert row["net"] == str(m.net)
-            assert row["gross"] == ("" if m.gross is None else str(m.gross))
-            assert row["tare"] == ("" if m.tare is None else str(m.tare))
+            if average:  # a net from an average tare is rounded to d, as on screen and in the report
+                assert abs(Decimal(row["net"]) - m.net) <= half_unit(row["net"])
+            else:  # a record never loses a digit: only trailing zeros beyond d go
+                assert Decimal(row["net"]) == m.net
+            assert row["gross"] == "" if m.gross is None else Decimal(row["gross"]) == m.gross
+            assert row["tare"] == "" if m.tare is None else Decimal(row["tare"]) == m.tare
             assert row["density"] == ("" if m.density is None else str(m.density))
             trailing_zero += row["net"].endswith("0") and "." in row["net"]
-    assert trailing_zero > 0, "the demo has nets such as 499.10; their last zero must survive"
+        # The positions are the package numbers on screen: 1 to n for the n current packages.
+        current = [int(r["position"]) for r in csv_rows if r["inspection_id"] == inspection.id and r["status"] == "current"]
+        assert sorted(current) == list(range(1, len(current) + 1))
+    assert trailing_zero > 0, "the demo has nets such as 499.10 on a 0.01 g balance; their last zero must survive"
     lots = {r["inspection_id"]: r for r in read_csv(tmp_path / "lots.csv")}
     for inspection in services.store.inspections(final=True):
         verdict = services.verdict(inspection.id)
@@ -72,11 +88,13 @@ def test_decimals_are_exactly_as_stored(services: Services, tmp_path: Path) -> N
         assert row["nominal"] == str(inspection.header.nominal) and row["tne"] == str(verdict.inputs.tne)
         assert row["outcome"] == verdict.outcome.value and row["verdict_id"] == verdict.id
         mean = next((c for c in verdict.criteria if c.code.value == "mean"), None)
-        if mean is not None:
-            assert (row["mean"], row["mean_limit"]) == (str(mean.observed), str(mean.limit))
+        if mean is not None:  # one digit finer than a net, as the report prints them
+            assert abs(Decimal(row["mean"]) - mean.observed) <= half_unit(row["mean"])
+            assert abs(Decimal(row["mean_limit"]) - mean.limit) <= half_unit(row["mean_limit"])
         failed = [c.code.value for c in verdict.criteria if c.status.value == "fail"]
         assert row["failed_criteria"] == "; ".join(failed)
-        assert row["created_at"] == inspection.created_at.isoformat()
+        assert row["created_at"] == inspection.created_at.astimezone(CHINA_TIME).isoformat()
+        assert row["created_at"].endswith("+08:00")
         assert datetime.fromisoformat(row["finalised_at"]).tzinfo is not None
 
 

@@ -44,7 +44,7 @@ def finalised(s: Services, *, fail: bool, **overrides: object) -> str:
     """An inspection weighed to the end and finalised: 50 packages of 500.5 g (to fail, the first is 400 g: d > 2T)."""
     inspection = s.start_inspection(header(**overrides))
     for k in range(s.lot_state(inspection.id).progress.needed):
-        s.record_weight(inspection.id, "400" if fail and k == 0 else "500.5")
+        s.record_weight(inspection.id, "400" if fail and k == 0 else "500.5", confirmed=True)
     s.finalise(inspection.id, "Wang Li")
     return inspection.id
 
@@ -127,11 +127,14 @@ async def test_matrix_shows_lots_done_of_quota_and_marks_failures(runner: Servic
         assert matrix.get_cell("beijing", "wheat-flour").plain.strip() == "1/3"
         assert matrix.get_cell("nanjing", "wheat-flour").plain.strip() == "0/3"
         assert matrix.get_cell("beijing", "rice").plain.strip() == "0/3"
+        assert matrix.get_cell("nanjing", "total").plain.strip() == "2/30✗1"  # the city's total
+        assert matrix.get_cell("total", "rice").plain.strip() == "2/90✗1"  # the product's, over 30 cities
+        assert matrix.get_cell("total", "total").plain.strip() == "3/900✗1"
         shown = visible_text(app)
-        assert "Beijing" in shown and " 1/3 " in shown  # Beijing is the first row on screen
+        assert "Beijing" in shown and " 1/3 " in shown  # Beijing is the first city on screen
         assert "Programme: 3 of 900 lots done · 1 failed · 1 open" in shown
         assert "Not yet synced: 3" in shown
-        assert matrix.max_scroll_x == 0  # all 10 products fit in 80 columns
+        assert "✗n: n failed" in shown  # the legend of the failure mark
 
 
 async def test_typing_a_search_filters_the_list(runner: ServiceRunner, lots: dict[str, str]) -> None:
@@ -158,7 +161,7 @@ async def test_a_matrix_cell_and_the_status_filter_narrow_the_list(runner: Servi
         await pilot.press("shift+tab", "shift+tab")  # list → search → matrix
         matrix = app.screen.query_one("#matrix", DataTable)
         assert app.screen.focused is matrix
-        await pilot.press(*["down"] * 10, "right")  # Nanjing is the 11th city, rice the first product
+        await pilot.press(*["down"] * 11, "right", "right")  # Nanjing is the 11th city (after the totals), rice the first product
         await pilot.pause()
         assert "Nanjing · Rice: 2 of 3 lots done, 1 failed, 1 open" in label_text(app, "#cell-info")
         await pilot.press("enter")
@@ -168,7 +171,7 @@ async def test_a_matrix_cell_and_the_status_filter_narrow_the_list(runner: Servi
         await pilot.press("f", "f", "f", "f")  # all → open → final → passed → failed
         await settle(pilot)
         assert list_ids(app) == [lots["failed"]]
-        assert "showing failed  ·  Nanjing × Rice" in label_text(app, "#list-info")
+        assert "showing failed  ·  only Nanjing × Rice (Esc: all)" in label_text(app, "#list-info")
 
 
 async def test_enter_on_an_open_inspection_resumes_its_weighing(runner: ServiceRunner, lots: dict[str, str]) -> None:
@@ -279,3 +282,95 @@ async def test_f8_opens_the_sync_screen_with_the_device_key(tmp_path: Path) -> N
             assert isinstance(app.screen, HomeScreen)
     finally:
         runner.close()
+
+
+# -- the supervisor's matrix at 80 × 24 and 160 × 45 (issue 14, item 15) ------------------------------
+
+
+async def test_at_80x24_the_matrix_heads_products_with_letters_a_legend_names_and_every_city_is_reachable(
+    runner: ServiceRunner, with_profile: None
+) -> None:
+    app = make_app(runner, lang="zh")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        shown = visible_text(app)
+        assert "小麦…" not in shown and "食用…" not in shown  # no name cut to a stub
+        legend = label_text(app, "#matrix-legend")
+        assert "A 大米" in legend and "C 食用植物油" in legend and "J 白砂糖" in legend
+        assert "✗n：n 批不合格" in legend and "Σ：合计" in legend
+        matrix = app.screen.query_one("#matrix", DataTable)
+        await pilot.press("tab")  # list → matrix
+        assert app.screen.focused is matrix
+        await pilot.press(*["down"] * 30)
+        await settle(pilot)
+        shown = visible_text(app)
+        assert "乌鲁木齐" in shown and "合计" in shown  # the last city, under the fixed totals row
+        assert "乌鲁木齐：已完成 0/30 批  ·  Enter：列出" in label_text(app, "#cell-info")
+
+
+async def test_at_160x45_every_city_shows_with_the_products_full_names(runner: ServiceRunner, with_profile: None) -> None:
+    app = make_app(runner, lang="zh")
+    async with app.run_test(size=(160, 45)) as pilot:
+        await settle(pilot)
+        lines = visible_text(app).splitlines()
+        matrix = app.screen.query_one("#matrix", DataTable)
+        assert matrix.max_scroll_y == 0 and matrix.max_scroll_x == 0
+        assert any("大米" in line and "食用植物油" in line and "白砂糖" in line for line in lines)
+        assert any(line.startswith("北京") for line in lines) and any(line.startswith("乌鲁木齐") for line in lines)
+
+
+# -- one Enter does what the focused part shows (issue 14, item 11) ------------------------------------
+
+
+@pytest.fixture
+def two_open(runner: ServiceRunner, with_profile: None) -> list[str]:
+    """Two open inspections (cheap: nothing weighed), newest last."""
+    return [runner.call_sync(lambda s, site=site: s.start_inspection(header(site_name=site)).id) for site in ("Suguo", "RT-Mart")]
+
+
+async def test_slash_down_enter_and_shift_tab_enter_open_the_inspection_with_one_enter(
+    runner: ServiceRunner, two_open: list[str]
+) -> None:
+    app = make_app(runner)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("slash", "down")
+        assert app.screen.focused is app.screen.query_one("#inspections", DataTable)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, WeighingScreen) and app.screen.inspection_id == two_open[1]
+        await pilot.press("escape")
+        await settle(pilot)
+        await pilot.press("shift+tab")  # list → search
+        assert "Enter: open the highlighted inspection" in label_text(app, "#cell-info")
+        await pilot.press(*"sugu", "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, WeighingScreen) and app.screen.inspection_id == two_open[0]
+
+
+async def test_tab_enter_on_the_matrix_says_what_it_does_and_the_narrowed_list_says_so(
+    runner: ServiceRunner, two_open: list[str]
+) -> None:
+    app = make_app(runner, lang="zh")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert "Enter：打开所选检验" in label_text(app, "#cell-info")
+        await pilot.press("tab", "down")  # the matrix: its first city, 北京
+        assert "北京：已完成 0/30 批" in label_text(app, "#cell-info") and "Enter：列出" in label_text(app, "#cell-info")
+        await pilot.press("enter")
+        await settle(pilot)
+        info = app.screen.query_one("#list-info", Label)
+        assert "无匹配的检验" in label_text(app, "#list-info") and "仅北京（Esc：全部）" in label_text(app, "#list-info")
+        assert info.has_class("-narrowed")
+        await pilot.press("escape")
+        await settle(pilot)
+        assert len(list_ids(app)) == 2 and not info.has_class("-narrowed")
+        assert "共 2 项检验" in label_text(app, "#list-info")
+
+
+async def test_one_inspection_is_counted_in_the_singular(runner: ServiceRunner, with_profile: None) -> None:
+    runner.call_sync(lambda s: s.start_inspection(header()))
+    app = make_app(runner)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert label_text(app, "#list-info").startswith("1 inspection  ·")

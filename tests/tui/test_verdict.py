@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from decimal import Decimal
 from pathlib import Path
 
@@ -52,7 +54,8 @@ async def test_pass_shows_the_evaluations_numbers(runner: ServiceRunner, with_pr
     record(runner, iid, PASS_NETS)
     ev = runner.call_sync(lambda s: s.lot_state(iid)).evaluation
     assert ev is not None and ev.outcome is Outcome.PASS and ev.stats is not None
-    stats, qn = ev.stats, ev.nominal
+    # Shown one digit finer than the nets (recorded to 0.1 g, no balance in the register): 2 places.
+    stats, qn = replace(ev.stats, places=2), ev.nominal
     app = make_app(runner)
     async with app.run_test(size=(110, 60)) as pilot:
         screen = await open_verdict(app, pilot, iid)
@@ -170,7 +173,7 @@ async def test_the_plot_marks_qn_and_its_limits_at_80_columns(runner: ServiceRun
         text = screen_text(app)
         for label in ("Qn−2T 470.0", "Qn−T 485.0", "Qn 500", "Qn−λ·s "):
             assert label in text
-        assert "✕" in text and "◆" in text and "▲" in text  # the T2 and T1 packages, the mean
+        assert "◆" in text and "■" in text and "▲" in text  # the T2 and T1 packages (as the report marks them), the mean
         assert "460" in text and "g" in text
 
 
@@ -262,4 +265,4 @@ def test_markers_in_one_column_share_a_label() -> None:
     data = PlotData(tuple((q, classify(q, qn, Decimal(0))) for q in nets), qn, Decimal(0), "m")
     text = "\n".join(line.plain for line in draw_plot(data, 80))
     assert "Qn−2T=Qn−T=Qn 5" in text
-    assert data.packages[2][1] is PackageClass.T2 and "✕" in text
+    assert data.packages[2][1] is PackageClass.T2 and "◆" in text

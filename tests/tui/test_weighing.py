@@ -53,7 +53,9 @@ async def test_undo_asks_a_reason_and_keeps_the_original(runner: ServiceRunner, 
     app = make_app(runner)
     async with on_inspection(app, iid, (100, 30)) as pilot:
         await type_weight(pilot, "500.2")
-        await type_weight(pilot, "5002")
+        await type_weight(pilot, "5002")  # 10 × Qn: asked first, and saved by Enter again (issue 14)
+        await pilot.press("enter")
+        await pilot.pause()
         await pilot.press("ctrl+z")
         await pilot.pause()
         reason = app.screen.query_one("#reason", Input)

@@ -15,15 +15,17 @@ from typing import ClassVar
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Footer, Header, Input, Label, Select
+from textual.widgets import Header, Input, Label, Select
 
+from fieldtool.core.plausibility import ImplausibleWeight
 from fieldtool.core.quantity import density_from_flask
-from fieldtool.errors import FieldtoolError
+from fieldtool.errors import FieldtoolError, message_in
 from fieldtool.plans.programme import DENSITY_RANGE
 from fieldtool.tui.base import InspectionScreen
 from fieldtool.tui.forms import FormFields, enter_moves_on, error_line, parse_decimal, parse_positive, show_field_error
 from fieldtool.tui.i18n import T
 from fieldtool.tui.screens.modals import ConfirmModal
+from fieldtool.tui.widgets.footer import FitFooter
 
 TEXT = {
     "title": T("Density at 20 °C", "20 °C 密度"),
@@ -68,6 +70,7 @@ TEXT = {
         "The product was at {temp} °C, outside 20 ± 2 °C. Save this density anyway?",
         "产品温度为 {temp} °C，超出 20 ± 2 °C。仍要保存该密度吗？",
     ),
+    "ask": T("{question}. Save it as typed?", "{question}。仍按输入保存吗？"),
     "k_save": T("Save density", "保存密度"),
     "k_home": T("Home", "首页"),
 }
@@ -116,7 +119,7 @@ class DensityScreen(FormFields, InspectionScreen):
         yield Label("", id="rho-warning", classes="warning")
         yield Label("", id="temp-warning", classes="warning")
         yield Label("", id="status")
-        yield Footer()
+        yield FitFooter()
 
     async def on_mount(self) -> None:
         state = await self.load()
@@ -255,16 +258,29 @@ class DensityScreen(FormFields, InspectionScreen):
             return
         await self._record()
 
-    async def _record(self) -> None:
+    async def _record(self, confirmed: bool = False) -> None:
         values: dict[str, str | None] = {"temperature_c": self.text("temperature") or None}
         if self.flask:
             values |= {"flask_volume_ml": self.text("volume"), "filled_g": self.text("filled"), "empty_g": self.text("empty")}
         else:
             values["density"] = self.text("density")
+        from fieldtool.usecases.weighing import plausibility_rules
+
+        rules = plausibility_rules(self.fapp.settings)
         try:
-            await self.fapp.runner.call(lambda s: s.record_density(self.inspection_id, **values))
+            await self.fapp.runner.call(
+                lambda s: s.record_density(self.inspection_id, **values, confirmed=confirmed, rules=rules)
+            )
+        except ImplausibleWeight as exc:  # not saved: ask (naming the likely slip); yes saves it as typed
+
+            def answered(yes: bool | None) -> None:
+                if yes:
+                    self.app.call_later(self._record, True)
+
+            self.app.push_screen(ConfirmModal(self.tr(TEXT["ask"], question=message_in(exc, self.lang))), callback=answered)
+            return
         except FieldtoolError as exc:
-            self._status(str(exc), error=True)
+            self._status(message_in(exc, self.lang), error=True)
             return
         await self.fapp.open_inspection(self.inspection_id, replace=True)
 

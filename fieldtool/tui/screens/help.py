@@ -14,11 +14,12 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Label, Static
+from textual.widgets import Header, Label, Static
 
 from fieldtool.tui.base import FieldtoolScreen
 from fieldtool.tui.i18n import T
 from fieldtool.tui.keys import action_name, key_label, key_text, tooltip_text
+from fieldtool.tui.widgets.footer import FitFooter
 
 TEXT = {
     "title": T("Help", "帮助"),
@@ -54,7 +55,7 @@ def key_rows(of: Screen[object], app: App[object], lang: str) -> list[tuple[str,
 
     The screen's own keys come first, then the app's, then those every Textual screen has (Tab,
     copy). Keys bound to one action are shown together (``Y / Enter``); a key the screen binds
-    hides the app's binding of it; system bindings are left out.
+    hides the app's binding of it; system bindings and bindings that describe nothing are left out.
     """
     rows: dict[tuple[int, str], tuple[list[str], str, bool]] = {}
     seen: set[str] = set()
@@ -68,9 +69,11 @@ def key_rows(of: Screen[object], app: App[object], lang: str) -> list[tuple[str,
                 if binding.system:
                     continue
                 name = action_name(binding.action)
-                available = node.check_action(name, ()) is not False
+                available = node.check_action(name, ()) is True  # None: shown greyed, not available
                 group = 2 if "." in binding.action.split("(", 1)[0] else index
                 text = key_text(node, binding, lang)
+                if not text:  # a helper key that says nothing (Home's ↓ into the list): nothing to explain
+                    continue
                 # A tooltip says more than the Footer's word; the help screen shows it too.
                 more = tooltip_text(node, binding, lang)
                 if more and more != text:
@@ -103,7 +106,7 @@ class HelpScreen(FieldtoolScreen):
             yield Static("", id="help-guide")
             yield Label("", id="help-database")
         yield Label("", id="help-hint")
-        yield Footer()
+        yield FitFooter()
 
     def on_mount(self) -> None:
         self.title = "fieldtool"

@@ -1,10 +1,14 @@
 """Provides `HomeScreen`: the programme's progress (city × product), the inspections, and what is unsynced.
 
-Keys: N starts a new inspection; / jumps to the search (site, brand, batch); F cycles the list
-between all, open, final, passed and failed inspections; Esc clears every filter; Tab moves
-between the matrix, the search and the list; Enter on a matrix cell lists that city's lots of
-that product, Enter on a row opens the inspection (an open one resumes where it stopped); P edits
-the inspector's profile; S opens the settings (balance connection, language, theme).
+Keys: N starts a new inspection; / jumps to the search (site, brand, batch: ↓ goes on to the
+list, Enter opens the highlighted inspection); F cycles the list between all, open, final, passed
+and failed inspections; Esc clears every filter; Tab moves between the matrix, the search and the
+list; Enter on a matrix cell lists that city's lots of that product (on a total: all the city's,
+or the product's in every city), Enter on a row opens the inspection (an open one resumes where it
+stopped); P edits the inspector's profile; S opens the settings (balance connection, language, theme).
+
+Each Enter does what the focused part shows, once: the line under the matrix says what Enter
+does there, and a list narrowed to a matrix cell says so on its heading (Esc clears it).
 """
 
 from __future__ import annotations
@@ -12,15 +16,17 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual import events, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.coordinate import Coordinate
-from textual.widgets import DataTable, Footer, Header, Input, Label
+from textual.widgets import DataTable, Header, Input, Label
 
 from fieldtool.tui.base import FieldtoolScreen
 from fieldtool.tui.i18n import T
+from fieldtool.tui.widgets.footer import FitFooter
 from fieldtool.tui.widgets.programme_matrix import ProgrammeMatrix, fit
 
 if TYPE_CHECKING:  # the domain is imported on the store thread; Home paints before it is there
@@ -38,8 +44,14 @@ TEXT = {
         "未找到检查方案 {id}：`fieldtool programme list` 列出已安装的方案",
     ),
     "count": T("{n} inspections", "共 {n} 项检验"),
+    "count_one": T("1 inspection", "共 1 项检验"),
     "count_none": T("No inspection yet: press N to start one", "尚无检验：按 N 新建"),
     "count_nomatch": T("None matches: Esc clears the filters", "无匹配的检验：按 Esc 清除筛选"),
+    "cell_filter": T("  ·  only {what} (Esc: all)", "  ·  仅{what}（Esc：全部）"),
+    "all_cities": T("all cities", "全部城市"),
+    "whole_programme": T("this programme", "本方案"),
+    "list_enter": T("Enter: open the highlighted inspection · Tab: the matrix", "Enter：打开所选检验 · Tab：转到矩阵"),
+    "search_enter": T("Enter: open the highlighted inspection · ↓: the list", "Enter：打开所选检验 · ↓：转到列表"),
     "showing": T("  ·  showing {what}", "  ·  显示{what}"),
     "show_all": T("all", "全部"),
     "show_open": T("open", "进行中"),
@@ -77,14 +89,18 @@ TEXT = {
     "t_settings": T("choose and test the balance connection; language and theme", "选择并测试天平连接；语言和主题"),
     "help": T(
         "Home: the matrix shows, for each city (rows) and product (columns) of the programme, the lots "
-        "finalised out of the quota; ✗n marks n failed lots. The line under it names the highlighted cell; "
-        "Enter on a cell lists its lots below, on a city name all of that city's (Enter again lists all). The list shows every inspection, "
+        "finalised out of the quota; ✗n marks n failed lots; the first row and the Σ column are the totals. "
+        "When the product names do not fit, letters head the columns and the legend under the matrix names "
+        "them. The line under the legend names the highlighted cell; "
+        "Enter on a cell lists its lots below, on a city name or a total all of those (Enter again lists all). The list shows every inspection, "
         "newest first: Enter opens one, and an open one resumes where you stopped. / searches the site, "
-        "brand and batch; F shows all, open, final, passed or failed inspections; Esc clears the filters. "
+        "brand and batch (↓ goes on to the list, Enter opens the highlighted inspection); F shows all, open, "
+        "final, passed or failed inspections; Esc clears the filters. "
         "S opens the settings: the balance connection, the language and the theme.",
-        "首页：矩阵按方案的城市（行）和商品（列）显示已完成批数/配额；✗n 表示 n 批不合格。矩阵下方一行显示光标所在"
-        "格的全称；在某格上按 Enter 即在下方列出该格的检验，在城市名上按 Enter 列出该城市的全部检验（再按一次恢复全部）。列表按时间倒序列出所有检验：按 Enter "
-        "打开，未完成的检验从中断处继续。/ 搜索受检单位、品牌和批号；F 依次显示全部、进行中、已完成、合格、不合格；"
+        "首页：矩阵按方案的城市（行）和商品（列）显示已完成批数/配额；✗n 表示 n 批不合格；第一行和 Σ 列为合计。"
+        "商品名称放不下时，列头用字母代替，矩阵下方的图例注明各字母所指商品。图例下方一行显示光标所在"
+        "格的全称；在某格上按 Enter 即在下方列出该格的检验，在城市名或合计上按 Enter 列出相应的全部检验（再按一次恢复全部）。列表按时间倒序列出所有检验：按 Enter "
+        "打开，未完成的检验从中断处继续。/ 搜索受检单位、品牌和批号（↓ 转到列表，Enter 打开所选检验）；F 依次显示全部、进行中、已完成、合格、不合格；"
         "Esc 清除筛选。S 打开设置：天平连接、语言和主题。",
     ),
 }
@@ -122,6 +138,8 @@ class HomeScreen(FieldtoolScreen):
         # Not in the footer (full at 80 columns): F1 lists it.
         Binding("v", "review", TEXT["b_review"].en, tooltip=TEXT["t_review"].en, show=False),
         Binding("s", "settings", TEXT["b_settings"].en, tooltip=TEXT["t_settings"].en),
+        # The search box has no use for ↓: it goes on to the list (the tables take ↓ for themselves first).
+        Binding("down", "to_list", show=False),
     ]
 
     def __init__(self) -> None:
@@ -132,20 +150,21 @@ class HomeScreen(FieldtoolScreen):
         self._cells: dict[tuple[str, str], CellProgress] = {}
         self._rows: list[InspectionRow] = []
         self._show = "all"
-        self._cell_filter: tuple[str, str | None] | None = None
-        """The matrix cell the list is narrowed to: (city, product), or (city, None) for a whole city."""
+        self._cell_filter: tuple[str | None, str | None] | None = None
+        """The matrix cell the list is narrowed to: (city, product); None in a place stands for all (a total)."""
         self._loaded = False
 
     def compose(self) -> ComposeResult:
         yield Header()
         yield Label("", id="home-head")
         yield ProgrammeMatrix(id="matrix")
+        yield Label("", id="matrix-legend")
         yield Label("", id="cell-info")
         yield Label("", id="list-info")
         yield Input(id="search", compact=True)
         yield DataTable(id="inspections", cursor_type="row", zebra_stripes=True)
         yield Label("", id="summary")
-        yield Footer()
+        yield FitFooter()
 
     async def on_mount(self) -> None:
         self.title = "fieldtool"
@@ -185,7 +204,9 @@ class HomeScreen(FieldtoolScreen):
         filters: dict[str, Any] = dict(_SHOW_FILTERS[self._show])
         if self._cell_filter is not None and self._programme is not None:
             city_id, product_id = self._cell_filter
-            filters |= {"programme_id": self._programme.id, "city_id": city_id}
+            filters["programme_id"] = self._programme.id
+            if city_id is not None:
+                filters["city_id"] = city_id
             if product_id is not None:
                 filters["product_id"] = product_id
         search = self.query_one("#search", Input).value.strip()
@@ -250,14 +271,50 @@ class HomeScreen(FieldtoolScreen):
 
     def _fill_matrix(self) -> None:
         matrix = self.query_one("#matrix", ProgrammeMatrix)
-        self.query_one("#cell-info", Label).display = self._programme is not None
+        legend = self.query_one("#matrix-legend", Label)
+        legend.display = self._programme is not None
         matrix.show(self._programme, self._cells, lang=self.lang, width=self.size.width, city_heading=self.tr(TEXT["col_city"]))
         if self._programme is not None:
-            self._show_cell_info(matrix.cursor_coordinate)
+            legend.update(matrix.legend())
+        self._show_cell_info(matrix.cursor_coordinate)
+        self._fit_heights()
+
+    def _fit_heights(self) -> None:
+        """Share the screen's lines between the matrix and the list.
+
+        The matrix shows every city when they fit with a few rows of the list; otherwise the part
+        with the focus gets the larger share (the matrix scrolls under its fixed header, totals row
+        and city columns).
+        """
+        matrix = self.query_one("#matrix", ProgrammeMatrix)
+        legend = self.query_one("#matrix-legend", Label)
+        width, height = self.size
+        if width == 0 or height == 0:
+            return
+        if matrix.programme is None:
+            return
+        legend_lines = max(1, -(-cell_len(matrix.legend().plain) // max(1, width - 2)))  # padding 0 1
+        legend.styles.height = legend_lines
+        # Header, inspector line, legend, cell line, list heading, search, summary, footer.
+        free = height - (7 + legend_lines)
+        needed = matrix.rows_needed() + (1 if matrix.content_width > width else 0)  # a horizontal scrollbar
+        list_rows = 5 if free - needed >= 5 else (4 if self.focused is matrix else max(4, free // 2))
+        matrix.styles.height = max(4, min(needed, free - list_rows))
 
     def _show_cell_info(self, at: Coordinate) -> None:
-        info = self.query_one("#matrix", ProgrammeMatrix).cell_info(at, self.lang)
-        self.query_one("#cell-info", Label).update("" if info is None else info)
+        """The line under the matrix: the highlighted cell in full; what Enter does where the focus is."""
+        matrix = self.query_one("#matrix", ProgrammeMatrix)
+        label = self.query_one("#cell-info", Label)
+        focused = self.focused
+        if focused is matrix or (self._programme is not None and focused is None):
+            info = matrix.cell_info(at, self.lang, enter=focused is matrix)
+            label.update("" if info is None else info)
+        elif isinstance(focused, Input):
+            label.update(self.tr(TEXT["search_enter"]))
+        else:
+            info = matrix.cell_info(at, self.lang, enter=False) if self._programme is not None else None
+            hint = self.tr(TEXT["list_enter"])
+            label.update(hint if info is None else Text.assemble(hint, "  ·  ", info))
 
     def _fill_list(self) -> None:
         from fieldtool.core.explain import OUTCOME_WORDS
@@ -307,19 +364,28 @@ class HomeScreen(FieldtoolScreen):
         search = self.query_one("#search", Input).value.strip()
         filtered = self._show != "all" or self._cell_filter is not None or bool(search)
         if self._rows:
-            text = self.tr(TEXT["count"], n=len(self._rows))
+            text = self.tr(TEXT["count_one"] if len(self._rows) == 1 else TEXT["count"], n=len(self._rows))
         else:
             text = self.tr(TEXT["count_nomatch"] if filtered else TEXT["count_none"])
         text += self.tr(TEXT["showing"], what=self.tr(TEXT[f"show_{self._show}"]))
+        label = self.query_one("#list-info", Label)
+        narrowed = self._cell_filter is not None and self._programme is not None
+        label.set_class(narrowed, "-narrowed")
         if self._cell_filter is not None and self._programme is not None:
             pid = self._programme.id
             city_id, product_id = self._cell_filter
-            text += f"  ·  {self._name_of(pid, 'city', city_id)}"
-            if product_id is not None:
-                text += f" × {self._name_of(pid, 'product', product_id)}"
+            if city_id is None and product_id is None:
+                what = self.tr(TEXT["whole_programme"])
+            elif city_id is None:
+                what = f"{self._name_of(pid, 'product', product_id)} × {self.tr(TEXT['all_cities'])}"
+            else:
+                what = self._name_of(pid, "city", city_id)
+                if product_id is not None:
+                    what += f" × {self._name_of(pid, 'product', product_id)}"
+            text += self.tr(TEXT["cell_filter"], what=what)
         if search:
             text += self.tr(TEXT["searching"], words=search)
-        self.query_one("#list-info", Label).update(Text(text))
+        label.update(Text(text))
 
     def _show_summary(self) -> None:
         text = ""
@@ -344,18 +410,23 @@ class HomeScreen(FieldtoolScreen):
             self._fill_matrix()
             self._fill_list()
 
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        """The focus moved: the matrix or the list takes the larger share, and the line under the matrix says what Enter does."""
+        if self._loaded:
+            self._show_cell_info(self.query_one("#matrix", ProgrammeMatrix).cursor_coordinate)
+            self._fit_heights()
+
     def on_data_table_cell_highlighted(self, event: DataTable.CellHighlighted) -> None:
         if event.data_table.id == "matrix":
             self._show_cell_info(event.coordinate)
 
     def on_data_table_cell_selected(self, event: DataTable.CellSelected) -> None:
-        """Enter on a matrix cell: list that city's lots of that product, or all its lots on its name (again: all)."""
+        """Enter on a matrix cell: list that city's lots of that product; on a city, a total or the corner, all of those (again: all)."""
         if event.data_table.id != "matrix":
             return
-        city, column = event.cell_key.row_key.value, event.cell_key.column_key.value
-        if city is None or column is None:
+        wanted = self.query_one("#matrix", ProgrammeMatrix).key_at(event.coordinate)
+        if wanted is None:
             return
-        wanted = (city, None if column == "city" else column)
         self._cell_filter = None if self._cell_filter == wanted else wanted
         self._reload_list()
         self.query_one("#inspections", DataTable).focus()
@@ -369,9 +440,16 @@ class HomeScreen(FieldtoolScreen):
         if event.input.id == "search":
             self._reload_list()
 
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        if event.input.id == "search":
-            self.query_one("#inspections", DataTable).focus()
+    async def on_input_submitted(self, event: Input.Submitted) -> None:
+        """Enter in the search: open the highlighted inspection of the list it narrows (none: go to the list)."""
+        if event.input.id != "search":
+            return
+        table = self.query_one("#inspections", DataTable)
+        table.focus()
+        await self._load_list()  # the list for everything typed, even when Enter came before the live reload
+        selected = self._selected_id()
+        if selected is not None:
+            await self.fapp.open_inspection(selected)
 
     # -- actions -----------------------------------------------------------------------------------
 
@@ -382,6 +460,11 @@ class HomeScreen(FieldtoolScreen):
     def action_focus_search(self) -> None:
         """Jump to the search box."""
         self.query_one("#search", Input).focus()
+
+    def action_to_list(self) -> None:
+        """↓ in the search box: go on to the list (elsewhere the focused table moves its cursor itself)."""
+        if isinstance(self.focused, Input):
+            self.query_one("#inspections", DataTable).focus()
 
     def action_filter(self) -> None:
         """Show the next of: all, open, final, passed, failed inspections."""

@@ -17,12 +17,14 @@ from typing import ClassVar
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Footer, Header, Input, Label, Static
+from textual.widgets import Header, Input, Label, Static
 
 from fieldtool.core.label import ELEMENT_NAMES, LabelResult, LabelStatus
-from fieldtool.errors import FieldtoolError
+from fieldtool.errors import FieldtoolError, message_in
 from fieldtool.tui.base import InspectionScreen
+from fieldtool.tui.forms import settle_keys
 from fieldtool.tui.i18n import T
+from fieldtool.tui.widgets.footer import FitFooter
 from fieldtool.usecases.label_check import preview_label, record_label_check
 
 TEXT = {
@@ -83,7 +85,7 @@ class LabelScreen(InspectionScreen):
             yield Static("", id="findings")
         yield Label("", id="conclusion")
         yield Label("", id="status")
-        yield Footer()
+        yield FitFooter()
 
     async def on_mount(self) -> None:
         state = await self.load()
@@ -103,7 +105,7 @@ class LabelScreen(InspectionScreen):
                 for key in _FIELDS:
                     self.query_one(f"#label-{key}", Input).disabled = True
         self.relabel()
-        self.query_one("#label-text", Input).focus()
+        self.set_focus(self.query_one("#label-text", Input))  # at once: the next key goes there
 
     # -- rendering ---------------------------------------------------------------------------------
 
@@ -161,7 +163,7 @@ class LabelScreen(InspectionScreen):
                 self._status("", error=False)
             except FieldtoolError as exc:  # a height not yet complete: say what to type, keep what was typed
                 self._result = None
-                self._status(str(exc), error=True)
+                self._status(message_in(exc, self.lang), error=True)
         self._show()
 
     async def on_input_submitted(self, event: Input.Submitted) -> None:
@@ -170,14 +172,18 @@ class LabelScreen(InspectionScreen):
             return
         i = ids.index(event.input.id)
         if i == len(ids) - 1:
-            await self.action_save()
+            await self._save()
         else:
-            self.query_one(f"#{ids[i + 1]}", Input).focus()
+            self.set_focus(self.query_one(f"#{ids[i + 1]}", Input))
 
     # -- actions -----------------------------------------------------------------------------------
 
     async def action_save(self) -> None:
         """Record the label check (the latest counts), then go back to the verdict."""
+        await settle_keys(self)  # the keys typed before Ctrl+S are in their fields
+        await self._save()
+
+    async def _save(self) -> None:
         if self.state is None or self.state.inspection.is_final:
             return
         text, height, by, photo = (self._value(k) for k in _FIELDS)
@@ -185,7 +191,7 @@ class LabelScreen(InspectionScreen):
             await self.fapp.runner.call(lambda s: record_label_check(
                 s, self.inspection_id, text=text, height_mm=height, by_name=by, photo=photo or None))
         except FieldtoolError as exc:
-            self._status(str(exc), error=True)
+            self._status(message_in(exc, self.lang), error=True)
             return
         self.dismiss(None)
 

@@ -18,17 +18,18 @@ from typing import ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.widgets import Footer, Header, Input, Label, Select
+from textual.widgets import Header, Input, Label, Select
 from textual.worker import Worker
 
 from fieldtool.core.inspection import Balance, InspectionHeader
 from fieldtool.errors import FieldtoolError
 from fieldtool.tui.balance_summary import balance_summary
 from fieldtool.tui.base import FieldtoolScreen
-from fieldtool.tui.forms import FieldError, parse_count, parse_day, parse_positive, show_field_error
+from fieldtool.tui.forms import FieldError, parse_count, parse_day, parse_positive, settle_keys, show_field_error
 from fieldtool.tui.i18n import T
 from fieldtool.tui.screens.balance import BalanceModal
 from fieldtool.tui.screens.modals import ConfirmModal
+from fieldtool.tui.widgets.footer import FitFooter
 from fieldtool.tui.widgets.inspection_form import DRAWN, InspectionForm, load_form_data
 from fieldtool.tui.widgets.lot_preview import LotPreviewPanel
 from fieldtool.usecases.lot_types import LotCheck
@@ -116,7 +117,7 @@ class NewInspectionScreen(FieldtoolScreen):
         yield InspectionForm(id="form")
         yield LotPreviewPanel(id="preview")
         yield Label("", id="status")
-        yield Footer()
+        yield FitFooter()
 
     @property
     def form(self) -> InspectionForm:
@@ -130,9 +131,10 @@ class NewInspectionScreen(FieldtoolScreen):
         data = await self.call(load_form_data)
         self.form.fill(programme, data, self.template)
         self._show_sampling()
-        await self.refresh_preview()
         self._initial = self.form.values()
-        self.query_one("#city" if programme and programme.cities else "#site-name").focus()
+        # At once, not later through the app's queue: the keys typed from now on go to the first field.
+        self.set_focus(self.query_one("#city" if programme and programme.cities else "#site-name"))
+        await self.refresh_preview()
 
     # -- reacting to the fields --------------------------------------------------------------------
 
@@ -311,6 +313,7 @@ class NewInspectionScreen(FieldtoolScreen):
         """Check every field; when all are right, open the inspection and go on."""
         if self._saving:
             return
+        await settle_keys(self)  # the keys typed before Ctrl+S are in their fields
         for field in self.VALIDATED:
             self._set_error(field, self._validate(field))
         await self.refresh_preview()
@@ -318,7 +321,7 @@ class NewInspectionScreen(FieldtoolScreen):
         if wrong:
             self._status(self.tr(TEXT["to_fix"], n=len(wrong)), error=True)
             focus = {"inspectors": "inspector-1"}.get(wrong[0], wrong[0])
-            self.query_one(f"#{focus}").focus()
+            self.set_focus(self.query_one(f"#{focus}"))
             return
         header = self.form.header()
         self._saving = True
@@ -355,7 +358,7 @@ class NewInspectionScreen(FieldtoolScreen):
                 return
             self.form.add_balance(balance)
             self._status(self.tr(TEXT["balance_added"], name=balance_summary(balance)))
-            self.form.sel("balance").focus()
+            self.set_focus(self.form.sel("balance"))
 
         self.app.push_screen(BalanceModal(), callback=added)
 

@@ -15,14 +15,15 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import Checkbox, Footer, Header, Input, Label, Static
+from textual.widgets import Checkbox, Header, Input, Label, Static
 
 from fieldtool.core.inspection import InspectorProfile
 from fieldtool.core.programme import Programme
 from fieldtool.infra.config import Settings
 from fieldtool.tui.base import FieldtoolScreen
-from fieldtool.tui.forms import FieldError, error_line, show_field_error
+from fieldtool.tui.forms import FieldError, error_line, settle_keys, show_field_error
 from fieldtool.tui.i18n import T
+from fieldtool.tui.widgets.footer import FitFooter
 
 TEXT = {
     "title": T("Inspector profile", "检验员信息"),
@@ -119,7 +120,7 @@ class ProfileScreen(FieldtoolScreen):
             yield Static("", id="programme-info")
             yield Checkbox("", value=True, id="use-programme", compact=True)
         yield Label("", id="profile-keys")
-        yield Footer()
+        yield FitFooter()
 
     async def on_mount(self) -> None:
         self.title = "fieldtool"
@@ -133,7 +134,8 @@ class ProfileScreen(FieldtoolScreen):
             self.query_one("#organisation", Input).value = self._existing.organisation
         self.relabel()
         self.refresh_bindings()
-        self.query_one("#name", Input).focus()
+        # At once, not later through the app's queue: keys typed from now on go to the name.
+        self.set_focus(self.query_one("#name", Input))
 
     def _offered_programme_id(self) -> str:
         """The programme in the settings, or the shipped one when none is in use."""
@@ -196,15 +198,19 @@ class ProfileScreen(FieldtoolScreen):
         if index is None or not self._validate(FIELDS[index]):
             return
         if index + 1 < len(FIELDS):
-            self.query_one(f"#{FIELDS[index + 1].id}", Input).focus()
+            self.set_focus(self.query_one(f"#{FIELDS[index + 1].id}", Input))
         else:
-            await self.action_save()
+            await self._save()
 
     async def action_save(self) -> None:
         """Check every field, save the profile, take the programme choice, and go to Home."""
+        await settle_keys(self)  # the keys typed before Ctrl+S are in their fields
+        await self._save()
+
+    async def _save(self) -> None:
         valid = [self._validate(f) for f in FIELDS]
         if not all(valid):
-            self.query_one(f"#{FIELDS[valid.index(False)].id}", Input).focus()
+            self.set_focus(self.query_one(f"#{FIELDS[valid.index(False)].id}", Input))
             return
         name, number, organisation = (self.query_one(f"#{f.id}", Input).value.strip() for f in FIELDS)
         profile = await self.call(lambda s: s.save_inspector(name, number, organisation))

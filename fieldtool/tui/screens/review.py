@@ -13,10 +13,11 @@ from typing import TYPE_CHECKING, ClassVar
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
-from textual.widgets import Footer, Header, Input, Label, Static
+from textual.widgets import Header, Input, Label, Static
 
 from fieldtool.tui.base import FieldtoolScreen
 from fieldtool.tui.i18n import T
+from fieldtool.tui.widgets.footer import FitFooter
 
 if TYPE_CHECKING:
     from fieldtool.usecases.review import ReviewState
@@ -38,6 +39,14 @@ TEXT = {
     "b_approve": T("Approve", "批准"),
     "b_return": T("Return", "退回"),
     "b_back": T("Back", "返回"),
+    "d_reviewed": T("{at}  reviewed by {name}{note}", "{at}  {name} 审核{note}"),
+    "d_approved": T("{at}  approved by {name}{note}", "{at}  {name} 批准{note}"),
+    "d_returned": T("{at}  returned by {name} (reason: {note})", "{at}  {name} 退回（原因：{note}）"),
+    "comment": T(" ({note})", "（{note}）"),
+    "stale": T("  [stale: decided on an earlier state]", "  [已失效：针对的是此前的状态]"),
+    "corrected": T("{at}  header corrected by {name}: {changes} (reason: {reason})",
+                   "{at}  {name} 更正表头：{changes}（原因：{reason}）"),
+    "issued_on": T("issued {date}", "签发日期 {date}"),
 }
 
 
@@ -71,12 +80,18 @@ class ReviewScreen(FieldtoolScreen):
             yield Input(id="review-role")
             yield Input(id="review-note")
         yield Label("", id="status")
-        yield Footer()
+        yield FitFooter()
+
+    def relabel(self) -> None:
+        """Re-render every text in the current language (F2)."""
+        self.sub_title = self.tr(TEXT["title"])
+        for field in ("name", "role", "note"):
+            self.query_one(f"#review-{field}", Input).placeholder = self.tr(TEXT[field])
+        if self.state is not None:
+            self.show(self.state)
 
     async def on_mount(self) -> None:
-        self.sub_title = self.tr(TEXT["title"])
-        for field, text in (("name", "name"), ("role", "role"), ("note", "note")):
-            self.query_one(f"#review-{field}", Input).placeholder = self.tr(TEXT[text])
+        self.relabel()
         from fieldtool.usecases.review import review_state
 
         state = await self.call(lambda s: review_state(s, self.inspection_id))
@@ -84,17 +99,33 @@ class ReviewScreen(FieldtoolScreen):
             self.show(state)
         self.query_one("#review-name", Input).focus()
 
+    def history(self, state: ReviewState) -> list[str]:
+        """Every correction and decision so far, one line each in the screen's language, then the issue date."""
+        from fieldtool.core.chinatime import local
+        from fieldtool.usecases.review import state_value
+
+        lines = []
+        for c in state.corrections:
+            changes = ", ".join(f"{k}: {state_value(c.previous.get(k))} → {state_value(v)}" for k, v in c.changes.items())
+            lines.append(self.tr(TEXT["corrected"], at=f"{local(c.at):%Y-%m-%d %H:%M}", name=c.by_name, changes=changes,
+                                 reason=c.reason))
+        for d in state.decisions:
+            note = d.note if d.decision == "returned" else (self.tr(TEXT["comment"], note=d.note) if d.note else "")
+            line = self.tr(TEXT[f"d_{d.decision}"], at=f"{local(d.at):%Y-%m-%d %H:%M}", name=d.by_name, note=note)
+            lines.append(line + ("" if d.counts else self.tr(TEXT["stale"])))
+        if state.issued:
+            lines.append(self.tr(TEXT["issued_on"], date=state.issued_on))
+        return lines
+
     def show(self, state: ReviewState) -> None:
         """Show the status line and every decision and correction so far."""
-        from fieldtool.usecases.review import state_lines
-
         self.state = state
         text = TEXT[state.status]
         line = self.tr(text, date=state.issued_on, reviewer=state.reviewer, approver=state.approver)
         if state.replaces_revision is not None:
             line += "  ·  " + self.tr(TEXT["revision"], revision=state.revision, replaces=state.replaces_revision)
         self.query_one("#review-status", Label).update(line)
-        self.query_one("#review-history", Static).update("\n".join(state_lines(state)[1:]))
+        self.query_one("#review-history", Static).update("\n".join(self.history(state)))
 
     async def action_decide(self, decision: str) -> None:
         """Record the review, the approval or the return with the name, title and note typed."""

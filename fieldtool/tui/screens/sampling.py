@@ -14,11 +14,12 @@ from typing import TYPE_CHECKING, ClassVar
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
-from textual.widgets import Footer, Header, Label, Static
+from textual.widgets import Header, Label, Static
 
 from fieldtool.core.sampling import Draw
 from fieldtool.tui.base import InspectionScreen
-from fieldtool.tui.i18n import T
+from fieldtool.tui.i18n import T, plural
+from fieldtool.tui.widgets.footer import FitFooter
 
 if TYPE_CHECKING:
     from fieldtool.storage.sampling import StoredSamplingForm
@@ -30,9 +31,9 @@ TEXT = {
         "Number the lot's packages 1 … {lot} in a fixed order (layer by layer, left to right), then pull these:",
         "将该批包装按固定顺序（逐层、从左到右）编号 1 … {lot}，然后抽取以下编号：",
     ),
-    "stage_one": T("{count} packages", "共 {count} 件"),
-    "stage": T("Stage {k}: {count} packages", "第 {k} 次抽样：{count} 件"),
-    "later": T("Stage {k}: {count} packages, only if the first sample does not decide", "第 {k} 次抽样：{count} 件（仅当第一次不能判定时抽取）"),
+    "stage_one": T("{count} {packages}", "共 {count} 件"),
+    "stage": T("Stage {k}: {count} {packages}", "第 {k} 次抽样：{count} 件"),
+    "later": T("Stage {k}: {count} {packages}, only if the first sample does not decide", "第 {k} 次抽样：{count} 件（仅当第一次不能判定时抽取）"),
     "none": T("fieldtool did not draw this sample ({method}): pull it by hand.", "本样本未由 fieldtool 抽取（{method}）：请人工抽样。"),
     "go": T("Enter: go on to the lot", "Enter：开始检验该批"),
     "simple-random": T("simple random", "简单随机抽样"),
@@ -81,7 +82,7 @@ class SampleScreen(InspectionScreen):
         yield Label("", id="form-state")
         yield VerticalScroll(id="stages")
         yield Label("", id="go")
-        yield Footer()
+        yield FitFooter()
 
     async def on_mount(self) -> None:
         state = await self.load()
@@ -123,10 +124,11 @@ class SampleScreen(InspectionScreen):
             return
         explain.update(self.tr(TEXT["explain"], lot=d.lot_size))
         for k, positions in enumerate(d.stages, 1):
+            packages = plural(len(positions), "package", "packages")
             if len(d.stages) == 1:
-                title = self.tr(TEXT["stage_one"], count=len(positions))
+                title = self.tr(TEXT["stage_one"], count=len(positions), packages=packages)
             else:
-                title = self.tr(TEXT["stage" if k == 1 else "later"], k=k, count=len(positions))
+                title = self.tr(TEXT["stage" if k == 1 else "later"], k=k, count=len(positions), packages=packages)
             self.query_one(f"#stage-{k}-title", Label).update(title)
 
     async def action_continue(self) -> None:

@@ -10,18 +10,20 @@ the ambient temperature and relative humidity at the weighing.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Footer, Header, Input, Label
+from textual.widgets import Header, Input, Label
 
-from fieldtool.errors import FieldtoolError
+from fieldtool.errors import FieldtoolError, message_in
 from fieldtool.tui.base import FieldtoolModal, InspectionScreen
 from fieldtool.tui.forms import error_line, show_field_error
 from fieldtool.tui.i18n import T
+from fieldtool.tui.widgets.footer import FitFooter
 
 if TYPE_CHECKING:
     # EnvironmentReading is named in a base class as text (the store is imported on its own thread only).
@@ -92,6 +94,10 @@ def widget_id(field: str) -> str:
     return field.replace("_", "-")
 
 
+UNIT_KINDS = (T("producer", "生产"), T("wholesaler", "批发"), T("retailer", "零售"))
+"""The kinds of inspected unit as the form is typed in each language (`SiteKind` values in English)."""
+
+
 class SamplingFormScreen(InspectionScreen):
     """The sampling form of one open inspection: filled from the inspection, corrected and saved."""
 
@@ -120,7 +126,7 @@ class SamplingFormScreen(InspectionScreen):
                 yield error_line(widget_id(field))
         yield Label("", id="status")
         yield Label("", id="form-keys")
-        yield Footer()
+        yield FitFooter()
 
     async def on_mount(self) -> None:
         from fieldtool.usecases.sampling_form import sampling_form_text
@@ -146,14 +152,22 @@ class SamplingFormScreen(InspectionScreen):
             self.query_one(f"#{widget_id(field)}-label", Label).update(self.tr(TEXT[field]))
             hint = TEXT.get(f"h_{field}")
             self.query_one(f"#{widget_id(field)}", Input).placeholder = self.tr(hint) if hint else ""
+        self._kind_in_language()
         self._show_error()
         self.query_one("#form-keys", Label).update(self.tr(TEXT["keys"]))
+
+    def _kind_in_language(self) -> None:
+        """The kind of unit in the screen's language (the use-case reads either word)."""
+        box = self.query_one(f"#{widget_id('unit_kind')}", Input)
+        for words in UNIT_KINDS:
+            if box.value.strip().casefold() in (words.en, words.zh):
+                box.value = self.tr(words)
 
     def _field_error(self, field: str) -> tuple[T, dict[str, object]] | None:
         if self._error is None or self._error[0] != field:
             return None
         # The use-case words the problem after the field's name; the name is shown in the screen's language.
-        problem = self._error[1].split(":", 1)[-1].strip()
+        problem = re.split("[:：]", self._error[1], maxsplit=1)[-1].strip()
         return (T("{label}: {problem}", "{label}：{problem}"),
                 {"label": self.tr(TEXT[field]).rstrip(" *"), "problem": problem})
 
@@ -190,13 +204,13 @@ class SamplingFormScreen(InspectionScreen):
             stored: StoredSamplingForm = await self.fapp.runner.call(
                 lambda s: record_sampling_form(s, self.inspection_id, typed))
         except SamplingFormError as e:
-            self._error = (e.field, str(e))
+            self._error = (e.field, message_in(e, self.lang))
             self._show_error()
             if e.field in FIELD_IDS:
                 self.query_one(f"#{widget_id(e.field)}", Input).focus()
             return False
         except FieldtoolError as e:
-            self._status(str(e), error=True)
+            self._status(message_in(e, self.lang), error=True)
             return False
         self._error = None
         self._show_error()
@@ -243,7 +257,7 @@ class EnvironmentModal(FieldtoolModal["EnvironmentReading | None"]):
             reading = await self.fapp.runner.call(
                 lambda s: record_environment(s, self.inspection_id, temperature, humidity))
         except FieldtoolError as e:
-            self.query_one("#dialog-error", Label).update(str(e))
+            self.query_one("#dialog-error", Label).update(message_in(e, self.lang))
             field = "#humidity" if "humidity" in str(e) else "#temperature"
             self.query_one(field, Input).focus()
             return

@@ -21,18 +21,19 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import Footer, Header, Input, Label, Select, Static
+from textual.widgets import Header, Input, Label, Select, Static
 
 from fieldtool.balance.session import TestResult
 from fieldtool.balance.transport import parse_connection
 from fieldtool.core.inspection import Balance
-from fieldtool.errors import FieldtoolError
+from fieldtool.errors import FieldtoolError, message_in
 from fieldtool.infra.config import BALANCE_PROTOCOLS
 from fieldtool.tui.balance_summary import balance_summary
 from fieldtool.tui.base import FieldtoolScreen
 from fieldtool.tui.forms import FormFields, error_line, show_field_error
 from fieldtool.tui.i18n import T
 from fieldtool.tui.screens.balance import BalanceModal
+from fieldtool.tui.widgets.footer import FitFooter
 
 TEXT = {
     "title": T("Settings", "设置"),
@@ -49,7 +50,8 @@ TEXT = {
     "protocol": T("Protocol", "通信协议"),
     "p_auto": T("auto (probe)", "自动（探测）"),
     "timeout": T("Capture timeout", "称量等待时间"),
-    "timeout_hint": T("seconds, 0.5 to 600", "秒，0.5 至 600"),
+    "timeout_hint": T("0.5 to 600", "0.5 至 600"),
+    "timeout_unit": T("seconds (0.5 to 600)", "秒（0.5 至 600）"),
     "register": T("Registered", "已登记天平"),
     "register_prompt": T("choose a registered balance to use its connection", "选择已登记的天平，使用其连接"),
     "register_none": T("no registered balance has a connection yet", "已登记的天平均未设连接"),
@@ -187,6 +189,7 @@ class SettingsScreen(FormFields, FieldtoolScreen):
             with Horizontal(classes="settings-row"):
                 yield Label("", id="timeout-label", classes="settings-label")
                 yield Input(id="timeout", compact=True)
+                yield Label("", id="timeout-unit", classes="settings-unit")
             yield error_line("timeout")
             with Horizontal(classes="settings-row"):
                 yield Label("", id="register-label", classes="settings-label")
@@ -200,7 +203,7 @@ class SettingsScreen(FormFields, FieldtoolScreen):
             with Horizontal(classes="settings-row"):
                 yield Label("", id="theme-label", classes="settings-label")
                 yield Select(self._themes(), id="theme", allow_blank=False, value=settings.theme, compact=True)
-        yield Footer()
+        yield FitFooter()
 
     async def on_mount(self) -> None:
         self.title = "fieldtool"
@@ -252,7 +255,7 @@ class SettingsScreen(FormFields, FieldtoolScreen):
         for label_id, key in (
             ("balance-title", "balance"), ("connection-label", "connection"), ("protocol-label", "protocol"),
             ("timeout-label", "timeout"), ("register-label", "register"), ("display-title", "display"),
-            ("language-label", "language"), ("theme-label", "theme"),
+            ("language-label", "language"), ("theme-label", "theme"), ("timeout-unit", "timeout_unit"),
         ):
             self.query_one(f"#{label_id}", Label).update(self.tr(TEXT[key]))
         self.query_one("#connection", Input).placeholder = self.tr(TEXT["connection_hint"])
@@ -298,7 +301,7 @@ class SettingsScreen(FormFields, FieldtoolScreen):
             try:
                 parse_connection(text)
             except FieldtoolError as exc:
-                error = str(exc)
+                error = message_in(exc, self.lang)
         elif field_id == "timeout" and parse_timeout(text) is None:
             error = TEXT["e_timeout"]
         if error is None:
@@ -345,7 +348,7 @@ class SettingsScreen(FormFields, FieldtoolScreen):
         try:
             parse_connection(text)  # says what to type for an empty connection too
         except FieldtoolError as exc:
-            self._errors["connection"] = str(exc)
+            self._errors["connection"] = message_in(exc, self.lang)
             self._show_error("connection")
             self.query_one("#connection", Input).focus()
             return
@@ -362,7 +365,7 @@ class SettingsScreen(FormFields, FieldtoolScreen):
         try:
             result = await asyncio.to_thread(self.fapp.balance.test, text, protocol)
         except FieldtoolError as exc:
-            self._say("test-result", TEXT["failed"], "-error", error=str(exc))
+            self._say("test-result", TEXT["failed"], "-error", error=message_in(exc, self.lang))
         else:
             self._tested = (text, result)
             identity = result.identity
@@ -413,7 +416,7 @@ class SettingsScreen(FormFields, FieldtoolScreen):
         try:
             self.fapp.apply_settings(new)
         except FieldtoolError as exc:
-            self.fapp.show_error(str(exc))
+            self.fapp.show_error(message_in(exc, self.lang))
             return
         if new.config_path:
             self.notify(self.tr(TEXT["saved"], path=new.config_path), timeout=6)

@@ -17,13 +17,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
-from textual.widgets import Footer, Header, Input, Label, Log, ProgressBar, Static
+from textual.widgets import Header, Input, Label, Log, ProgressBar, Static
 
-from fieldtool.errors import FieldtoolError
+from fieldtool.errors import FieldtoolError, message_in
 from fieldtool.sync.client import SyncProgress, SyncResult, sync
 from fieldtool.sync.keys import SigningKey
 from fieldtool.tui.base import FieldtoolScreen
-from fieldtool.tui.i18n import T
+from fieldtool.tui.i18n import T, plural
+from fieldtool.tui.widgets.footer import FitFooter
 from fieldtool.usecases.inspection import Services
 
 TEXT = {
@@ -38,7 +39,7 @@ TEXT = {
     "url_hint": T("e.g. https://hub.example:8470", "如：https://hub.example:8470"),
     "code": T("Enrolment code", "注册码"),
     "code_hint": T("first sync only, from your supervisor", "仅首次同步需要，由主管提供"),
-    "unsent": T("{records} records not yet acknowledged · {inspections} finalised inspections unsynced",
+    "unsent": T("{records} {records_word} not yet acknowledged · {inspections} finalised {inspections_word} unsynced",
                 "{records} 条记录尚未确认 · {inspections} 项已完成检验未同步"),
     "enrolled": T("Enrolled with {url} as {name}", "已注册到 {url}，名称：{name}"),
     "not_enrolled": T("Not enrolled yet: type the hub URL and the code from your supervisor",
@@ -136,7 +137,7 @@ class SyncScreen(FieldtoolScreen):
             yield Label("", id="sync-status")
             yield Label("", id="sync-error")
             yield Log(id="sync-log")
-        yield Footer()
+        yield FitFooter()
 
     async def on_mount(self) -> None:
         self.title = "fieldtool"
@@ -166,7 +167,9 @@ class SyncScreen(FieldtoolScreen):
             link.update(self.tr(TEXT["not_enrolled"]))
         if state is not None:
             self.query_one("#sync-unsent", Label).update(self.tr(
-                TEXT["unsent"], records=state.unsent_records, inspections=state.unsynced_inspections))
+                TEXT["unsent"], records=state.unsent_records, inspections=state.unsynced_inspections,
+                records_word=plural(state.unsent_records, "record", "records"),
+                inspections_word=plural(state.unsynced_inspections, "inspection", "inspections")))
 
     async def on_input_submitted(self, event: Input.Submitted) -> None:
         """Enter: from the URL to the code; from the code, sync."""
@@ -200,7 +203,7 @@ class SyncScreen(FieldtoolScreen):
         try:
             result = await self.fapp.runner.call(run)
         except FieldtoolError as exc:
-            self.post_message(SyncFinished(None, str(exc)))
+            self.post_message(SyncFinished(None, message_in(exc, self.lang)))
         else:
             self.post_message(SyncFinished(result, None))
 

@@ -17,11 +17,12 @@ from typing import ClassVar
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.widgets import DataTable, Footer, Header, Label
+from textual.widgets import DataTable, Header, Label
 
 from fieldtool.balance.reading import Reading
+from fieldtool.core.plausibility import ImplausibleWeight
 from fieldtool.core.tare import AverageTareAssessment, TareMethod
-from fieldtool.errors import FieldtoolError
+from fieldtool.errors import FieldtoolError, message_in
 from fieldtool.tui.base import InspectionScreen
 from fieldtool.tui.capture import HELP as CAPTURE_HELP
 from fieldtool.tui.capture import TEXT as CAPTURE_TEXT
@@ -29,6 +30,7 @@ from fieldtool.tui.capture import BalanceCapture
 from fieldtool.tui.forms import parse_positive
 from fieldtool.tui.i18n import T
 from fieldtool.tui.screens.modals import ConfirmModal
+from fieldtool.tui.widgets.footer import FitFooter
 from fieldtool.tui.widgets.weight_input import WeightInput
 from fieldtool.usecases.lot_types import LotState
 
@@ -67,6 +69,7 @@ TEXT = {
         "空包装 {value} {unit} 与其余的平均值 {mean} {unit} 相差很大。仍要保存吗？",
     ),
     "not_saved": T("not saved: retype the weight", "未保存：请重新输入"),
+    "ask": T("{question}. Save it as typed?", "{question}。仍按输入保存吗？"),
     "k_continue": T("Weigh packages", "开始称量"),
     "k_restart": T("Restart, individual tare", "改用逐个去皮"),
     "k_home": T("Home", "首页"),
@@ -110,7 +113,7 @@ class TareScreen(InspectionScreen, BalanceCapture):
                 yield Label("", id="verdict")
         yield Label("", id="status")
         yield WeightInput(id="tare-weight", report_empty=True)
-        yield Footer()
+        yield FitFooter()
 
     async def on_mount(self) -> None:
         state = await self.load()
@@ -204,20 +207,19 @@ class TareScreen(InspectionScreen, BalanceCapture):
             event.input.restore(event.text)
             return
         text = event.text
-        unit = self.state.weighing_unit.symbol
         if self.capturing:
             event.input.restore(text)
             self.say_while_waiting(self.tr(CAPTURE_TEXT["typing_while_waiting"]))
             return
         if not text:
+            self._status("")  # an empty Enter is done with the last error
             if self.accepted:
                 # Navigation runs on the app's message loop: a screen cannot await its own removal in its handlers.
                 self.app.call_later(self.action_continue)
             return
         value = parse_positive(text)
         if value is None:
-            event.input.restore(text)
-            self._status(self.tr(TEXT["bad"], unit=unit), error=True)
+            await self._record(text)  # the use-case says why, in the screen's language (a comma: write a point)
             return
         await self._confirm_then_record(value, text, None)
 
@@ -225,7 +227,8 @@ class TareScreen(InspectionScreen, BalanceCapture):
         """Record one empty packaging (typed `text`, or the balance's `reading`), asking first when it is far from the others."""
         a = self.assessment
         unit = self.state.weighing_unit.symbol if self.state else ""
-        if a is not None and a.n >= 2 and (value > 2 * a.mean or 2 * value < a.mean):
+        # A typed weight is held against the others by the use-case (`record_tare_sample`), which names the slip.
+        if reading is not None and a is not None and a.n >= 2 and (value > 2 * a.mean or 2 * value < a.mean):
             # A slipped decimal point (or a full package on the pan) would refuse the whole sample, and a tare cannot be withdrawn.
             question = self.tr(TEXT["far"], value=value, mean=a.mean, unit=unit)
 
@@ -243,20 +246,38 @@ class TareScreen(InspectionScreen, BalanceCapture):
             return
         await self._record(text, reading)
 
-    async def _record(self, text: str, reading: Reading | None = None) -> None:
+    async def _record(self, text: str, reading: Reading | None = None, confirmed: bool = False) -> None:
         box = self.query_one("#tare-weight", WeightInput)
         try:
             if reading is None:
-                state = await self.fapp.runner.call(lambda s: s.record_tare_sample(self.inspection_id, text))
+                from fieldtool.usecases.weighing import plausibility_rules
+
+                rules = plausibility_rules(self.fapp.settings)
+                state = await self.fapp.runner.call(
+                    lambda s: s.record_tare_sample(self.inspection_id, text, confirmed=confirmed, rules=rules)
+                )
             else:
                 from fieldtool.usecases.balance import record_tare_reading
 
                 port = self.fapp.balance.connection
                 state = await self.fapp.runner.call(lambda s: record_tare_reading(s, self.inspection_id, reading, port=port))
+        except ImplausibleWeight as exc:  # not saved: ask (naming the likely slip); yes saves it as typed
+            question = self.tr(TEXT["ask"], question=message_in(exc, self.lang))
+
+            def answered(yes: bool | None) -> None:
+                if yes:
+                    self.run_worker(self._record(text, None, confirmed=True))
+                else:
+                    self._status(self.tr(TEXT["not_saved"]), error=True)
+                    box.restore(text)
+                    box.focus()
+
+            self.app.push_screen(ConfirmModal(question), callback=answered)
+            return
         except FieldtoolError as exc:
             if reading is None:
                 box.restore(text)
-            self._status(str(exc), error=True)
+            self._status(message_in(exc, self.lang), error=True)
             return
         sample = [w for w in state.tare.weighings if w.method is TareMethod.AVERAGE]
         self._last_saved = (len(sample), sample[-1].value, reading is not None)
@@ -285,7 +306,7 @@ class TareScreen(InspectionScreen, BalanceCapture):
         try:
             value = convert(reading, unit, self.fapp.balance.connection)
         except FieldtoolError as exc:
-            self._status(str(exc), error=True)
+            self._status(message_in(exc, self.lang), error=True)
             return
         await self._confirm_then_record(value, format(value, "f"), reading)
 

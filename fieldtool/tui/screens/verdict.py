@@ -8,6 +8,8 @@ inspection shows its stored verdict, not a new decision.
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import ClassVar
@@ -16,18 +18,22 @@ from rich.table import Table
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
-from textual.widgets import Footer, Header, Input, Label, Static
+from textual.widgets import Header, Input, Label, Static
 
+from fieldtool.core.chinatime import local
 from fieldtool.core.evaluate import Criterion, CriterionCode, Outcome, Status
 from fieldtool.core.explain import OUTCOME_WORDS, LotContext, criterion_text, reason_text, signed
+from fieldtool.core.inspection import Balance
+from fieldtool.core.resolution import Resolution, round_to, text
 from fieldtool.core.statistics import MeanStatistics
-from fieldtool.errors import FieldtoolError
+from fieldtool.errors import FieldtoolError, message_in
 from fieldtool.tui.base import InspectionScreen
 from fieldtool.tui.i18n import T
 from fieldtool.tui.screens.label import LabelScreen
 from fieldtool.tui.screens.weighing import WeighingScreen
 from fieldtool.tui.widgets.distribution import DistributionPlot, PlotData
-from fieldtool.usecases.lot_types import LotState
+from fieldtool.tui.widgets.footer import FitFooter
+from fieldtool.usecases.lot_types import LotState, lot_resolution
 
 TEXT = {
     "title": T("Verdict", "判定"),
@@ -80,6 +86,11 @@ TEXT = {
     "label_fail": T("fail", "不合格"),
 }
 
+def china_time(moment: datetime) -> str:
+    """A stored time as the reports print it: China Standard Time, ``2026-12-07 07:06 UTC+8``."""
+    return local(moment).strftime("%Y-%m-%d %H:%M") + " UTC+8"
+
+
 _STATUS_MARK = {Status.PASS: "✓", Status.FAIL: "✗", Status.PENDING: "…"}
 _CRITERION_IDS = {CriterionCode.DEFECTIVES: "crit-defectives", CriterionCode.T2: "crit-t2", CriterionCode.MEAN: "crit-mean"}
 
@@ -105,6 +116,8 @@ class VerdictScreen(InspectionScreen):
     def __init__(self, inspection_id: str = "") -> None:
         super().__init__(inspection_id, "verdict-screen")
         self._error: str | None = None
+        self._balance: Balance | None = None
+        self._res: Resolution | None = None
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -125,11 +138,12 @@ class VerdictScreen(InspectionScreen):
             yield Label("", id="confirm-message")
             yield Input(id="confirm-name")
         yield Label("", id="final-line")
-        yield Footer()
+        yield FitFooter()
 
     async def on_mount(self) -> None:
         state = await self.load()
         if state is not None:
+            self._balance = await self.call(lambda s: s.inspection_balance(self.inspection_id))
             self.show(state)
         self.query_one("#verdict-body", VerticalScroll).focus()
 
@@ -143,9 +157,17 @@ class VerdictScreen(InspectionScreen):
     def show(self, state: LotState) -> None:
         """Show the lot: its verdict (stored once final), criteria, figures, plot and confirmation."""
         self.state = state
+        self._res = lot_resolution(state, self._balance)
         self.sub_title = self.tr(TEXT["title"])
         self.show_lot_head(state.inspection.header, variant=True)
         ctx, outcome, criteria = self._verdict(state)
+        if self._res is not None:
+            # The mean's figures to the report's places (judged on the exact values: no status changes).
+            places = self._res.mean
+            criteria = tuple(
+                replace(c, observed=round_to(c.observed, places), limit=round_to(c.limit, places),
+                        excess=round_to(c.excess, places)) if c.code is CriterionCode.MEAN else c
+                for c in criteria)
         self._banner(state, outcome)
         self._label_line(state, outcome)
         self.query_one("#criteria-title", Label).update(self.tr(TEXT["criteria"]))
@@ -162,7 +184,7 @@ class VerdictScreen(InspectionScreen):
         stored = self.query_one("#stored", Label)
         stored.display = state.inspection.is_final and state.verdict is not None
         if state.verdict is not None:
-            saved = state.verdict.evaluated_at.astimezone().isoformat(sep=" ", timespec="minutes")
+            saved = china_time(state.verdict.evaluated_at)
             stored.update(self.tr(TEXT["stored"], time=saved, version=state.verdict.engine_version))
         self.query_one("#figures-title", Label).update(self.tr(TEXT["figures"]))
         self.query_one("#figures", Static).update(self._figures(ctx))
@@ -225,17 +247,19 @@ class VerdictScreen(InspectionScreen):
         for style in ("bold", "", "bold", ""):
             grid.add_column(style=style, no_wrap=True)
         stats: MeanStatistics | None = ctx.stats
+        if stats is not None and self._res is not None:
+            stats = replace(stats, places=self._res.mean)  # one digit finer than a net, as the report
         if stats is not None:
             grid.add_row("n", str(stats.n), self.tr(TEXT["lam"]), str(stats.lam))
             grid.add_row(self.tr(TEXT["mean"]), f"{stats.mean} {u}", self.tr(TEXT["s"]),
                          f"{stats.stdev} {u}" if stats.stdev is not None else "—")
             grid.add_row(self.tr(TEXT["lam_s"]), f"{stats.lam_s} {u}", self.tr(TEXT["limit"]), f"{stats.limit(qn)} {u}")
-            grid.add_row(self.tr(TEXT["margin"]), f"{signed(stats.margin(qn))} {u}", self.tr(TEXT["tne"]), f"{t} {u}")
+            grid.add_row(self.tr(TEXT["margin"]), f"{signed(stats.margin(qn))} {u}", self.tr(TEXT["tne"]), text(t, u))
         else:
             if ctx.plan.row.lam is None:
                 grid.add_row("", self.tr(TEXT["no_mean"]), "", "")
-            grid.add_row(self.tr(TEXT["tne"]), f"{t} {u}", "", "")
-        grid.add_row("Qn − T", f"{qn - t} {u}", "Qn − 2T", f"{qn - 2 * t} {u}")
+            grid.add_row(self.tr(TEXT["tne"]), text(t, u), "", "")
+        grid.add_row("Qn − T", text(qn - t, u), "Qn − 2T", text(qn - 2 * t, u))
         return grid
 
     def _plot(self, state: LotState, ctx: LotContext) -> None:
@@ -264,7 +288,7 @@ class VerdictScreen(InspectionScreen):
                 name_box.remove()
             box.display = False
             assert inspection.finalised_at is not None
-            at = inspection.finalised_at.astimezone().isoformat(sep=" ", timespec="minutes")
+            at = china_time(inspection.finalised_at)
             final_line.update(self.tr(TEXT["final"], name=inspection.finalised_by or "", time=at))
             final_line.display = True
             return
@@ -310,7 +334,7 @@ class VerdictScreen(InspectionScreen):
         try:
             state = await self.fapp.runner.call(lambda s: s.finalise(self.inspection_id, name))
         except FieldtoolError as exc:  # a name that may not confirm: say so beside the box, keep what was typed
-            self._error = str(exc)
+            self._error = message_in(exc, self.lang)
             self._message(self._error, error=True)
             return
         self._error = None

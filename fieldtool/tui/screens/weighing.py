@@ -16,21 +16,27 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.widgets import DataTable, Footer, Header, Label
+from textual.events import Resize
+from textual.widgets import DataTable, Header, Label, Static
 
 from fieldtool.balance.reading import Reading
 from fieldtool.core.evaluate import PackageClass
-from fieldtool.core.inspection import Measurement
-from fieldtool.errors import FieldtoolError
-from fieldtool.tui.base import InspectionScreen
+from fieldtool.core.inspection import Balance, Measurement
+from fieldtool.core.plausibility import ImplausibleWeight, PlausibilityRules
+from fieldtool.core.resolution import Resolution, text
+from fieldtool.errors import FieldtoolError, message_in
+from fieldtool.tui.base import FieldtoolModal, InspectionScreen
 from fieldtool.tui.capture import HELP as CAPTURE_HELP
 from fieldtool.tui.capture import TEXT as CAPTURE_TEXT
 from fieldtool.tui.capture import BalanceCapture
 from fieldtool.tui.i18n import T
-from fieldtool.tui.screens.modals import CorrectionModal, ReasonModal
+from fieldtool.tui.screens.modals import ConfirmModal, CorrectionModal, ReasonModal
+from fieldtool.tui.widgets.footer import FitFooter
+from fieldtool.tui.widgets.packages_table import AppendOnlyTable
 from fieldtool.tui.widgets.stats_panel import LiveStatsPanel
 from fieldtool.tui.widgets.weight_input import WeightInput
-from fieldtool.usecases.lot_types import LotState
+from fieldtool.usecases.entry import example
+from fieldtool.usecases.lot_types import LotState, lot_resolution
 
 if TYPE_CHECKING:
     from fieldtool.storage.sampling import EnvironmentReading
@@ -47,9 +53,16 @@ TEXT = {
     "typed": T("typed", "键入"),
     "balance": T("⚖ balance", "⚖ 天平"),
     "corrected": T("corrected", "已更正"),
-    "prompt_net": T("Net quantity of package {n} ({unit})", "第 {n} 件净含量（{unit}）"),
-    "prompt_gross": T("Gross weight of package {n} ({unit})", "第 {n} 件毛重（{unit}）"),
-    "prompt_gross_tare": T("Package {n}: gross tare ({unit}), e.g. 512.3 12.1", "第 {n} 件：毛重 皮重（{unit}），如 512.3 12.1"),
+    "prompt_net": T("Net quantity of package {n} ({unit}), e.g. {example}", "第 {n} 件净含量（{unit}），如 {example}"),
+    "prompt_gross": T("Gross weight of package {n} ({unit}), e.g. {example}", "第 {n} 件毛重（{unit}），如 {example}"),
+    "prompt_gross_tare": T("Package {n}: gross tare ({unit}), e.g. {example}", "第 {n} 件：毛重 皮重（{unit}），如 {example}"),
+    "want_net": T("net quantity ({unit}), e.g. {example}", "净含量（{unit}），如 {example}"),
+    "want_gross": T("gross weight ({unit}), e.g. {example}", "毛重（{unit}），如 {example}"),
+    "want_gross_tare": T("gross and tare ({unit}), e.g. {example}", "毛重和皮重（{unit}），如 {example}"),
+    "ask": T("{question} · Enter again to save it as typed, Esc to retype", "{question} · 再按 Enter 按原样保存，Esc 重新输入"),
+    "retype": T("not saved: correct the entry and press Enter", "未保存：请改正后按 Enter"),
+    "ask_correction": T("{question}. Save the correction as typed?", "{question}。仍按输入保存更正吗？"),
+    "saved_confirmed": T("✓ saved package {n} as typed (confirmed): {value} {unit}", "✓ 已按原样保存第 {n} 件（已确认）：{value} {unit}"),
     "prompt_done": T("Sample complete: press F5 for the verdict", "样本已完成：按 F5 查看判定"),
     "pull": T("lot position {pos}", "批中第 {pos} 号"),
     "saved": T("✓ saved package {n}: {value} {unit}", "✓ 已保存第 {n} 件：{value} {unit}"),
@@ -73,12 +86,43 @@ TEXT = {
     "b_positions": T("Positions", "抽样位置"),
     "b_home": T("Home", "首页"),
     "b_capture": T("Read balance", "读取天平"),
-    "positions": T("Positions to pull (seed {seed}): {positions}", "抽样位置（种子 {seed}）：{positions}"),
+    "positions": T("Positions to pull (seed {seed}): package → position in the lot",
+                   "抽样位置（种子 {seed}）：第几件 → 批中第几号"),
+    "positions_keys": T("Esc or Enter: close", "Esc 或 Enter：关闭"),
+    "legend": T("⚖ read from the balance · ✎ corrected", "⚖ 天平读数 · ✎ 已更正"),
+    "legend_unit": T("in {unit}", "单位 {unit}"),
+    "legend_units": T("gross and tare in {wu}, net and d in {u}", "毛重、皮重 {wu}，净含量、短缺 {u}"),
     "b_environment": T("Environment", "环境条件"),
     "environment": T("✓ environment recorded: {t} °C, {rh} % RH", "✓ 已记录环境条件：{t} °C，相对湿度 {rh} %"),
 }
 
 _CLASS_STYLE = {PackageClass.OK: "", PackageClass.T1: "warning", PackageClass.T2: "error"}
+
+NARROW = 110
+"""Below this many columns the table drops its "By" column and the units from its headings (the legend under
+it says both), and the statistics panel narrows: every heading and cell stays whole at 80 × 24."""
+
+
+class PositionsModal(FieldtoolModal[None]):
+    """The positions to pull from the lot, one per package number, wrapped to the terminal (F7)."""
+
+    CSS_PATH = Path(__file__).with_name("modals.tcss")
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,enter", "close", "Close")]
+
+    def __init__(self, title: str, lines: list[str]) -> None:
+        super().__init__(classes="fieldtool-modal")
+        self._title = title
+        self._lines = lines
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(self._title, classes="dialog-title")
+            yield Static("   ".join(self._lines), id="positions-list")
+            yield Label(self.tr(TEXT["positions_keys"]), classes="dialog-keys")
+
+    def action_close(self) -> None:
+        """Close the list."""
+        self.dismiss(None)
 
 
 class WeighingScreen(InspectionScreen, BalanceCapture):
@@ -103,17 +147,25 @@ class WeighingScreen(InspectionScreen, BalanceCapture):
         self._table_lang = ""
         self._gross: Reading | None = None
         """For an individual tare: the full package read from the balance, waiting for its emptied packaging."""
+        self._asked: str | None = None
+        """A typed entry that looked implausible and was not saved: Enter with the same text saves it (confirmed)."""
+        self._balance: Balance | None = None
+        """The lot's balance from the register (its d sets the places shown); None when unknown."""
+        self._res: Resolution | None = None
+        self._narrow: bool | None = None
 
     def compose(self) -> ComposeResult:
         yield Header()
         yield Label("", id="lot-head")
         with Horizontal(id="weighing-body"):
-            yield DataTable(id="packages", cursor_type="row", zebra_stripes=True)
+            with Vertical(id="table-column"):
+                yield AppendOnlyTable(id="packages", cursor_type="row", zebra_stripes=True)
+                yield Label("", id="legend")
             with Vertical(id="side"):
                 yield LiveStatsPanel(id="stats")
         yield Label("", id="status")
-        yield WeightInput(id="weight", placeholder="")
-        yield Footer()
+        yield WeightInput(id="weight", placeholder="", report_empty=True)
+        yield FitFooter()
 
     AUTO_FOCUS = "#weight"
 
@@ -123,6 +175,7 @@ class WeighingScreen(InspectionScreen, BalanceCapture):
         self.query_one("#weight", WeightInput).focus()
         state = await self.load()
         if state is not None:
+            self._balance = await self.call(lambda s: s.inspection_balance(self.inspection_id))
             self.show(state)
 
     # -- rendering ---------------------------------------------------------------------------------
@@ -139,13 +192,18 @@ class WeighingScreen(InspectionScreen, BalanceCapture):
         self.sub_title = self.tr(TEXT["title"])
         self.show_lot_head(h, variant=True)  # updated only when it changes (the language): no work for every package
         ids = [m.id for m in state.measurements]
-        if previous is not None and self._table_lang == self.lang and [m.id for m in previous.measurements] == ids[:-1] and ids:
+        res, self._res = self._res, lot_resolution(state, self._balance)
+        if self._narrow is None:
+            self._narrow = self.size.width < NARROW
+            self.set_class(self._narrow, "-narrow")
+        if (previous is not None and self._table_lang == self.lang and res == self._res
+                and [m.id for m in previous.measurements] == ids[:-1] and ids):
             # One more package (the usual case): a package's class never changes, so append its row.
             self._add_row(state, len(ids) - 1)
             self.query_one("#packages", DataTable).move_cursor(row=len(ids) - 1)
         else:
             self._fill_table(state)
-        self.query_one("#stats", LiveStatsPanel).show_state(state, self.lang)
+        self.query_one("#stats", LiveStatsPanel).show_state(state, self.lang, self._res)
         self._prompt(state)
         if previous is None or previous.complete != state.complete:
             self.refresh_bindings()  # F5 (verdict) becomes available
@@ -156,10 +214,17 @@ class WeighingScreen(InspectionScreen, BalanceCapture):
         table.clear(columns=True)
         self._table_lang = self.lang
         wu, u = state.weighing_unit.symbol, state.unit.symbol
-        for key, label in (("no", "col_no"), ("gross", "col_gross"), ("tare", "col_tare"), ("net", "col_net"),
-                           ("d", "col_d"), ("class", "col_class"), ("src", "col_src")):
-            unit = {"gross": wu, "tare": wu, "net": u, "d": u}.get(key)
+        narrow = bool(self._narrow)
+        columns = [("no", "col_no"), ("gross", "col_gross"), ("tare", "col_tare"), ("net", "col_net"),
+                   ("d", "col_d"), ("class", "col_class")] + ([] if narrow else [("src", "col_src")])
+        for key, label in columns:
+            unit = None if narrow else {"gross": wu, "tare": wu, "net": u, "d": u}.get(key)
             table.add_column(self.tr(TEXT[label]) + (f" ({unit})" if unit else ""), key=key)
+        legend = self.tr(TEXT["legend"])
+        if narrow:
+            units = self.tr(TEXT["legend_unit"], unit=u) if wu == u else self.tr(TEXT["legend_units"], wu=wu, u=u)
+            legend += " · " + units
+        self.query_one("#legend", Label).update(legend)
         for index in range(len(state.measurements)):
             self._add_row(state, index)
         if state.measurements:
@@ -169,21 +234,22 @@ class WeighingScreen(InspectionScreen, BalanceCapture):
     def _add_row(self, state: LotState, index: int) -> None:
         """Add the row of the package at `index` (0-based) to the table."""
         m, p = state.measurements[index], state.progress.packages[index]
+        res = self._res or lot_resolution(state, self._balance)
         style = self.app.theme_variables.get(_CLASS_STYLE[p.cls], "") if _CLASS_STYLE[p.cls] else ""
         read = m.source.value == "balance"
-        source = self.tr(TEXT["balance"] if read else TEXT["typed"])
-        if m.supersedes:
-            source += " · " + self.tr(TEXT["corrected"])
-        self.query_one("#packages", DataTable).add_row(
-            f"{index + 1} ⚖" if read else str(index + 1),  # the mark shows at 80 columns, where "By" is off screen
-            "" if m.gross is None else str(m.gross),
-            "" if m.tare is None else str(m.tare),
-            Text(str(m.net), style=f"bold {style}".strip()),
-            str(p.shortfall),
-            Text(p.cls.value, style=f"bold {style}".strip()),
-            source,
-            key=m.id,
-        )
+        marks = ("⚖" if read else "") + ("✎" if m.supersedes else "")  # the legend under the table says what they mean
+        cells: list[str | Text] = [
+            f"{index + 1} {marks}" if marks else str(index + 1),
+            "" if m.gross is None else text(res.weighed(m.gross) or m.gross),
+            "" if m.tare is None else text(res.tare_value(m.tare) or m.tare),
+            Text(text(res.net_value(m.net)), style=f"bold {style}".strip()),
+            text(res.shortfall(state.inspection.header.nominal, m.net)),
+            # As the report writes a package's class: OK, T1 or T2.
+            Text("OK" if p.cls is PackageClass.OK else p.cls.value, style=f"bold {style}".strip()),
+        ]
+        if not self._narrow:
+            cells.append(self.tr(TEXT["balance"] if read else TEXT["typed"]))
+        self.query_one("#packages", DataTable).add_row(*cells, key=m.id)
 
     def _prompt(self, state: LotState) -> None:
         box = self.query_one("#weight", WeightInput)
@@ -193,7 +259,7 @@ class WeighingScreen(InspectionScreen, BalanceCapture):
             box.placeholder = self.tr(TEXT["prompt_done"])
         else:
             key = {"net": "prompt_net", "gross": "prompt_gross", "gross tare": "prompt_gross_tare"}[state.entry]
-            box.placeholder = self.tr(TEXT[key], n=n, unit=unit)
+            box.placeholder = self.tr(TEXT[key], n=n, unit=unit, example=example(state))
             if state.draw is not None and n <= len(state.draw.positions):
                 box.placeholder += "  ·  " + self.tr(TEXT["pull"], pos=state.draw.positions[n - 1])
 
@@ -201,19 +267,41 @@ class WeighingScreen(InspectionScreen, BalanceCapture):
 
     async def on_weight_input_entered(self, event: WeightInput.Entered) -> None:
         text = event.text
+        if not text:  # Enter on an empty line: the last error (or question) is done with
+            self._asked = None
+            self._status("")
+            return
         if self.capturing:
             event.input.restore(text)
             self.say_while_waiting(self.tr(CAPTURE_TEXT["typing_while_waiting"]))
             return
         self._gross = None  # a typed entry replaces a half-read one
+        confirmed, self._asked = text == self._asked, None
+        rules = self._plausibility()
         try:
-            measurement, state = await self.fapp.runner.call(lambda s: s.record_weight(self.inspection_id, text))
+            measurement, state = await self.fapp.runner.call(
+                lambda s: s.record_weight(self.inspection_id, text, confirmed=confirmed, rules=rules)
+            )
+        except ImplausibleWeight as exc:  # not saved: ask, and the same Enter again saves it as typed
+            event.input.restore(text)
+            self._asked = text
+            self._status(self.tr(TEXT["ask"], question=message_in(exc, self.lang)), error=True)
+            return
         except FieldtoolError as exc:  # a user error: keep what was typed, say what is wrong
             event.input.restore(text)
-            self._status(str(exc), error=True)
+            self._status(message_in(exc, self.lang), error=True)
             return
         self.show(state)
-        self._saved(measurement, len(state.measurements))
+        if confirmed:
+            self._status(self.tr(TEXT["saved_confirmed"], n=len(state.measurements), value=measurement.net, unit=measurement.unit))
+        else:
+            self._saved(measurement, len(state.measurements))
+
+    def _plausibility(self) -> PlausibilityRules:
+        """The plausibility thresholds of the settings."""
+        from fieldtool.usecases.weighing import plausibility_rules
+
+        return plausibility_rules(self.fapp.settings)
 
     def _saved(self, m: Measurement, index: int) -> None:
         key = "saved_balance" if m.source.value == "balance" else "saved"
@@ -251,7 +339,7 @@ class WeighingScreen(InspectionScreen, BalanceCapture):
                 lambda s: record_reading(s, self.inspection_id, reading, gross=gross, port=port)
             )
         except FieldtoolError as exc:
-            self._status(str(exc), error=True)
+            self._status(message_in(exc, self.lang), error=True)
             return
         self.show(new_state)
         self._saved(measurement, len(new_state.measurements))
@@ -266,22 +354,34 @@ class WeighingScreen(InspectionScreen, BalanceCapture):
         measurement_id = str(event.row_key.value)
         index, m = next((i, m) for i, m in enumerate(self.state.measurements, 1) if m.id == measurement_id)
         current = f"{m.gross} {m.tare}" if self.state.entry == "gross tare" else str(m.gross if self.state.entry == "gross" else m.net)
-        hint = self.query_one("#weight", WeightInput).placeholder if self.state.entry != "gross tare" else f"gross tare ({self.state.weighing_unit.symbol})"
+        want = {"net": "want_net", "gross": "want_gross", "gross tare": "want_gross_tare"}[self.state.entry]
+        hint = self.tr(TEXT[want], unit=self.state.weighing_unit.symbol, example=example(self.state))
         title = self.tr(TEXT["correct_title"], n=index, value=m.net, unit=m.unit)
-        self.app.push_screen(
-            CorrectionModal(title, hint.split("  ·  ")[0], current), callback=lambda a: self._correct(m.id, index, a)
-        )
+        self.app.push_screen(CorrectionModal(title, hint, current), callback=lambda a: self._correct(m.id, index, a))
 
-    def _correct(self, measurement_id: str, index: int, answer: tuple[str, str] | None) -> None:
+    def _correct(self, measurement_id: str, index: int, answer: tuple[str, str] | None, confirmed: bool = False) -> None:
         if answer is None:
             return
         text, reason = answer
+        rules = self._plausibility()
 
         async def run() -> None:
-            result = await self.call(lambda s: s.correct_weight(measurement_id, text, reason))
-            if result is not None:
-                self.show(result[1])
-                self._status(self.tr(TEXT["corrected_msg"], n=index, reason=reason))
+            try:
+                result = await self.fapp.runner.call(
+                    lambda s: s.correct_weight(measurement_id, text, reason, confirmed=confirmed, rules=rules)
+                )
+            except ImplausibleWeight as exc:  # not saved: ask, as for a new package
+                question = message_in(exc, self.lang)
+                self.app.push_screen(
+                    ConfirmModal(self.tr(TEXT["ask_correction"], question=question)),
+                    callback=lambda yes: self._correct(measurement_id, index, answer, confirmed=True) if yes else None,
+                )
+                return
+            except FieldtoolError as exc:
+                self._status(message_in(exc, self.lang), error=True)
+                return
+            self.show(result[1])
+            self._status(self.tr(TEXT["corrected_msg"], n=index, reason=reason))
 
         self.run_worker(run(), exclusive=False)
 
@@ -330,12 +430,22 @@ class WeighingScreen(InspectionScreen, BalanceCapture):
         else:
             table.focus()
 
+    def on_resize(self, event: Resize) -> None:
+        """Across `NARROW` columns: the table's columns and the panel's width change (the state is unchanged)."""
+        narrow = event.size.width < NARROW
+        if self._narrow is not None and narrow != self._narrow:
+            self._narrow = narrow
+            self.set_class(narrow, "-narrow")
+            if self.state is not None:
+                self._fill_table(self.state)
+
     def action_positions(self) -> None:
-        """Show the positions to pull from the lot (when fieldtool drew the sample)."""
+        """Show the positions to pull from the lot, each with its package number (when fieldtool drew the sample)."""
         if self.state is None or self.state.draw is None:
             return
         d = self.state.draw
-        self._status(self.tr(TEXT["positions"], seed=d.seed, positions=", ".join(map(str, d.positions))))
+        lines = [f"{n}→{pos}" for n, pos in enumerate(d.positions, 1)]
+        self.app.push_screen(PositionsModal(self.tr(TEXT["positions"], seed=d.seed), lines))
 
     def action_environment(self) -> None:
         """Record the ambient temperature and relative humidity at the weighing (a dialog)."""
@@ -348,8 +458,12 @@ class WeighingScreen(InspectionScreen, BalanceCapture):
         self.app.push_screen(EnvironmentModal(self.inspection_id), callback=done)
 
     async def action_home(self) -> None:
-        """Esc: stop waiting for the balance, or drop a gross read alone, or go back to Home."""
+        """Esc: stop waiting for the balance, or drop a gross read alone, or a question about an entry, or go back to Home."""
         if self.cancel_capture():
+            return
+        if self._asked is not None:  # "Esc to retype": the entry stays in the input, not saved
+            self._asked = None
+            self._status(self.tr(TEXT["retype"]), error=True)
             return
         if self._gross is not None:
             self._gross = None
@@ -359,7 +473,9 @@ class WeighingScreen(InspectionScreen, BalanceCapture):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "verdict":
-            return bool(self.state and self.state.complete)
+            # Shown greyed until the sample is complete (None): the footer keeps its keys in place, and
+            # the inspector sees where the verdict will be.
+            return True if self.state and self.state.complete else None
         if action == "positions":
             return bool(self.state and self.state.draw)
         return True

@@ -1,7 +1,7 @@
 """Provides `DistributionPlot`: a text-drawn dot plot of net quantities against Qn, its limits and the mean limit.
 
 Each package is a mark in the column of its net quantity (stacked when several share a column), drawn
-with its class (● within T, ◆ T1, ✕ T2) so the plot reads without colour too. Labelled vertical
+with its class (● within T, ■ T1, ◆ T2: the lot report's markers) so the plot reads without colour too. Labelled vertical
 markers stand at Qn, Qn − T, Qn − 2T and the mean limit Qn − λ·s; ▲ on the axis is the mean q̄.
 The plot is drawn for the width it is given (any width from 30 columns), so it fits 80 columns.
 """
@@ -25,7 +25,7 @@ from fieldtool.core.evaluate import PackageClass
 from fieldtool.tui.i18n import T
 
 TEXT = {
-    "legend": T("● within T  ◆ T1  ✕ T2  ▲ mean q̄", "● 合格件  ◆ T1  ✕ T2  ▲ 平均值 q̄"),
+    "legend": T("● within T  ■ T1  ◆ T2  ▲ mean q̄", "● T 以内  ■ T1 类  ◆ T2 类  ▲ 平均值 q̄"),
     "scale": T("  (a mark: up to {k} packages)", "（每个标记至多 {k} 件）"),
     "empty": T("no packages weighed yet", "尚未称量任何包装"),
 }
@@ -33,7 +33,7 @@ TEXT = {
 PLOT_ROWS = 5
 """Rows of marks; columns with more packages than this are drawn at a coarser scale (said in the legend)."""
 
-_GLYPH = {PackageClass.OK: "●", PackageClass.T1: "◆", PackageClass.T2: "✕"}
+_GLYPH = {PackageClass.OK: "●", PackageClass.T1: "■", PackageClass.T2: "◆"}
 _CLASS_ORDER = (PackageClass.OK, PackageClass.T1, PackageClass.T2)
 
 

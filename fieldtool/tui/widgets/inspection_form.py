@@ -70,7 +70,7 @@ TEXT = {
     # options
     "producer": T("producer", "生产企业"),
     "wholesaler": T("wholesaler", "批发企业"),
-    "retailer": T("retailer", "零售商店"),
+    "retailer": T("retailer", "零售企业"),
     "simple-random": T("simple random", "简单随机抽样"),
     "systematic": T("systematic", "等距抽样"),
     "stratified": T("stratified (by hand)", "分层抽样（人工）"),
@@ -79,6 +79,7 @@ TEXT = {
     "net": T("net, measured directly", "直接测量净含量"),
     "standard": T("standard", "标准"),
     # hints
+    "unit_set": T("unit set to {unit} for {product} (was {old})", "单位已按{product}改为 {unit}（原为 {old}）"),
     "liquid": T(
         "liquid judged by volume: weighed, then V = m / ρ at 20 °C (typical ρ {rho} g/mL)",
         "液体按体积判定：称量后按 V = m / ρ（20 °C）换算（典型密度 {rho} g/mL）",
@@ -124,6 +125,8 @@ class InspectionForm(FormFields, ScreenHelpers, VerticalScroll):
         """What the form needs from the store, once read."""
         self.product_id: str | None = None
         """The product whose defaults the form took last."""
+        self.unit_was: str | None = None
+        """The unit before the last product changed it (None: the product left it as it was), said on the form."""
         self._texts: list[tuple[Widget, str]] = []
 
     # -- layout ------------------------------------------------------------------------------------
@@ -289,6 +292,7 @@ class InspectionForm(FormFields, ScreenHelpers, VerticalScroll):
     def apply_product(self, product: Product | None) -> None:
         """A product's defaults: its units, its typical nominal quantities as quick choices, its tare method."""
         self.product_id = product.id if product else None
+        before = self.value("unit")
         if product is None:
             self.set_options("unit", [(u, u) for u in UNITS])
             self.set_options("typical", [])
@@ -298,6 +302,9 @@ class InspectionForm(FormFields, ScreenHelpers, VerticalScroll):
             if product.nominal_quantities:
                 self.select_value("unit", product.nominal_quantities[0].unit)
             self.select_value("tare", product.default_tare.value)
+        after = self.value("unit")
+        # Never silently: a product that changes the unit says so under it (JJF 1070 tables differ by unit).
+        self.unit_was = before if product is not None and before is not None and after != before else None
         self.apply_product_info()
 
     def take_typical(self) -> bool:
@@ -369,12 +376,17 @@ class InspectionForm(FormFields, ScreenHelpers, VerticalScroll):
         self.show_variants()
 
     def apply_product_info(self) -> None:
-        """The liquid hint under the product, in the current language."""
+        """The line under the product, in the current language: the unit it changed, the liquid hint."""
         product = self.product(self.product_id)
         info = self.query_one("#product-info", Label)
-        liquid = product is not None and product.method is Method.MASS_AND_DENSITY
-        info.update(self.tr(TEXT["liquid"], rho=product.typical_density) if liquid and product else "")
-        info.display = liquid
+        lines = []
+        if product is not None and self.unit_was is not None:
+            name = product.name_zh if self.lang == "zh" else product.name_en
+            lines.append(self.tr(TEXT["unit_set"], unit=self.value("unit"), product=name, old=self.unit_was))
+        if product is not None and product.method is Method.MASS_AND_DENSITY:
+            lines.append(self.tr(TEXT["liquid"], rho=product.typical_density))
+        info.update("  ·  ".join(lines))
+        info.display = bool(lines)
 
     # -- reading it back ---------------------------------------------------------------------------
 

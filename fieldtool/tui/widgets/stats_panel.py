@@ -1,13 +1,22 @@
-"""Provides `LiveStatsPanel`: n of N, mean, s, λ·s, limit, margin, counts and the verdict so far."""
+"""Provides `LiveStatsPanel`: n of N, mean, s, λ·s, limit, margin, counts and the verdict so far.
+
+Numbers are written as the report writes them (`fieldtool.core.resolution`): T and its limits as the
+rule set gives them (exactly, as the report does), q̄, s, λ·s, the limit and the margin one digit finer than a net. Labels never
+wrap or shrink; a long value (the verdict so far) wraps instead.
+"""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+from rich.cells import cell_len
 from rich.table import Table
 from rich.text import Text
 from textual.widgets import Static
 
 from fieldtool.core.evaluate import Outcome
 from fieldtool.core.explain import OUTCOME_WORDS, reason_text
+from fieldtool.core.resolution import Resolution, text
 from fieldtool.core.rules import DefectiveRule
 from fieldtool.tui.i18n import T
 from fieldtool.usecases.lot_types import LotState
@@ -17,6 +26,7 @@ TEXT = {
     "of": T("{done} of {needed}", "{done} / {needed}"),
     "mean": T("Mean q̄", "平均值 q̄"),
     "s": T("s", "标准差 s"),
+    "lam": T("λ", "λ"),
     "lam_s": T("λ·s", "λ·s"),
     "limit": T("Limit Qn−λ·s", "限值 Qn−λ·s"),
     "margin": T("Margin", "余量"),
@@ -27,7 +37,7 @@ TEXT = {
     "allowed": T("{count} (≤ {allowed})", "{count}（允许 {allowed}）"),
     "so_far": T("So far", "目前"),
     "settled": T("already failed: {why}", "已判不合格：{why}"),
-    "fine": T("within limits", "目前均在限值内"),
+    "fine": T("within limits", "均在限值内"),
     "mean_below": T("mean below limit (not final)", "平均值低于限值（未完成）"),
     "second": T("second sample needed: weigh {more} more", "需第二样本：再称 {more} 件"),
     "complete": T("sample complete: {verdict}", "样本已完成：{verdict}"),
@@ -38,8 +48,14 @@ TEXT = {
 class LiveStatsPanel(Static):
     """The live statistics beside the weighing table."""
 
-    def show_state(self, state: LotState, lang: str) -> None:
-        """Render the panel for the lot's current state."""
+    def show_state(self, state: LotState, lang: str, res: Resolution | None = None) -> None:
+        """Render the panel for the lot's current state.
+
+        Args:
+            state: the lot as stored.
+            lang: the language.
+            res: the places to write with (`fieldtool.usecases.lot_types.lot_resolution`); None: as computed.
+        """
 
         def tr(key: str, **fields: object) -> str:
             return TEXT[key].render(lang, **fields)
@@ -47,22 +63,26 @@ class LiveStatsPanel(Static):
         p = state.progress
         u = state.unit.symbol
         row = p.plan.row
-        grid = Table.grid(padding=(0, 1))
-        grid.add_column(style="bold", no_wrap=True)
-        grid.add_column(no_wrap=True)
+        labels = [tr(k) for k in ("n", "mean", "s", "limit", "margin", "t1", "t2", "defectives", "so_far")]
+        grid = Table.grid(padding=(0, 1), expand=True)
+        # The labels keep their width; the values wrap (never an ellipsis in a figure or a label).
+        grid.add_column(style="bold", no_wrap=True, min_width=max(cell_len(x) for x in labels))
+        grid.add_column(ratio=1, overflow="fold")
         grid.add_row(tr("n"), tr("of", done=len(p.packages), needed=p.needed))
         nominal = state.inspection.header.nominal
-        grid.add_row("T", f"{p.tne} {u}")
-        grid.add_row("Qn − T", f"{nominal - p.tne} {u}")
-        grid.add_row("Qn − 2T", f"{nominal - 2 * p.tne} {u}")
+        # T as the rule set gives it, and the limits from it exactly (as the report writes them).
+        grid.add_row("T", text(p.tne, u))
+        grid.add_row("Qn − T", text(nominal - p.tne, u))
+        grid.add_row("Qn − 2T", text(nominal - 2 * p.tne, u))
         if p.stats is not None:
-            s = p.stats
+            s = p.stats if res is None else replace(p.stats, places=res.mean)
             grid.add_row(tr("mean"), f"{s.mean} {u}")
             grid.add_row(tr("s"), f"{s.stdev} {u}" if s.stdev is not None else "—")
-            grid.add_row(tr("lam_s"), f"{s.lam_s} {u}  (λ {s.lam})")
+            grid.add_row(tr("lam"), str(s.lam))
+            grid.add_row(tr("lam_s"), f"{s.lam_s} {u}")
             grid.add_row(tr("limit"), f"{s.limit(nominal)} {u}")
             margin = s.margin(nominal)
-            grid.add_row(tr("margin"), Text(f"{'+' if margin >= 0 else ''}{margin} {u}", style="bold" if margin < 0 else ""))
+            grid.add_row(tr("margin"), Text(f"{'+' if margin >= 0 else '−'}{abs(margin)} {u}", style="bold" if margin < 0 else ""))
         elif row.lam is None:
             grid.add_row("", tr("no_mean"))
         stage = row.stages[min(p.plan.cumulative.index(p.needed), len(row.stages) - 1)] if row.stages else None
