@@ -124,6 +124,12 @@ def _replace(target: Path, data: bytes, name: str, mode: int) -> None:
         os.chmod(tmp, mode)
         _still_replaceable(target, name)
         os.replace(tmp, target)
+    except PermissionError:
+        # Windows refuses to replace a file that another program holds open (a PDF viewer) or that
+        # is read-only; the old file is left as it was.
+        tmp.unlink(missing_ok=True)
+        raise InputError(f"cannot write {name}: the file is open in another program (a PDF viewer?) or read-only; "
+                         "close it there or choose another file name (the old file is unchanged)") from None
     except OSError as err:
         tmp.unlink(missing_ok=True)
         raise InputError(f"cannot write {name}: {err.strerror or err}") from None

@@ -16,8 +16,7 @@ from reportlab.platypus import Flowable, Paragraph, Table
 from fieldtool.core.chinatime import local
 from fieldtool.core.evaluate import Outcome
 from fieldtool.core.explain import OUTCOME_WORDS
-from fieldtool.core.resolution import Resolution, resolution_for
-from fieldtool.core.tare import TareMethod
+from fieldtool.core.resolution import Resolution
 from fieldtool.reports.blocks import bi_cell, bilingual, esc, key_value_table, section
 from fieldtool.reports.document import Lang, ReportStyles, bi_text
 from fieldtool.reports.lot_model import LotReportData
@@ -63,14 +62,9 @@ def clock(moment: datetime) -> str:
 
 
 def written(data: LotReportData) -> Resolution:
-    """The places the report writes the packages with: the one rule of the screens and the CSV export.
-
-    `fieldtool.core.resolution.resolution_for` over the lot's balance; a net from an average tare is
-    rounded to d there, as on the weighing screen.
-    """
-    balance = data.balance.balance if data.balance is not None else None
-    return resolution_for(balance, data.unit, data.weighing_unit, (p.measurement for p in data.packages),
-                          average_tare=data.tare.method is TareMethod.AVERAGE)
+    """The places the report writes the packages with: the one rule of the screens and the CSV export
+    (`fieldtool.core.resolution.resolution_for`, worked out once when the report's data is gathered)."""
+    return data.resolution
 
 
 class Kit:

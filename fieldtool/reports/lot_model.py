@@ -29,6 +29,7 @@ from fieldtool.core.instrument import Suitability
 from fieldtool.core.label import LabelCheck, LabelResult
 from fieldtool.core.programme import City, Product, Programme
 from fieldtool.core.quantity import Unit
+from fieldtool.core.resolution import Resolution
 from fieldtool.core.rules import ResolvedPlan, RuleSet, TneLimits
 from fieldtool.core.sampling import Draw
 from fieldtool.core.statistics import MeanStatistics
@@ -231,24 +232,8 @@ class SignOff:
     """The number of the report this revision replaces (None for the first)."""
 
 
-@dataclass(frozen=True)
-class Resolution:
-    """How many decimal places the report prints: the balance's resolution, means and s one digit finer."""
-
-    weighing: int
-    """Places of gross, tare and net mass, in the weighing unit: those of the balance's d (else of the values recorded)."""
-    net: int
-    """Places of a net quantity in the lot's unit: d converted to it, or the rounding step of a computed volume."""
-
-    @property
-    def mean(self) -> int:
-        """Places of q̄, s, λ·s, the mean limit and the margin: one digit finer than a net quantity."""
-        return self.net + 1
-
-    @property
-    def weighing_mean(self) -> int:
-        """Places of an average tare, its s, and a net mass computed from it: one digit finer than d."""
-        return self.weighing + 1
+DEFAULT_RESOLUTION = Resolution(weighing=1, net=1)
+"""The places of a report whose data names none (a balance of d = 0.1)."""
 
 
 @dataclass(frozen=True)
@@ -311,7 +296,7 @@ class LotReportData(TneLimits, ClassCounts):
     """What was verified before the report was made: keys, records checked, the receipt."""
     institute: Institute | None = None
     """The issuing body (`fieldtool.infra.institute`); None: not configured, and the report says so."""
-    resolution: Resolution = Resolution(weighing=1, net=1)
+    resolution: Resolution = DEFAULT_RESOLUTION
     """The decimal places the report prints."""
     conclusions: tuple[Conclusion, ...] = ()
     """The conclusions, each a sentence naming its basis, in the order printed (the net quantity first)."""

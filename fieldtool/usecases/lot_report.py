@@ -30,13 +30,15 @@ from decimal import Decimal, localcontext
 from fractions import Fraction
 
 from fieldtool.core.chinatime import local
-from fieldtool.core.inspection import Balance, DensityRecord, Inspection, Measurement
+from fieldtool.core.inspection import DensityRecord, Inspection
 from fieldtool.core.instrument import check_instrument
 from fieldtool.core.programme import Programme
-from fieldtool.core.quantity import Kind, Unit, from_base, to_base, unit
+from fieldtool.core.quantity import Kind, Unit, unit
 from fieldtool.core.records import records_fingerprint
+from fieldtool.core.resolution import resolution_for
 from fieldtool.core.rules import RuleSet, tne_in
 from fieldtool.core.statistics import MeanStatistics
+from fieldtool.core.tare import TareMethod
 from fieldtool.errors import InputError, NotFoundError
 from fieldtool.infra.institute import Institute
 from fieldtool.reports.lot_model import (
@@ -46,12 +48,11 @@ from fieldtool.reports.lot_model import (
     PackageRow,
     ReceiptShown,
     ReportVerification,
-    Resolution,
     SigningKeyShown,
     SignOff,
     StatisticsFigures,
 )
-from fieldtool.reports.lot_words import decimals, label_conclusion, net_quantity_conclusion
+from fieldtool.reports.lot_words import label_conclusion, net_quantity_conclusion
 from fieldtool.sync.lot_verify import LotVerification, require_lot_intact
 from fieldtool.sync.trust import Trust, trust_of
 from fieldtool.usecases.inspection import Services
@@ -163,8 +164,8 @@ def lot_report_data(
 
     evaluation = state.evaluation if state.complete else None
     stats = evaluation.stats if evaluation is not None else progress.stats
-    resolution = _resolution(balance.balance if balance is not None else None, state.unit, state.weighing_unit,
-                             state.measurements)
+    resolution = resolution_for(balance.balance if balance is not None else None, state.unit, state.weighing_unit,
+                                state.measurements, average_tare=state.tare.method is TareMethod.AVERAGE)
     if stats is not None:
         # Printed one digit finer than a net quantity; `passes` decides on the exact values whatever the places.
         stats = replace(stats, places=resolution.mean)
@@ -224,26 +225,6 @@ def lot_report_data(
     data = replace(data, label=label.result if label is not None else None,
                    label_check=label.check if label is not None else None)
     return replace(data, conclusions=(net_quantity_conclusion(data), label_conclusion(data)))
-
-
-def _resolution(balance: Balance | None, lot_unit: Unit, weighing_unit: Unit, measurements: tuple[Measurement, ...]
-                ) -> Resolution:
-    """The places to print: the balance's d in the weighing unit and in the lot's unit (0.1 g is 0.0001 kg), at
-    least what the values recorded need; without a balance, what they need."""
-    weighed = max((decimals(v) for m in measurements for v in (m.gross, m.tare) if v is not None), default=0)
-    nets = max((decimals(m.net) for m in measurements), default=0)
-    if balance is None:
-        return Resolution(weighing=weighed, net=nets)
-    b_unit = unit(balance.unit)
-
-    def d_in(target: Unit) -> int | None:
-        if b_unit.kind is not target.kind:
-            return None  # a volume lot: its nets are computed volumes, printed as computed
-        return decimals(from_base(to_base(balance.d, b_unit), target))
-
-    weighing = d_in(weighing_unit)
-    net = d_in(lot_unit)
-    return Resolution(weighing=weighed if weighing is None else weighing, net=nets if net is None else max(nets, net))
 
 
 def _shown(verified: LotVerification) -> ReportVerification:

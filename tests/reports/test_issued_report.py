@@ -18,6 +18,7 @@ import pytest
 
 from fieldtool.core.inspection import Balance, Measurement
 from fieldtool.core.quantity import unit
+from fieldtool.core.resolution import resolution_for
 from fieldtool.errors import FieldtoolError, InputError
 from fieldtool.infra.institute import DEFAULT_STATEMENTS_EN, DEFAULT_STATEMENTS_ZH, find_institute, load_institute
 from fieldtool.plans.programme import load_programme, load_programme_file
@@ -25,7 +26,6 @@ from fieldtool.reports.lot_words import derived, plural, register_number, rounde
 from fieldtool.reports.summary import render_programme_summary
 from fieldtool.storage import SqliteStore
 from fieldtool.usecases.inspection import Services
-from fieldtool.usecases.lot_report import _resolution
 from fieldtool.usecases.summary import programme_summary_data
 from tests.conftest import PYTHON, run_cli_env
 from tests.reports.conftest import INSTITUTE, DemoLots, page_texts, squash
@@ -221,10 +221,10 @@ def _measured(net: str, gross: str, tare: str, u: str) -> Measurement:
 ])
 def test_the_resolution_follows_the_balance(d: str, lot: str, weighing: int, net: int, mean: int) -> None:
     packages = (_measured("0.5", "0.53", "0.03", lot),) if lot == "kg" else (_measured("500", "530", "30", lot),)
-    res = _resolution(_balance(d), unit(lot), unit(lot), packages)
+    res = resolution_for(_balance(d), unit(lot), unit(lot), packages)
     assert (res.weighing, res.net, res.mean) == (weighing, net, mean)
     # A volume lot: the nets as computed (0.01 mL), weighing at d.
-    vol = _resolution(_balance(d), unit("L"), unit("g"), (_measured("1.79976", "1694.8", "48.92", "L"),))
+    vol = resolution_for(_balance(d), unit("L"), unit("g"), (_measured("1.79976", "1694.8", "48.92", "L"),))
     assert vol.net == 5 and vol.mean == 6 and vol.weighing == max(0, -Decimal(d).as_tuple().exponent)
 
 

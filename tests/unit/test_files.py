@@ -123,6 +123,27 @@ def test_a_read_only_file_is_refused_and_stays_as_it_was(tmp_path: Path) -> None
         check_writable(target)
 
 
+def test_a_file_open_in_a_viewer_on_windows_is_one_line_naming_what_to_do(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Windows refuses to rename over a PDF that a viewer holds open (PermissionError); Linux never does, so the
+    refusal is made here as Windows makes it: in os.replace, after the new bytes are written beside it."""
+    target = tmp_path / "报告 FT-2012.pdf"
+    target.write_bytes(b"the report the viewer shows")
+
+    def refused(src: object, dst: object) -> None:
+        raise PermissionError(13, "The process cannot access the file because it is being used by another process")
+
+    monkeypatch.setattr(os, "replace", refused)
+    with pytest.raises(InputError) as err:
+        write_atomically(target, b"a new report", "report")
+    line = one_line(err)
+    assert line.startswith(f"cannot write report {target}: the file is open in another program (a PDF viewer?)")
+    assert "close it there or choose another file name (the old file is unchanged)" in line
+    assert target.read_bytes() == b"the report the viewer shows"
+    assert entries(tmp_path) == ["报告 FT-2012.pdf"]  # no temporary file left beside it
+
+
 def test_a_directory_is_refused(tmp_path: Path) -> None:
     with pytest.raises(InputError) as err:
         write_atomically(tmp_path, b"x", "report")
