@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
 import shutil
+import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -110,6 +113,29 @@ def run_cli_env() -> dict[str, str]:
 
 
 PYTHON = sys.executable
+
+
+def cli_process(*args: str, stdin: str | None = None, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    """``python -m fieldtool ARGS`` in a subprocess, in the test's isolated home: the entry point itself."""
+    return subprocess.run([PYTHON, "-m", "fieldtool", *args], input=stdin, check=False, capture_output=True,
+                          text=True, env=run_cli_env(), timeout=timeout)
+
+
+def cli_in_process(*args: str) -> subprocess.CompletedProcess[str]:
+    """The command line in this process (`fieldtool.cli.main.main`: its parser, dispatch and one-line errors).
+
+    The same code as ``python -m fieldtool`` without an interpreter's start and the imports of reportlab and
+    the font for each command; tests of the entry point itself use `cli_process`.
+    """
+    from fieldtool.cli.main import main
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            status = main(list(args))
+        except SystemExit as e:
+            status = e.code if isinstance(e.code, int) else 2
+    return subprocess.CompletedProcess(["fieldtool", *args], status, out.getvalue(), err.getvalue())
 
 
 class StepClock:

@@ -1,4 +1,8 @@
-"""Read-only commands never write, and ``-o`` never renames over a special file: the real CLI in a subprocess.
+"""Read-only commands never write, and ``-o`` never renames over a special file: the real CLI.
+
+The refusals of what is not a fieldtool database run the CLI's `main` in this process (35 cases, the same
+code without an interpreter's start each); everything about files, processes and devices runs
+``python -m fieldtool`` in a subprocess.
 
 ``verify``, ``export``, ``report lot``, ``report programme`` and ``locate`` pointed at something that
 is not a fieldtool database refuse it in one line and leave it, and its directory, byte-identical
@@ -29,7 +33,7 @@ from fieldtool.core.tare import TareMethod
 from fieldtool.errors import StoreError
 from fieldtool.storage import SqliteStore
 from fieldtool.usecases.inspection import Services
-from tests.conftest import PYTHON, run_cli_env
+from tests.conftest import PYTHON, cli_in_process, run_cli_env
 
 
 @dataclass(frozen=True)
@@ -173,7 +177,7 @@ def test_a_file_that_is_not_a_fieldtool_database_is_refused_and_left_untouched(
     path = make_foreign(kind, where)
     before = snapshot(where)
     args = [a.format(out=out) for a in READ_ONLY_COMMANDS[command]]
-    message = one_line_error(fieldtool(*args, "--db", str(path)), FOREIGN[kind][1])
+    message = one_line_error(cli_in_process(*args, "--db", str(path)), FOREIGN[kind][1])
     assert str(path) in message
     assert snapshot(where) == before, "the file and its directory are byte-identical: no -wal, no -shm, no schema"
     assert snapshot(out) == {}, "nothing written"
@@ -183,7 +187,7 @@ def test_a_file_that_is_not_a_fieldtool_database_is_refused_and_left_untouched(
 def test_locate_names_the_file_and_leaves_it_untouched(tmp_path: Path, kind: str) -> None:
     path = make_foreign(kind, tmp_path)
     before = snapshot(tmp_path)
-    result = fieldtool("locate", "--db", str(path))
+    result = cli_in_process("locate", "--db", str(path))
     assert result.returncode == 0 and f"database:\n  {path}\n" in result.stdout, result
     assert snapshot(tmp_path) == before
 

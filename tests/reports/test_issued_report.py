@@ -1,14 +1,13 @@
 """What makes a report issuable (issue 13): the issuing body, inspection type and task, conclusions, signatures, statements.
 
-The lot report and the programme summary are made as a supervisor makes them (the CLI in a
-subprocess, with ``--institute FILE``) and read back in Chinese and in English; the summary is
+The lot report and the programme summary are made as a supervisor makes them (the CLI's `main`,
+with ``--institute FILE``) and read back in Chinese and in English; the summary is
 made twice on different days and compared byte for byte; the numbers are checked at the
 balance's resolution (d = 0.1 g, 0.01 g, 1 g, and a lot in kg).
 """
 
 from __future__ import annotations
 
-import subprocess
 from dataclasses import replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -27,13 +26,10 @@ from fieldtool.reports.summary import render_programme_summary
 from fieldtool.storage import SqliteStore
 from fieldtool.usecases.inspection import Services
 from fieldtool.usecases.summary import programme_summary_data
-from tests.conftest import PYTHON, run_cli_env
+from tests.conftest import cli_in_process
 from tests.reports.conftest import INSTITUTE, DemoLots, page_texts, squash
 
-
-def fieldtool(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([PYTHON, "-m", "fieldtool", *args], check=False, capture_output=True, text=True,
-                          env=run_cli_env(), timeout=120)
+fieldtool = cli_in_process
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,4 @@
-"""`fieldtool report` and `fieldtool export` as a supervisor runs them: the real CLI in a subprocess."""
+"""`fieldtool report` and `fieldtool export` as a supervisor runs them: the real CLI (its `main`, in this process)."""
 
 from __future__ import annotations
 
@@ -8,12 +8,10 @@ from pathlib import Path
 
 from pypdf import PdfReader
 
-from tests.conftest import PYTHON, run_cli_env
+from tests.conftest import cli_in_process
 from tests.reports.conftest import DemoLots
 
-
-def fieldtool(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([PYTHON, "-m", "fieldtool", *args], capture_output=True, text=True, env=run_cli_env(), timeout=120)
+fieldtool = cli_in_process
 
 
 def one_line_error(result: subprocess.CompletedProcess[str], text: str) -> None:

@@ -1,4 +1,4 @@
-"""`fieldtool report sampling-form` as an inspector runs it on site: the real CLI in a subprocess, before any weighing.
+"""`fieldtool report sampling-form` as an inspector runs it on site: the real CLI (its `main`, in this process), before any weighing.
 
 The form is read back from the PDF in Chinese and in English, field by field; the same data give
 the same bytes; what cannot be printed is refused in one line.
@@ -16,7 +16,7 @@ from fieldtool.infra import keys
 from fieldtool.storage import SqliteStore
 from fieldtool.usecases.inspection import Services
 from fieldtool.usecases.sampling_form import record_environment, record_sampling_form, sampling_form_text
-from tests.conftest import PYTHON, StepClock, run_cli_env
+from tests.conftest import StepClock, cli_in_process
 from tests.reports.conftest import INSTITUTE, page_texts, squash
 from tests.sync.conftest import header
 
@@ -33,9 +33,7 @@ FORM = {
 }
 
 
-def fieldtool(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([PYTHON, "-m", "fieldtool", *args], check=False, capture_output=True, text=True,
-                          env=run_cli_env(), timeout=120)
+fieldtool = cli_in_process
 
 
 def one_line_error(result: subprocess.CompletedProcess[str], text: str) -> None:

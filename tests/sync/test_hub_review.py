@@ -3,44 +3,22 @@ without a hub (signed with its device key, then carried to the hub by a bundle);
 
 from __future__ import annotations
 
-import contextlib
-import io
 import json
-import subprocess
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 
-from fieldtool.cli.main import main
 from fieldtool.core.records import RecordKind
 from fieldtool.infra import paths
 from fieldtool.storage import SqliteStore
 from fieldtool.sync.hub import open_hub
 from fieldtool.sync.lot_verify import verify_lot
 from fieldtool.sync.trust import Trust
-from tests.conftest import PYTHON, run_cli_env
+from tests.conftest import cli_in_process, cli_process
 from tests.sync.conftest import Laptop, device_of, enroll_in_process, make_laptop, register_in_process
 
-
-def cli(*args: str) -> subprocess.CompletedProcess[str]:
-    """The command line in this process (`fieldtool.cli.main.main`: its parser, dispatch and one-line errors).
-
-    In-process, each of the two dozen commands here costs milliseconds, not an interpreter's start; the
-    entry point itself is run in a subprocess by `cli_process` (the final `verify` of each test).
-    """
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        try:
-            status = main(list(args))
-        except SystemExit as e:
-            status = e.code if isinstance(e.code, int) else 2
-    return subprocess.CompletedProcess(["fieldtool", *args], status, out.getvalue(), err.getvalue())
-
-
-def cli_process(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([PYTHON, "-m", "fieldtool", *args], check=False, capture_output=True, text=True,
-                          env=run_cli_env(), timeout=120)
+cli = cli_in_process
 
 
 def ok(*args: str) -> str:
