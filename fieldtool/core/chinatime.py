@@ -21,6 +21,13 @@ def local(moment: datetime) -> datetime:
     return moment.astimezone(CHINA_TIME)
 
 
+def minute_text(moment: datetime | str) -> str:
+    """A stored time (or its ISO text) as every screen and report prints it: ``2026-12-07 07:06 UTC+8``."""
+    if isinstance(moment, str):
+        moment = datetime.fromisoformat(moment)
+    return local(moment).strftime("%Y-%m-%d %H:%M") + " UTC+8"
+
+
 def day_bounds(since: date | datetime | None, until: date | datetime | None, tz: tzinfo = CHINA_TIME) -> tuple[datetime | None, datetime | None]:
     """The instants that bound a selection of days: from the start of `since` to the end of `until`.
 

@@ -65,6 +65,12 @@ class SyncProgress:
     """Records to send in this sync."""
     message: str
     """One line for a log."""
+    message_zh: str = ""
+    """The same line in Chinese."""
+
+    def in_language(self, lang: str) -> str:
+        """The line in `lang` (zh or en)."""
+        return self.message_zh if lang == "zh" and self.message_zh else self.message
 
 
 @dataclass
@@ -92,8 +98,18 @@ class SyncResult:
     reference_problems: list[str] = field(default_factory=list)
     """Reference files that were not applied, with the reason."""
 
-    def summary(self) -> str:
-        """One line for the CLI."""
+    def summary(self, lang: str = "en") -> str:
+        """One line for the CLI (English) or the TUI (`lang` zh or en)."""
+        if lang == "zh":
+            parts = [f"已发送 {self.sent} 条记录（中心新存 {self.stored} 条，已有 {self.duplicates} 条）",
+                     f"中心确认至第 {self.head[0]} 号记录"]
+            if self.enrolled:
+                parts.insert(0, "已注册")
+            if self.signed:
+                parts.append(f"已签名 {self.signed} 项完成判定")
+            if self.reference_files:
+                parts.append(f"已更新参考文件：{'、'.join(self.reference_files)}")
+            return "；".join(parts)
         sent = (f"sent {self.sent} record{'s' if self.sent != 1 else ''} ({self.stored} new to the hub, "
                 f"{self.duplicates} already held)")
         parts = [sent, f"acknowledged head seq {self.head[0]}"]
@@ -242,36 +258,43 @@ class HubClient:
             with urllib.request.urlopen(req, timeout=self._timeout, context=self._context) as response:
                 raw = response.read(MAX_ANSWER_BYTES + 1)
         except urllib.error.HTTPError as e:
-            detail = _error_text(e)
+            detail, detail_zh = _error_text(e)
             if e.code == 401:
-                raise AuthError(f"the hub refused this laptop: {detail}") from None
+                raise AuthError(f"the hub refused this laptop: {detail}", zh=f"中心拒绝了本机：{detail_zh}") from None
             if e.code == 409:
                 problems = detail_problems(e)
-                raise RefusedError(f"the hub refused the records: {detail}", problems) from None
-            raise SyncError(f"the hub answered {e.code}: {detail}") from None
+                raise RefusedError(f"the hub refused the records: {detail}", problems,
+                                   zh=f"中心拒收了这些记录（已在中心标记，待主管处理）：{detail_zh}") from None
+            raise SyncError(f"the hub answered {e.code}: {detail}", zh=f"中心答复 {e.code}：{detail_zh}") from None
         except (urllib.error.URLError, OSError) as e:
             reason = getattr(e, "reason", None) or e
-            raise SyncError(f"cannot reach the hub at {self.url}: {reason}; the sync resumes when run again") from None
+            raise SyncError(f"cannot reach the hub at {self.url}: {reason}; the sync resumes when run again",
+                            zh=f"无法连接中心 {self.url}：{reason}；再次同步时会从中断处继续") from None
         except http.client.HTTPException as e:
             # The connection broke mid-answer (IncompleteRead, RemoteDisconnected ...): the hub may have stored the
             # batch; the next sync asks it for its head and goes on from there.
             raise SyncError(f"the connection to the hub at {self.url} broke ({type(e).__name__}); "
-                            "the sync resumes when run again") from None
+                            "the sync resumes when run again",
+                            zh=f"与中心 {self.url} 的连接中断（{type(e).__name__}）；再次同步时会从中断处继续") from None
         try:
             return read_json(raw, f"the hub's answer to {path}", max_bytes=MAX_ANSWER_BYTES, fractions=True)
         except DocumentError as e:
             if e.malformed:
-                raise SyncError(f"the hub's answer to {path} was cut off or is not JSON; run the sync again") from None
+                raise SyncError(f"the hub's answer to {path} was cut off or is not JSON; run the sync again",
+                                zh=f"中心对 {path} 的答复不完整或不是 JSON；请再次同步") from None
             raise SyncError(f"{e}; not used") from None
 
 
-def _error_text(e: urllib.error.HTTPError) -> str:
+def _error_text(e: urllib.error.HTTPError) -> tuple[str, str]:
+    """The hub's error answer as one line, in English and in Chinese (the English where the hub gave no Chinese)."""
     try:
         doc = read_json(e.read(MAX_ERROR_BYTES + 1), "the hub's error answer", max_bytes=MAX_ERROR_BYTES, fractions=True)
         e.doc = doc  # type: ignore[attr-defined]
-        return _one_line(str(doc.get("error") or doc))
+        text = _one_line(str(doc.get("error") or doc))
+        return text, _one_line(str(doc["error_zh"])) if isinstance(doc.get("error_zh"), str) else text
     except (DocumentError, OSError, AttributeError, http.client.HTTPException):
-        return _one_line(str(e.reason)) if e.reason else f"HTTP {e.code}"
+        text = _one_line(str(e.reason)) if e.reason else f"HTTP {e.code}"
+        return text, text
 
 
 def _one_line(text: str) -> str:
@@ -374,40 +397,42 @@ def sync(
         raise InputError(f"the batch size must be at least 1; got {batch_size}")
     result = SyncResult(hub_url=url or "")
 
-    def tell(phase: str, message: str, total: int = 0) -> None:
+    def tell(phase: str, message: str, zh: str, total: int = 0) -> None:
         if progress is not None:
-            progress(SyncProgress(phase, result.sent, total, message))
+            progress(SyncProgress(phase, result.sent, total, message, zh))
 
     link = store.hub_link()
     if enroll_code:
         if url is None:
-            raise InputError("enrolment needs the hub's URL (--hub URL)")
-        tell("enrol", f"enrolling with {url}")
+            raise InputError("enrolment needs the hub's URL (--hub URL)", zh="注册需要中心地址")
+        tell("enrol", f"enrolling with {url}", f"正在向 {url} 注册")
         enroll(store, key, url, enroll_code, cafile)
         result.enrolled = True
         link = store.hub_link()
     if link is None:
         raise AuthError("this laptop is not enrolled with a hub; run: fieldtool sync --hub URL --enroll CODE "
-                        "(the code comes from 'fieldtool hub enroll')")
+                        "(the code comes from 'fieldtool hub enroll')",
+                        zh="本机尚未在中心注册：请输入中心地址和主管给的注册码")
     url = url or str(link["url"])
     result.hub_url = url
     client = HubClient(url, store.device_id, key, cafile, timeout=timeout)
     if url != link["url"]:
         health = client.request("GET", "/v1/health", signed=False)
         if not isinstance(health, dict) or health.get("public_key") != link["hub_public_key"]:
-            raise SyncError(f"the hub at {url} is not the hub this laptop is enrolled with ({link['url']})")
+            raise SyncError(f"the hub at {url} is not the hub this laptop is enrolled with ({link['url']})",
+                            zh=f"{url} 不是本机注册的中心（{link['url']}）")
         store.set_hub_url(url)
     hub_id, hub_key = str(link["hub_id"]), str(link["hub_public_key"])
 
     result.signed = len(store.sign_finalisations(keys.finalisation_signer(key)))
-    tell("head", "asking the hub what it holds")
+    tell("head", "asking the hub what it holds", "正在询问中心已有的记录")
     head = verified_receipt(client.request("GET", "/v1/head").get("receipt"), hub_key, hub_id, store.device_id)
     check_receipt_against_chain(store, head)
     store.save_receipt(head.as_dict())
     result.receipts.append(head)
     last, _ = store.chain_head()
     total = last - head.seq
-    tell("push", f"{total} record{'s' if total != 1 else ''} to send", total)
+    tell("push", f"{total} record{'s' if total != 1 else ''} to send", f"待发送 {total} 条记录", total)
     after = head.seq
     while after < last:
         pending = store.records(after_seq=after)
@@ -426,11 +451,12 @@ def sync(
         result.stored += receipt.new_records
         result.duplicates += receipt.duplicates
         after = receipt.seq
-        tell("push", f"sent up to seq {after}: {receipt.new_records} stored, {receipt.duplicates} already held", total)
+        tell("push", f"sent up to seq {after}: {receipt.new_records} stored, {receipt.duplicates} already held",
+             f"已发送至第 {after} 号：新存 {receipt.new_records} 条，已有 {receipt.duplicates} 条", total)
     result.head = store.acknowledged_head()
-    tell("reference", "receiving reference data", total)
+    tell("reference", "receiving reference data", "正在接收参考数据（检验方案、规则）", total)
     pull_reference(store, client, hub_key, hub_id, result, reference_dirs)
-    tell("done", result.summary(), total)
+    tell("done", result.summary(), result.summary("zh"), total)
     return result
 
 

@@ -18,7 +18,7 @@ class AuthError(SyncError):
 class RefusedError(SyncError):
     """Records or a bundle refused by the hub's checks; the offending records are flagged there."""
 
-    def __init__(self, message: str, problems: list[str] | None = None) -> None:
-        super().__init__(message)
+    def __init__(self, message: str, problems: list[str] | None = None, *, zh: str | None = None) -> None:
+        super().__init__(message, zh=zh)
         self.problems: list[str] = problems or [message]
         """Every problem found, one line each."""

@@ -153,15 +153,18 @@ class Hub:
         with self.store.transaction():
             row = self.store.enrolment(code_hash)
             if row is None:
-                raise AuthError("unknown enrolment code; ask the supervisor for a new one ('fieldtool hub enroll')")
+                raise AuthError("unknown enrolment code; ask the supervisor for a new one ('fieldtool hub enroll')",
+                               zh="注册码不存在：请向主管索取新的注册码")
             if row["used_by"] is not None:
                 if row["used_by"] == device_id and row["used_key"] == public_key:
                     return self._enrolled(device_id, row["name"])
-                raise AuthError("this enrolment code was used already; ask the supervisor for a new one")
+                raise AuthError("this enrolment code was used already; ask the supervisor for a new one",
+                               zh="该注册码已被使用：请向主管索取新的注册码")
             if row["expires_at"] < _now_text(self._clock()):
-                raise AuthError(f"this enrolment code expired at {row['expires_at']}; ask the supervisor for a new one")
+                raise AuthError(f"this enrolment code expired at {row['expires_at']}; ask the supervisor for a new one",
+                               zh=f"该注册码已于 {row['expires_at']} 过期：请向主管索取新的注册码")
             if self.store.hub_device(device_id) is not None:
-                raise AuthError(f"device {device_id} is enrolled already")
+                raise AuthError(f"device {device_id} is enrolled already", zh=f"设备 {device_id} 已注册")
             self.store.add_device(device_id, row["name"], public_key, code_hash)
         return self._enrolled(device_id, row["name"])
 
@@ -177,10 +180,12 @@ class Hub:
         """
         device = self.store.hub_device(device_id)
         if device is None:
-            raise AuthError(f"device {device_id} is not enrolled on this hub")
+            raise AuthError(f"device {device_id} is not enrolled on this hub", zh=f"设备 {device_id} 未在此中心注册")
         if device["revoked_at"] is not None:
             raise AuthError(f"device {device_id} ({device['name']}) was revoked at {device['revoked_at']}: "
-                            f"{device['revoke_reason']}")
+                            f"{device['revoke_reason']}",
+                            zh=f"设备 {device_id}（{device['name']}）已于 {device['revoked_at']} 被撤销："
+                               f"{device['revoke_reason']}")
         return device
 
     def authenticate(self, method: str, path: str, headers: dict[str, str], body: bytes) -> dict[str, Any]:
@@ -213,10 +218,12 @@ class Hub:
         now = int(self._clock().timestamp())
         if abs(now - moment) > FRESHNESS_SECONDS:
             raise AuthError(f"the request was signed {abs(now - moment)} s away from the hub's clock (at most "
-                            f"{FRESHNESS_SECONDS} s); check the laptop's clock")
+                            f"{FRESHNESS_SECONDS} s); check the laptop's clock",
+                            zh=f"本机时钟与中心相差 {abs(now - moment)} 秒（最多 {FRESHNESS_SECONDS} 秒）：请校准本机时钟")
         if not keys.valid_signature(device["public_key"], request_payload(method, path, device_id, moment, nonce, body),
                                     signature):
-            raise AuthError(f"the request's signature is not valid for device {device_id}")
+            raise AuthError(f"the request's signature is not valid for device {device_id}",
+                            zh=f"请求的签名与设备 {device_id} 不符")
         if not self.store.use_nonce(device_id, nonce, now, FRESHNESS_SECONDS):
             raise AuthError("this request was sent before (replayed nonce); refused")
         return device

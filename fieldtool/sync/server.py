@@ -60,8 +60,12 @@ class _Hubs:
         return hub
 
 
-def _error(status: int, message: str, problems: list[str] | None = None) -> JSONResponse:
-    return JSONResponse({"error": message, "problems": problems or [message]}, status_code=status)
+def _error(status: int, message: str, problems: list[str] | None = None, *, zh: str | None = None) -> JSONResponse:
+    """An error answer: the message, its problems, and its Chinese wording (``error_zh``) when it has one."""
+    doc: dict[str, object] = {"error": message, "problems": problems or [message]}
+    if zh:
+        doc["error_zh"] = zh
+    return JSONResponse(doc, status_code=status)
 
 
 async def _body(request: Request) -> bytes | Response:
@@ -116,13 +120,13 @@ def create_app(db: Path) -> Starlette:
         try:
             result = await run_in_threadpool(run)
         except AuthError as e:
-            return _error(401, str(e))
+            return _error(401, str(e), zh=e.zh)
         except RefusedError as e:
-            return _error(409, str(e), e.problems)
+            return _error(409, str(e), e.problems, zh=e.zh)
         except FormatError as e:
             return _error(400, str(e))
         except FieldtoolError as e:
-            return _error(503 if "busy" in str(e) else 400, str(e))
+            return _error(503 if "busy" in str(e) else 400, str(e), zh=e.zh)
         return JSONResponse(result)
 
     async def health(request: Request) -> Response:

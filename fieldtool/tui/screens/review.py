@@ -101,17 +101,17 @@ class ReviewScreen(FieldtoolScreen):
 
     def history(self, state: ReviewState) -> list[str]:
         """Every correction and decision so far, one line each in the screen's language, then the issue date."""
-        from fieldtool.core.chinatime import local
+        from fieldtool.core.chinatime import minute_text
         from fieldtool.usecases.review import state_value
 
         lines = []
         for c in state.corrections:
             changes = ", ".join(f"{k}: {state_value(c.previous.get(k))} → {state_value(v)}" for k, v in c.changes.items())
-            lines.append(self.tr(TEXT["corrected"], at=f"{local(c.at):%Y-%m-%d %H:%M}", name=c.by_name, changes=changes,
+            lines.append(self.tr(TEXT["corrected"], at=f"{minute_text(c.at)}", name=c.by_name, changes=changes,
                                  reason=c.reason))
         for d in state.decisions:
             note = d.note if d.decision == "returned" else (self.tr(TEXT["comment"], note=d.note) if d.note else "")
-            line = self.tr(TEXT[f"d_{d.decision}"], at=f"{local(d.at):%Y-%m-%d %H:%M}", name=d.by_name, note=note)
+            line = self.tr(TEXT[f"d_{d.decision}"], at=minute_text(d.at), name=d.by_name, note=note)
             lines.append(line + ("" if d.counts else self.tr(TEXT["stale"])))
         if state.issued:
             lines.append(self.tr(TEXT["issued_on"], date=state.issued_on))

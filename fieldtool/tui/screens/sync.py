@@ -17,8 +17,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
-from textual.widgets import Header, Input, Label, Log, ProgressBar, Static
+from textual.widgets import Header, Input, Label, ProgressBar, RichLog, Static
 
+from fieldtool.core.chinatime import minute_text
 from fieldtool.errors import FieldtoolError, message_in
 from fieldtool.sync.client import SyncProgress, SyncResult, sync
 from fieldtool.sync.keys import SigningKey
@@ -136,7 +137,7 @@ class SyncScreen(FieldtoolScreen):
             yield ProgressBar(id="sync-progress", show_eta=False)
             yield Label("", id="sync-status")
             yield Label("", id="sync-error")
-            yield Log(id="sync-log")
+            yield RichLog(id="sync-log", wrap=True, min_width=20, markup=False)  # wraps: whole lines at 80 × 24
         yield FitFooter()
 
     async def on_mount(self) -> None:
@@ -213,28 +214,29 @@ class SyncScreen(FieldtoolScreen):
         bar = self.query_one("#sync-progress", ProgressBar)
         if step.total:
             bar.update(total=step.total, progress=step.sent)
-        self.query_one("#sync-log", Log).write_line(step.message)
+        self.query_one("#sync-log", RichLog).write(step.in_language(self.lang))
 
     async def on_sync_finished(self, message: SyncFinished) -> None:
         """Show the outcome: the summary and every receipt, or the error; then the new counts."""
         self._syncing = False
-        log = self.query_one("#sync-log", Log)
+        log = self.query_one("#sync-log", RichLog)
         status = self.query_one("#sync-status", Label)
         if message.result is not None:
             result = message.result
             self.query_one("#enroll-code", Input).value = ""
             bar = self.query_one("#sync-progress", ProgressBar)
             bar.update(total=max(1, result.sent), progress=max(1, result.sent))
-            status.update(self.tr(TEXT["done"], summary=result.summary()))
+            status.update(self.tr(TEXT["done"], summary=result.summary(self.lang)))
             for r in result.receipts:
-                log.write_line(self.tr(TEXT["receipt"], id=r.id[:8], seq=r.seq, new=r.new_records, dup=r.duplicates,
-                                       at=r.issued_at))
+                log.write(self.tr(TEXT["receipt"], id=r.id[:8], seq=r.seq, new=r.new_records, dup=r.duplicates,
+                                       at=minute_text(r.issued_at)))
             for line in result.reference_problems:
-                log.write_line(line)
+                log.write(line)
         else:
             status.update("")
+            self.query_one("#sync-progress", ProgressBar).update(total=1, progress=0)  # stopped: no longer spinning
             self.query_one("#sync-error", Label).update(message.error or "")
-            log.write_line(message.error or "")
+            log.write(message.error or "")
         await self.reload()
 
     def action_back(self) -> None:

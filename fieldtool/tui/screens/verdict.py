@@ -9,7 +9,6 @@ inspection shows its stored verdict, not a new decision.
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import ClassVar
@@ -20,7 +19,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Header, Input, Label, Static
 
-from fieldtool.core.chinatime import local
+from fieldtool.core.chinatime import minute_text
 from fieldtool.core.evaluate import Criterion, CriterionCode, Outcome, Status
 from fieldtool.core.explain import OUTCOME_WORDS, LotContext, criterion_text, reason_text, signed
 from fieldtool.core.inspection import Balance
@@ -85,10 +84,6 @@ TEXT = {
     "label_pass": T("pass", "合格"),
     "label_fail": T("fail", "不合格"),
 }
-
-def china_time(moment: datetime) -> str:
-    """A stored time as the reports print it: China Standard Time, ``2026-12-07 07:06 UTC+8``."""
-    return local(moment).strftime("%Y-%m-%d %H:%M") + " UTC+8"
 
 
 _STATUS_MARK = {Status.PASS: "✓", Status.FAIL: "✗", Status.PENDING: "…"}
@@ -184,7 +179,7 @@ class VerdictScreen(InspectionScreen):
         stored = self.query_one("#stored", Label)
         stored.display = state.inspection.is_final and state.verdict is not None
         if state.verdict is not None:
-            saved = china_time(state.verdict.evaluated_at)
+            saved = minute_text(state.verdict.evaluated_at)
             stored.update(self.tr(TEXT["stored"], time=saved, version=state.verdict.engine_version))
         self.query_one("#figures-title", Label).update(self.tr(TEXT["figures"]))
         self.query_one("#figures", Static).update(self._figures(ctx))
@@ -288,7 +283,7 @@ class VerdictScreen(InspectionScreen):
                 name_box.remove()
             box.display = False
             assert inspection.finalised_at is not None
-            at = china_time(inspection.finalised_at)
+            at = minute_text(inspection.finalised_at)
             final_line.update(self.tr(TEXT["final"], name=inspection.finalised_by or "", time=at))
             final_line.display = True
             return
