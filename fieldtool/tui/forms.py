@@ -12,6 +12,12 @@ widgets' queues, so the keys right behind it landed in the previous field (or va
 list). The keys that move the focus are therefore bound with priority: their handler first waits
 until every earlier key has been handled (`settle_keys`), then moves the focus at once, before
 the next key is handed out.
+
+The same holds for every other key a screen binds (F4 opens a dialog, Ctrl+S saves and leaves,
+``/`` goes to the search, Esc goes back): each gets a priority twin (`in_order_bindings`, applied
+to every screen's and dialog's own ``BINDINGS``) that waits for the keys before it, runs the
+action, and, when the action opened or closed a screen, waits until the new one has its focus,
+so the keys typed right after it go there.
 """
 
 from __future__ import annotations
@@ -26,12 +32,13 @@ from rich.text import Text
 from textual import events
 from textual._context import active_message_pump
 from textual.actions import SkipAction
-from textual.binding import Binding, BindingType
+from textual.binding import ActiveBinding, Binding, BindingType
 from textual.dom import DOMNode
+from textual.keys import key_to_character
 from textual.message_pump import MessagePump
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Input, Label, Select
+from textual.widgets import Input, Label, Select, TextArea
 from textual.widgets._select import SelectCurrent, SelectOverlay
 from textual.widgets.select import InvalidSelectValueError
 
@@ -265,13 +272,99 @@ async def _choose(screen: Screen[Any], select: Select[Any], overlay: SelectOverl
         await settle_keys(screen, select)
 
 
-class OrderedKeys:
-    """Mixed into every fieldtool screen and dialog: Tab, Shift+Tab, Enter, Up and Down in the order they were typed.
+_FOCUS_KEYS = frozenset({"tab", "shift+tab", "enter", "up", "down"})
+"""The keys `OrderedKeys.action_ordered_key` handles (a screen's own binding of one of them gets no twin)."""
 
-    Each waits for the keys before it, then does at once what it would have done later: moves
-    the focus, submits a text field (whose handler moves the focus), opens a list, or takes the
-    option highlighted in an open list. A key it has nothing to do for goes on as usual.
+
+def in_order_bindings(bindings: list[BindingType]) -> list[BindingType]:
+    """A screen's own bindings, each key preceded by a hidden priority twin that runs it in the order typed.
+
+    The twin (`OrderedKeys.action_in_order`) is system and not shown: the Footer and the help
+    screen show the binding itself, whose description, check and priority are unchanged.
     """
+    out: list[BindingType] = []
+    for binding in Binding.make_bindings(bindings):
+        if binding.key not in _FOCUS_KEYS and not binding.action.startswith(("ordered_key", "in_order")):
+            action = f"in_order({binding.action!r}, {binding.key!r}, {binding.priority!r})"
+            out.append(Binding(binding.key, action, show=False, priority=True, system=True))
+        out.append(binding)
+    return out
+
+
+def _focused_takes(screen: Screen[Any], key: str) -> bool:
+    """Whether the focused widget (or a parent below the screen) has its own use for `key`: a character typed
+    into a text field, or a binding of its own (an open list's Esc)."""
+    node: DOMNode | None = screen.focused
+    character = key_to_character(key)
+    if character is not None and character.isprintable() and isinstance(node, (Input, TextArea)):
+        return True
+    while isinstance(node, Widget) and node is not screen:
+        if key in node._bindings.key_to_bindings:
+            return True
+        node = node.parent
+    return False
+
+
+async def settle_screen_change(screen: Screen[Any]) -> None:
+    """When the screen on top is no longer `screen` (a dialog opened, a screen left), wait until the new top
+    screen has handled its mount (which focuses its first field), so the next key is handed to that field."""
+    top = screen.app.screen
+    if top is not screen:
+        await settle_keys(top)
+
+
+class OrderedKeys:
+    """Mixed into every fieldtool screen and dialog: every key in the order it was typed.
+
+    Tab, Shift+Tab, Enter, Up and Down (`action_ordered_key`) each wait for the keys before it,
+    then do at once what they would have done later: move the focus, submit a text field (whose
+    handler moves the focus), open a list, or take the option highlighted in an open list. A key
+    it has nothing to do for goes on as usual. Every other key the screen binds runs through
+    `action_in_order` (see `in_order_bindings`, applied to each subclass's own ``BINDINGS``).
+    """
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        own = cls.__dict__.get("BINDINGS")
+        if own and own is not ORDERED_KEY_BINDINGS:
+            cls.BINDINGS = in_order_bindings(own)  # type: ignore[attr-defined]  # before Textual reads them below
+        super().__init_subclass__(**kwargs)
+
+    @property
+    def active_bindings(self) -> dict[str, ActiveBinding]:
+        """Textual's map of the keys in force (`Screen.active_bindings`), with each key's own binding, not its twin.
+
+        Textual lets a priority binding stand for its key in this map; the twins of `in_order_bindings`
+        have priority, but the Footer and the help screen must show (and grey) the binding they run.
+        """
+        bindings_map: dict[str, ActiveBinding] = {}
+        screen = cast(Screen[Any], self)
+        app = screen.app
+        for namespace, bindings in screen._modal_binding_chain:
+            for key, binding in bindings:
+                if binding.action.startswith("in_order("):
+                    continue
+                state = app._check_action_state(binding.action, namespace)
+                if state is False:
+                    continue
+                existing = bindings_map.get(key)
+                if existing is None or (binding.priority and not existing.binding.priority):
+                    bindings_map[key] = ActiveBinding(namespace, binding, bool(state), binding.tooltip)
+        return bindings_map
+
+    async def action_in_order(self, action: str, key: str, overrides: bool) -> None:
+        """Run the screen's binding `action` for `key` once every key before it is handled.
+
+        Skipped (the key goes on as usual) when the focused widget has its own use for the key,
+        unless the binding had priority over it; when the action is not available now; and when
+        the screen is no longer on top. After it, a screen it opened or uncovered takes the next keys.
+        """
+        screen = cast(Screen[Any], self)
+        await settle_keys(screen)
+        if screen.app.screen is not screen or (not overrides and _focused_takes(screen, key)):
+            raise SkipAction()
+        if not await screen.app.run_action(action, screen):
+            raise SkipAction()
+        await settle_screen_change(screen)
 
     async def on_key(self, event: events.Key) -> None:
         """A key no widget took, on its way to the app: run the focused widget's binding for it here.
@@ -311,9 +404,10 @@ class OrderedKeys:
             _open_list(screen, *listed)
         elif key == "enter" and isinstance(focused, Input) and not isinstance(focused, WeightInput):
             # What its own Enter binding does (run by the app only once the key has bubbled up), now;
-            # then wait for its Submitted handler, which moves the focus (or saves). A weight line
-            # keeps the focus: its Enter goes on as usual.
+            # then wait for its Submitted handler, which moves the focus (or saves, and may leave the
+            # screen or close the dialog). A weight line keeps the focus: its Enter goes on as usual.
             await focused.action_submit()
             await settle_keys(screen, focused)
+            await settle_screen_change(screen)
         else:
             raise SkipAction()

@@ -264,15 +264,25 @@ class WeighingUseCases(ServicesBase):
         """The notes of the values confirmed although implausible, by record id (`SqliteStore.confirmations`)."""
         return self.store.confirmations(inspection_id)
 
-    def undo_last(self, inspection_id: str, reason: str) -> LotState:
+    def undo_last(self, inspection_id: str, reason: str, *, measurement_id: str | None = None) -> LotState:
         """Withdraw the last package entered, with a reason; it stays in the record as withdrawn.
 
+        Args:
+            inspection_id: the inspection.
+            reason: why it is withdrawn.
+            measurement_id: the package the inspector was shown as the last one; when another has
+                been entered since, nothing is withdrawn.
+
         Raises:
-            InputError: nothing to undo, or the reason is empty.
+            InputError: nothing to undo, the reason is empty, or the last package is no longer the one named.
         """
         state = self.lot_state(inspection_id)
         if not state.measurements:
             raise InputError("nothing to undo: no package weighed yet", zh="没有可撤销的记录：尚未称量任何包装")
+        if measurement_id is not None and state.measurements[-1].id != measurement_id:
+            n = len(state.measurements)
+            raise InputError(f"package {n} was entered since; nothing was withdrawn (undo again to withdraw it)",
+                             zh=f"其间已录入第 {n} 件；未撤销任何记录（如需撤销，请再次撤销）")
         self.store.withdraw_measurement(state.measurements[-1].id, reason)
         return self._with_measurements(state, state.measurements[:-1])
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from textual import events
 from textual.keys import _character_to_key
 from textual.pilot import Pilot
+from textual.widgets import Input
 
 from fieldtool.storage import SqliteStore
 from fieldtool.tui.app import FieldtoolApp
@@ -20,10 +21,10 @@ from fieldtool.tui.runner import ServiceRunner
 from fieldtool.tui.screens.new_inspection import NewInspectionScreen
 from fieldtool.tui.screens.profile import ProfileScreen
 from fieldtool.usecases.inspection import Services
-from tests.tui.conftest import make_app
+from tests.tui.conftest import make_app, open_inspection, screen_text
 from tests.tui.test_new_inspection import add_balance
 
-NAMED = {"enter": "\r", "tab": "\t", "shift+tab": None, "down": None, "up": None, "backspace": "\x7f", "ctrl+s": None}
+NAMED = {"f4": None, "enter": "\r", "tab": "\t", "shift+tab": None, "down": None, "up": None, "backspace": "\x7f", "ctrl+s": None, "ctrl+z": None}
 
 # The whole new-inspection form, in the order its fields are typed (a list: Enter opens it, Down
 # moves, Enter takes; Tab leaves a field as it is). A typo fixed with Backspace right before a Tab.
@@ -109,3 +110,100 @@ async def test_profile_typed_at_once_with_enter_and_tab(runner: ServiceRunner) -
     profile = runner.call_sync(lambda s: s.inspector())
     assert profile is not None
     assert (profile.name, profile.inspector_no, profile.organisation) == ("王力", "JD-1234", "南京市质量技术监督局")
+
+
+# The sampling form, field after field with Enter (prefilled fields kept as they are), the last Enter saving.
+SAMPLING_FORM = [
+    "CN2026-NJ-001", "enter",  # form number
+    "enter", "enter", "enter", "enter",  # time, place, samplers, inspected unit: as prefilled
+    "南京市玄武区中山路18号", "enter",
+    "enter",  # kind of unit
+    "025-8456 1234", "enter",
+    "益海嘉里（南京）粮油有限公司", "enter",
+    "南京市栖霞区龙潭港", "enter",
+    "enter", "enter", "enter", "enter",  # product, brand, specification, batch
+    "2026-10-01", "enter",  # production date (the lot size is the inspection's, not a field to type)
+    "enter",  # sample count
+    "完好", "enter",
+    "编织袋", "enter",
+    "南京市计量院", "enter",
+    "李经理", "enter",
+    "快速录入", "enter",
+]
+
+
+async def test_sampling_form_typed_at_once_stores_every_field(runner: ServiceRunner, with_profile: None) -> None:
+    from fieldtool.tui.screens.sampling_form import SamplingFormScreen
+    from fieldtool.usecases.sampling_form import form_as_text, sampling_form
+
+    iid = open_inspection(runner)
+    app = make_app(runner, lang="zh")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await app.push_screen(SamplingFormScreen(iid))
+        await wait_for(pilot, lambda: isinstance(app.screen, SamplingFormScreen) and app.focused is not None, "the form")
+        send_at_once(app, SAMPLING_FORM)
+        await wait_for(pilot, lambda: not isinstance(app.screen, SamplingFormScreen), "saved and back")
+    stored = runner.call_sync(lambda s: sampling_form(s, iid))
+    assert stored is not None
+    text = form_as_text(stored.form)
+    assert {k: text[k] for k in ("form_no", "unit_address", "unit_contact", "producer_name", "producer_address",
+                                 "production_date", "sample_condition", "packaging", "samples_to", "representative",
+                                 "notes")} == {
+        "form_no": "CN2026-NJ-001", "unit_address": "南京市玄武区中山路18号", "unit_contact": "025-8456 1234",
+        "producer_name": "益海嘉里（南京）粮油有限公司", "producer_address": "南京市栖霞区龙潭港",
+        "production_date": "2026-10-01", "sample_condition": "完好", "packaging": "编织袋",
+        "samples_to": "南京市计量院", "representative": "李经理", "notes": "快速录入",
+    }
+    assert (text["unit_name"], text["brand"], text["batch"]) == ("Suguo Supermarket", "Golden Ear", "B-17")
+
+
+async def test_environment_dialog_then_weights_typed_at_once(runner: ServiceRunner, with_profile: None) -> None:
+    """F4, temperature, Enter, humidity, Enter (the dialog closes), then two weights: each where it belongs."""
+    from fieldtool.tui.screens.weighing import WeighingScreen
+    from fieldtool.usecases.sampling_form import environment_readings
+
+    iid = open_inspection(runner)
+    app = make_app(runner, lang="zh")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await app.open_inspection(iid)
+        await wait_for(pilot, lambda: isinstance(app.screen, WeighingScreen) and app.focused is not None, "weighing")
+        send_at_once(app, ["f4", "21.5", "enter", "48", "enter", "500.2", "enter", "499.8", "enter"])
+        await wait_for(pilot, lambda: len(runner.call_sync(lambda s: s.lot_state(iid)).measurements) == 2, "two weights")
+        shown = screen_text(app)
+    readings = runner.call_sync(lambda s: environment_readings(s, iid))
+    print(shown, [str(m.net) for m in runner.call_sync(lambda s: s.lot_state(iid)).measurements])
+    assert [(str(r.temperature_c), str(r.humidity_pct)) for r in readings] == [("21.5", "48")]
+    assert [str(m.net) for m in runner.call_sync(lambda s: s.lot_state(iid)).measurements] == ["500.2", "499.8"]
+
+
+async def test_undo_with_its_reason_then_the_next_weight_typed_at_once(runner: ServiceRunner, with_profile: None) -> None:
+    """Ctrl+Z, the reason, Enter, the next weight: the undo withdraws the package before it, not the one typed after."""
+    from fieldtool.tui.screens.weighing import WeighingScreen
+
+    iid = open_inspection(runner)
+    app = make_app(runner, lang="zh")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await app.open_inspection(iid)
+        await wait_for(pilot, lambda: isinstance(app.screen, WeighingScreen) and app.focused is not None, "weighing")
+        send_at_once(app, ["500.2", "enter", "499.8", "enter", "ctrl+z", "输错了", "enter", "499.9", "enter",
+                           "500.1", "enter"])
+        await wait_for(pilot, lambda: len(runner.call_sync(lambda s: s.lot_state(iid)).measurements) == 3, "three weights")
+    state = runner.call_sync(lambda s: s.lot_state(iid))
+    assert [str(m.net) for m in state.measurements] == ["500.2", "499.9", "500.1"]
+    history = runner.call_sync(lambda s: s.store.measurement_history(iid))
+    assert [(str(m.net), m.reason) for m in history if m.withdrawn] == [("499.8", "输错了")]
+
+
+async def test_profile_then_search_on_home_typed_at_once(runner: ServiceRunner) -> None:
+    """The profile saved with its last Enter, then / and a search on Home: the search gets every character."""
+    from fieldtool.tui.screens.home import HomeScreen
+
+    open_inspection(runner, site_name="苏果超市")
+    open_inspection(runner, site_name="华润万家")
+    app = make_app(runner, lang="zh")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, ProfileScreen) and app.focused is not None, "the profile form")
+        send_at_once(app, ["王力", "tab", "JD-1234", "enter", "南京市质量技术监督局", "enter", "/", "苏果"])
+        await wait_for(pilot, lambda: isinstance(app.screen, HomeScreen), "Home")
+        await wait_for(pilot, lambda: app.screen.query_one("#search", Input).value == "苏果",
+                       f"the search holds 苏果 ({app.screen.query_one('#search', Input).value!r})")

@@ -423,6 +423,20 @@ def test_undo_withdraws_the_last_package_with_its_reason(services: Services) -> 
     assert len(state.measurements) == 10
 
 
+def test_undo_of_a_package_no_longer_last_withdraws_nothing(services: Services) -> None:
+    """The dialog named package 2; package 3 came in meanwhile (a balance reading): nothing is withdrawn."""
+    iid = start(services, lot_size=30)
+    state = weigh(services, iid, ["512.0 12.0", "513.0 12.0"])
+    shown = state.measurements[-1].id
+    weigh(services, iid, ["514.0 12.0"])
+    with pytest.raises(InputError, match="package 3 was entered since; nothing was withdrawn") as refused:
+        services.undo_last(iid, "weighed twice", measurement_id=shown)
+    assert refused.value.in_language("zh").startswith("其间已录入第 3 件")
+    assert not [m for m in services.store.measurement_history(iid) if m.withdrawn]
+    state = services.undo_last(iid, "weighed twice", measurement_id=services.lot_state(iid).measurements[-1].id)
+    assert [m.net for m in state.measurements] == [Decimal("500.0"), Decimal("501.0")]
+
+
 def test_undo_can_reopen_a_complete_sample(services: Services) -> None:
     iid = start(services, lot_size=30)
     weigh(services, iid, ["512.0 12.0"] * 10)

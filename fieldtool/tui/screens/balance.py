@@ -105,7 +105,7 @@ class BalanceModal(FieldtoolModal[Balance | None]):
         inputs = [self.query_one(f"#balance-{key}", Input) for key in _FIELDS if key not in ("unit", "class")]
         # The first field still to type: d, after a balance that reported make, model, serial and Max.
         empty = [i for i in inputs if not i.value]
-        (empty or inputs)[0].focus()
+        self.set_focus((empty or inputs)[0])
 
     def _prefill(self) -> None:
         """Fill in what the balance reported about itself."""
@@ -161,7 +161,7 @@ class BalanceModal(FieldtoolModal[Balance | None]):
         self._show(errors)
         if errors:
             first = next(k for k in _FIELDS if k in errors)
-            self.query_one(f"#balance-{first}").focus()
+            self.set_focus(self.query_one(f"#balance-{first}"))
             return
         cls = self.query_one("#balance-class", Select).value
         unit_value = self.query_one("#balance-unit", Select).value

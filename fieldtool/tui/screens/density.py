@@ -128,7 +128,7 @@ class DensityScreen(FormFields, InspectionScreen):
             self._typical = self.product.typical_density if self.product is not None else None
         self._show_method()
         self.relabel()
-        self.query_one("#volume", Input).focus()
+        self.set_focus(self.query_one("#volume", Input))
 
     # -- rendering ---------------------------------------------------------------------------------
 
@@ -245,7 +245,7 @@ class DensityScreen(FormFields, InspectionScreen):
         self._show_errors()
         if self._errors:
             first = next(k for k in _FIELDS if k in self._errors)
-            self.query_one(f"#{first}", Input).focus()
+            self.set_focus(self.query_one(f"#{first}", Input))
             return
         temp = parse_decimal(self.text("temperature"))
         if temp is not None and abs(temp - REFERENCE_C) > TOLERANCE_C:

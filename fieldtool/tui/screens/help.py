@@ -111,7 +111,7 @@ class HelpScreen(FieldtoolScreen):
     def on_mount(self) -> None:
         self.title = "fieldtool"
         self.relabel()
-        self.query_one("#help-body", VerticalScroll).focus()
+        self.set_focus(self.query_one("#help-body", VerticalScroll))
 
 
     def relabel(self) -> None:

@@ -169,7 +169,7 @@ class HomeScreen(FieldtoolScreen):
     async def on_mount(self) -> None:
         self.title = "fieldtool"
         self.relabel()
-        self.query_one("#inspections", DataTable).focus()
+        self.set_focus(self.query_one("#inspections", DataTable))
         # Load in the background once the screen is painted: its data follows when the store
         # (opened on its own thread) answers.
         self.call_after_refresh(lambda: self.run_worker(self.refresh_data(), group="home-data", exclusive=True))
@@ -429,7 +429,7 @@ class HomeScreen(FieldtoolScreen):
             return
         self._cell_filter = None if self._cell_filter == wanted else wanted
         self._reload_list()
-        self.query_one("#inspections", DataTable).focus()
+        self.set_focus(self.query_one("#inspections", DataTable))
 
     async def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         """Enter on an inspection: open it where it stands (an open one resumes)."""
@@ -445,7 +445,7 @@ class HomeScreen(FieldtoolScreen):
         if event.input.id != "search":
             return
         table = self.query_one("#inspections", DataTable)
-        table.focus()
+        self.set_focus(table)
         await self._load_list()  # the list for everything typed, even when Enter came before the live reload
         selected = self._selected_id()
         if selected is not None:
@@ -459,12 +459,12 @@ class HomeScreen(FieldtoolScreen):
 
     def action_focus_search(self) -> None:
         """Jump to the search box."""
-        self.query_one("#search", Input).focus()
+        self.set_focus(self.query_one("#search", Input))
 
     def action_to_list(self) -> None:
         """↓ in the search box: go on to the list (elsewhere the focused table moves its cursor itself)."""
         if isinstance(self.focused, Input):
-            self.query_one("#inspections", DataTable).focus()
+            self.set_focus(self.query_one("#inspections", DataTable))
 
     def action_filter(self) -> None:
         """Show the next of: all, open, final, passed, failed inspections."""
@@ -477,7 +477,7 @@ class HomeScreen(FieldtoolScreen):
         self._cell_filter = None
         self.query_one("#search", Input).value = ""
         self._reload_list()
-        self.query_one("#inspections", DataTable).focus()
+        self.set_focus(self.query_one("#inspections", DataTable))
 
     def action_report(self) -> None:
         """Render the highlighted inspection's lot report (a draft when it is not final)."""

@@ -80,10 +80,10 @@ class CorrectionModal(FieldtoolModal[tuple[str, str] | None]):
         error = self.query_one("#dialog-error", Label)
         if not value:
             error.update(self.tr(TEXT["need_value"]))
-            self.query_one("#value", Input).focus()
+            self.set_focus(self.query_one("#value", Input))
         elif not reason:
             error.update(self.tr(TEXT["need_reason"]))
-            self.query_one("#reason", Input).focus()
+            self.set_focus(self.query_one("#reason", Input))
         else:
             self.dismiss((value, reason))
 

@@ -97,7 +97,7 @@ class ReviewScreen(FieldtoolScreen):
         state = await self.call(lambda s: review_state(s, self.inspection_id))
         if state is not None:
             self.show(state)
-        self.query_one("#review-name", Input).focus()
+        self.set_focus(self.query_one("#review-name", Input))
 
     def history(self, state: ReviewState) -> list[str]:
         """Every correction and decision so far, one line each in the screen's language, then the issue date."""

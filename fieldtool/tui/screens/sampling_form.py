@@ -140,7 +140,7 @@ class SamplingFormScreen(InspectionScreen):
             for field in FIELD_IDS:
                 self.query_one(f"#{widget_id(field)}", Input).value = text[field]
         self.relabel()
-        self.query_one(f"#{widget_id(FIELD_IDS[0])}", Input).focus()
+        self.set_focus(self.query_one(f"#{widget_id(FIELD_IDS[0])}", Input))
 
     def relabel(self) -> None:
         """Re-render every text in the current language."""
@@ -207,7 +207,7 @@ class SamplingFormScreen(InspectionScreen):
             self._error = (e.field, message_in(e, self.lang))
             self._show_error()
             if e.field in FIELD_IDS:
-                self.query_one(f"#{widget_id(e.field)}", Input).focus()
+                self.set_focus(self.query_one(f"#{widget_id(e.field)}", Input))
             return False
         except FieldtoolError as e:
             self._status(message_in(e, self.lang), error=True)
@@ -249,7 +249,7 @@ class EnvironmentModal(FieldtoolModal["EnvironmentReading | None"]):
 
         event.stop()
         if event.input.id == "temperature":
-            self.query_one("#humidity", Input).focus()
+            self.set_focus(self.query_one("#humidity", Input))
             return
         temperature = self.query_one("#temperature", Input).value
         humidity = self.query_one("#humidity", Input).value
@@ -259,7 +259,7 @@ class EnvironmentModal(FieldtoolModal["EnvironmentReading | None"]):
         except FieldtoolError as e:
             self.query_one("#dialog-error", Label).update(message_in(e, self.lang))
             field = "#humidity" if "humidity" in str(e) else "#temperature"
-            self.query_one(field, Input).focus()
+            self.set_focus(self.query_one(field, Input))
             return
         self.dismiss(reading)
 

@@ -212,7 +212,7 @@ class SettingsScreen(FormFields, FieldtoolScreen):
         self.query_one("#connection", Input).value = settings.balance_connection
         self.query_one("#timeout", Input).value = format(settings.balance_timeout, "g")
         self.relabel()
-        self.query_one("#connection", Input).focus()
+        self.set_focus(self.query_one("#connection", Input))
         await self.load_register()
 
     def _protocols(self) -> list[tuple[str, str]]:
@@ -350,7 +350,7 @@ class SettingsScreen(FormFields, FieldtoolScreen):
         except FieldtoolError as exc:
             self._errors["connection"] = message_in(exc, self.lang)
             self._show_error("connection")
-            self.query_one("#connection", Input).focus()
+            self.set_focus(self.query_one("#connection", Input))
             return
         self._errors.pop("connection", None)
         self._show_error("connection")
@@ -401,7 +401,7 @@ class SettingsScreen(FormFields, FieldtoolScreen):
         """Check every field, put the settings in use and save them; then go back."""
         valid = [self._validate(field_id) for field_id in ("connection", "timeout")]
         if not all(valid):
-            self.query_one("#connection" if not valid[0] else "#timeout", Input).focus()
+            self.set_focus(self.query_one("#connection" if not valid[0] else "#timeout", Input))
             return
         timeout = parse_timeout(self.query_one("#timeout", Input).value)
         assert timeout is not None  # validated above

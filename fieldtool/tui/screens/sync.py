@@ -143,7 +143,7 @@ class SyncScreen(FieldtoolScreen):
     async def on_mount(self) -> None:
         self.title = "fieldtool"
         await self.reload()
-        self.query_one("#hub-url", Input).focus()
+        self.set_focus(self.query_one("#hub-url", Input))
 
     async def reload(self) -> None:
         """Read the link and the counts again, and re-render."""
@@ -175,7 +175,7 @@ class SyncScreen(FieldtoolScreen):
     async def on_input_submitted(self, event: Input.Submitted) -> None:
         """Enter: from the URL to the code; from the code, sync."""
         if event.input.id == "hub-url":
-            self.query_one("#enroll-code", Input).focus()
+            self.set_focus(self.query_one("#enroll-code", Input))
         else:
             await self.action_sync()
 

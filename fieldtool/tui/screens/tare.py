@@ -119,7 +119,7 @@ class TareScreen(InspectionScreen, BalanceCapture):
         state = await self.load()
         if state is not None:
             self.show(state)
-        self.query_one("#tare-weight", WeightInput).focus()
+        self.set_focus(self.query_one("#tare-weight", WeightInput))
 
     # -- rendering ---------------------------------------------------------------------------------
 
@@ -240,7 +240,7 @@ class TareScreen(InspectionScreen, BalanceCapture):
                     self._status(self.tr(TEXT["not_saved"]), error=True)
                     if reading is None:
                         box.restore(text)
-                    box.focus()
+                    self.set_focus(box)
 
             self.app.push_screen(ConfirmModal(question), callback=answered)
             return
@@ -270,7 +270,7 @@ class TareScreen(InspectionScreen, BalanceCapture):
                 else:
                     self._status(self.tr(TEXT["not_saved"]), error=True)
                     box.restore(text)
-                    box.focus()
+                    self.set_focus(box)
 
             self.app.push_screen(ConfirmModal(question), callback=answered)
             return
@@ -282,7 +282,7 @@ class TareScreen(InspectionScreen, BalanceCapture):
         sample = [w for w in state.tare.weighings if w.method is TareMethod.AVERAGE]
         self._last_saved = (len(sample), sample[-1].value, reading is not None)
         self.show(state)
-        box.focus()
+        self.set_focus(box)
 
     # -- reading from the balance ------------------------------------------------------------------
 

@@ -140,7 +140,7 @@ class VerdictScreen(InspectionScreen):
         if state is not None:
             self._balance = await self.call(lambda s: s.inspection_balance(self.inspection_id))
             self.show(state)
-        self.query_one("#verdict-body", VerticalScroll).focus()
+        self.set_focus(self.query_one("#verdict-body", VerticalScroll))
 
     # -- rendering ---------------------------------------------------------------------------------
 
@@ -279,7 +279,7 @@ class VerdictScreen(InspectionScreen):
         if inspection.is_final:
             for name_box in self.query("#confirm-name"):
                 if name_box.has_focus:
-                    self.query_one("#verdict-body", VerticalScroll).focus()
+                    self.set_focus(self.query_one("#verdict-body", VerticalScroll))
                 name_box.remove()
             box.display = False
             assert inspection.finalised_at is not None
@@ -346,7 +346,7 @@ class VerdictScreen(InspectionScreen):
         """Move to the name box to confirm the verdict (Enter there confirms)."""
         for box in self.query("#confirm-name").results(Input):
             if box.display:
-                box.focus()
+                self.set_focus(box)
 
     def action_report(self) -> None:
         """Render this inspection's lot report (marked draft until the inspection is final)."""

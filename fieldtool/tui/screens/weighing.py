@@ -172,7 +172,7 @@ class WeighingScreen(InspectionScreen, BalanceCapture):
     async def on_mount(self) -> None:
         # Focus first: the prompt appears only with the state, and an inspector starts typing
         # the moment it does.
-        self.query_one("#weight", WeightInput).focus()
+        self.set_focus(self.query_one("#weight", WeightInput))
         state = await self.load()
         if state is not None:
             self._balance = await self.call(lambda s: s.inspection_balance(self.inspection_id))
@@ -396,19 +396,17 @@ class WeighingScreen(InspectionScreen, BalanceCapture):
         n = len(self.state.measurements)
         title = self.tr(TEXT["undo_title"], n=n, value=m.net, unit=m.unit)
 
-        def done(reason: str | None) -> None:
+        async def done(reason: str | None) -> None:
+            # Awaited in this screen's queue (not a worker): the keys typed after the reason's Enter are
+            # handed out only once the package is withdrawn, and it is the one the dialog named.
             if reason is None:
                 return
-
-            async def run() -> None:
-                state = await self.call(lambda s: s.undo_last(self.inspection_id, reason))
-                if state is not None:
-                    if m.source.value == "balance":
-                        self.fapp.balance.forget_last()  # the same package may go on the pan again
-                    self.show(state)
-                    self._status(self.tr(TEXT["undone"], n=n, reason=reason))
-
-            self.run_worker(run())
+            state = await self.call(lambda s: s.undo_last(self.inspection_id, reason, measurement_id=m.id))
+            if state is not None:
+                if m.source.value == "balance":
+                    self.fapp.balance.forget_last()  # the same package may go on the pan again
+                self.show(state)
+                self._status(self.tr(TEXT["undone"], n=n, reason=reason))
 
         self.app.push_screen(ReasonModal(title), callback=done)
 
@@ -426,9 +424,9 @@ class WeighingScreen(InspectionScreen, BalanceCapture):
         """Move between the weight input and the table (to correct an entry)."""
         table = self.query_one("#packages", DataTable)
         if self.focused is table:
-            self.query_one("#weight", WeightInput).focus()
+            self.set_focus(self.query_one("#weight", WeightInput))
         else:
-            table.focus()
+            self.set_focus(table)
 
     def on_resize(self, event: Resize) -> None:
         """Across `NARROW` columns: the table's columns and the panel's width change (the state is unchanged)."""
