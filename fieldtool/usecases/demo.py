@@ -34,6 +34,7 @@ from fieldtool.core.programme import City, Method, NominalQuantity, Product, Pro
 from fieldtool.core.quantity import to_base, unit
 from fieldtool.core.tare import TareMethod
 from fieldtool.errors import InputError
+from fieldtool.reports.lot_words import plural
 from fieldtool.usecases.demo_world import (
     BALANCES,
     BRANDS,
@@ -124,8 +125,9 @@ class DemoSummary:
     def __str__(self) -> str:
         share = 100 * self.failed / self.finished if self.finished else 0.0
         return (
-            f"{self.programme_id}: {self.finished} finished inspections in {self.cities} cities × "
-            f"{self.products} products, {self.failed} failed ({share:.1f} %), {self.open} open"
+            f"{self.programme_id}: {plural(self.finished, 'finished inspection')} in "
+            f"{plural(self.cities, 'city', 'cities')} × {plural(self.products, 'product')}, {self.failed} failed "
+            f"({share:.1f} %), {self.open} open"
         )
 
 

@@ -56,7 +56,7 @@ from fieldtool.reports.lot_words import label_conclusion, net_quantity_conclusio
 from fieldtool.sync.lot_verify import LotVerification, require_lot_intact
 from fieldtool.sync.trust import Trust, trust_of
 from fieldtool.usecases.inspection import Services
-from fieldtool.usecases.review import review_state
+from fieldtool.usecases.review_state import review_state
 
 
 def report_number(inspection: Inspection, programme: Programme | None) -> str:

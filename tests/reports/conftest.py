@@ -25,7 +25,7 @@ from fieldtool.core.tare import TareMethod
 from fieldtool.storage import SqliteStore
 from fieldtool.usecases.demo import DemoClock, build_demo
 from fieldtool.usecases.inspection import Services
-from fieldtool.usecases.review import review_state
+from fieldtool.usecases.review_state import review_state
 from tests.conftest import built_once
 
 DEMO_CITIES = ("beijing", "urumqi", "shanghai")

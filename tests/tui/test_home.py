@@ -198,7 +198,7 @@ async def test_v_opens_the_sign_off_of_the_highlighted_inspection_and_records_a_
     runner: ServiceRunner, lots: dict[str, str]
 ) -> None:
     from fieldtool.tui.screens.review import ReviewScreen
-    from fieldtool.usecases.review import review_state
+    from fieldtool.usecases.review_state import review_state
 
     app = make_app(runner)
     async with app.run_test(size=SIZE) as pilot:

@@ -292,7 +292,7 @@ def test_every_lot_carries_its_sampling_form_environment_and_label_check(service
 
 def test_the_institute_signs_off_all_but_the_last_cities(services: Services) -> None:
     from fieldtool.usecases.demo import APPROVER, REVIEWER
-    from fieldtool.usecases.review import review_state
+    from fieldtool.usecases.review_state import review_state
 
     by_city: dict[str, Counter[str]] = {}
     for inspection in services.inspections(final=True):

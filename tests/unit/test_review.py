@@ -20,7 +20,8 @@ from fieldtool.sync.lot_verify import verify_lot
 from fieldtool.sync.trust import Trust
 from fieldtool.sync.verify import verify_store
 from fieldtool.usecases.inspection import Services
-from fieldtool.usecases.review import approve, correct_header, return_report, review, review_state
+from fieldtool.usecases.review import approve, correct_header, return_report, review
+from fieldtool.usecases.review_state import review_state
 from tests.sync.conftest import add_inspections, header
 
 

@@ -20,7 +20,7 @@ from fieldtool.tui.i18n import T
 from fieldtool.tui.widgets.footer import FitFooter
 
 if TYPE_CHECKING:
-    from fieldtool.usecases.review import ReviewState
+    from fieldtool.usecases.review_state import ReviewState
 
 TEXT = {
     "title": T("Review and approval", "审核与批准"),
@@ -92,7 +92,7 @@ class ReviewScreen(FieldtoolScreen):
 
     async def on_mount(self) -> None:
         self.relabel()
-        from fieldtool.usecases.review import review_state
+        from fieldtool.usecases.review_state import review_state
 
         state = await self.call(lambda s: review_state(s, self.inspection_id))
         if state is not None:
@@ -102,7 +102,7 @@ class ReviewScreen(FieldtoolScreen):
     def history(self, state: ReviewState) -> list[str]:
         """Every correction and decision so far, one line each in the screen's language, then the issue date."""
         from fieldtool.core.chinatime import minute_text
-        from fieldtool.usecases.review import state_value
+        from fieldtool.usecases.review_state import state_value
 
         lines = []
         for c in state.corrections:
