@@ -3,9 +3,10 @@
 A laptop database with finalised lots, synced to a hub (its receipt kept), is built once; each case
 attacks a copy with the sqlite3 module (triggers dropped, hashes recomputed and the chain relinked
 with fieldtool's own code, the query tables rebuilt to agree), as someone with the file and the
-code but not the device key would. Then, on real processes: ``fieldtool verify`` exits 1 naming
-the record, ``fieldtool report lot`` of the attacked lot refuses in one line and writes no PDF, and
-the hub's ingest of the attacked chain refuses it with nothing stored. An intact copy passes all three.
+code but not the device key would. Then, through the command line (its `main`, as ``python -m
+fieldtool`` runs it): ``fieldtool verify`` exits 1 naming the record, ``fieldtool report lot`` of the
+attacked lot refuses in one line and writes no PDF, and the hub's ingest of the attacked chain
+refuses it with nothing stored. An intact copy passes all three.
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ import sqlite3
 import subprocess
 import uuid
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -27,6 +27,7 @@ from fieldtool.storage import SqliteStore
 from fieldtool.sync.errors import RefusedError
 from fieldtool.sync.hub import open_hub
 from fieldtool.sync.keys import finalisation_signer
+from tests.conftest import cli_in_process
 from tests.e2e.attack_kit import (
     Base,
     Tamper,
@@ -267,15 +268,23 @@ def attacked_copy(base: Base, attack: Attack, attacker: keys.SigningKey, directo
 
 
 def side_by_side(*commands: tuple[str | Path, ...], homes: Sequence[Path | None] = ()) -> list[subprocess.CompletedProcess[str]]:
-    """Run fieldtool commands at once, each in its own process; their results in order.
+    """Run fieldtool commands on the same files, one after another, each with its own data directory; their results.
+
+    The CLI's `main` in this process (the same parser, dispatch and one-line errors as ``python -m
+    fieldtool``; `cli` runs the entry point itself in a subprocess for the bundle and import cases).
 
     Args:
         commands: the arguments of each command.
-        homes: the data directory of each command (None or missing: the test's own).
+        homes: the data directory of each command (None or missing: the test's own): another machine's keys.
     """
     data_homes = [*homes, *[None] * (len(commands) - len(homes))]
-    with ThreadPoolExecutor(len(commands)) as pool:
-        return list(pool.map(lambda args, home: cli(*args, data_home=home), commands, data_homes))
+    results = []
+    for args, home in zip(commands, data_homes, strict=True):
+        with pytest.MonkeyPatch.context() as env:
+            if home is not None:
+                env.setenv("XDG_DATA_HOME", str(home))
+            results.append(cli_in_process(*map(str, args)))
+    return results
 
 
 @pytest.fixture

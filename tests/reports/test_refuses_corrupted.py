@@ -11,7 +11,7 @@ import sqlite3
 import subprocess
 from pathlib import Path
 
-from tests.conftest import PYTHON, run_cli_env
+from tests.conftest import cli_in_process
 from tests.reports.conftest import DemoLots
 
 
@@ -27,8 +27,8 @@ def changed_weight(demo_lots: DemoLots, tmp_path: Path, inspection_id: str) -> P
 
 
 def report(args: list[str], db: Path, out: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([PYTHON, "-m", "fieldtool", *args, "-o", str(out), "--db", str(db)],
-                          check=False, capture_output=True, text=True, env=run_cli_env(), timeout=120)
+    """``fieldtool report …`` through the CLI's `main`, in this process."""
+    return cli_in_process(*args, "-o", str(out), "--db", str(db))
 
 
 def test_reports_refuse_a_database_with_a_changed_weight(demo_lots: DemoLots, tmp_path: Path) -> None:

@@ -13,7 +13,6 @@ import dataclasses
 import json
 import secrets
 import sqlite3
-import subprocess
 import time
 import urllib.error
 import urllib.request
@@ -53,7 +52,7 @@ from fieldtool.usecases.inspection import Services
 from fieldtool.usecases.label_check import record_label_check
 from fieldtool.usecases.review import approve, correct_header, return_report, review
 from fieldtool.usecases.sampling_form import record_environment, record_sampling_form, sampling_form_text
-from tests.conftest import PYTHON, StepClock, run_cli_env
+from tests.conftest import StepClock, cli_in_process
 from tests.sync.conftest import START, Laptop, Server, chain, device_of, enroll_in_process, new_id, register_in_process
 
 # -- a laptop that wrote every kind of record, through the use-cases -------------------------------------
@@ -219,9 +218,7 @@ def stored(hub_db: Path, device_id: str) -> dict[str, int]:
 NOTHING = {"records": 0, "inspections": 0, "measurements": 0, "receipts": 0, "bundles": 0}
 
 
-def fieldtool(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([PYTHON, "-m", "fieldtool", *args], capture_output=True, text=True, env=run_cli_env(),
-                          timeout=300, check=False)
+fieldtool = cli_in_process  # the CLI's `main` in this process: the same parser, dispatch and one-line errors
 
 
 # -- what the laptop writes always passes ---------------------------------------------------------------
