@@ -266,6 +266,7 @@ def enrolled_laptop(tmp_path: Path) -> Iterator[tuple[Path, Path]]:
     yield hub, laptop.db
 
 
+@pytest.mark.slow
 def test_hub_import_and_bundle_receipt_refuse_crafted_files_before_any_signature(
     tmp_path: Path, enrolled_laptop: tuple[Path, Path]
 ) -> None:

@@ -20,6 +20,7 @@ from tests.conftest import run_cli_env
 PYTHON = sys.executable
 
 
+@pytest.mark.slow
 def test_demo_report_export_and_verify_under_chinese_paths_with_spaces(tmp_path: Path) -> None:
     home = tmp_path / "Users" / "张三 的 电脑"
     usb = tmp_path / "media" / "U 盘 (E)" / "检验 数据"

@@ -31,6 +31,7 @@ def script(*args: str) -> subprocess.CompletedProcess[str]:
     return result
 
 
+@pytest.mark.slow  # a minute, waiting on pip: started first, beside the short tests
 def test_a_wheelhouse_installs_offline_and_runs_check_and_the_demo(tmp_path: Path) -> None:
     built = script("--out", str(tmp_path / "wheelhouse"))
     assert built.returncode == 0, built.stderr
@@ -65,6 +66,7 @@ def test_a_wheelhouse_installs_offline_and_runs_check_and_the_demo(tmp_path: Pat
     assert demo.returncode == 0 and "finished inspections in 1 city" in demo.stdout, demo
 
 
+@pytest.mark.slow  # a minute, waiting on pip: started first, beside the short tests
 def test_the_other_platforms_find_every_dependency_as_a_binary_wheel(tmp_path: Path) -> None:
     targets = [arg for target in OTHER_TARGETS for arg in ("--target", target)]
     checked = script("--check", "--out", str(tmp_path / "check"), *targets)

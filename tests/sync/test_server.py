@@ -44,6 +44,7 @@ def chain_hashes(db: Path, device_id: str) -> list[str]:
         return [r.hash for r in store.records(device_id=device_id)]
 
 
+@pytest.mark.slow
 def test_thirty_laptops_sync_concurrently_then_again_nothing_new(tmp_path: Path, server: Server) -> None:
     laptops = [make_laptop(tmp_path / f"laptop{n:02d}", f"Inspector {n}", inspections=3, weights=5, open_one=n % 3 == 0)
                for n in range(LAPTOPS)]
@@ -203,6 +204,7 @@ def cli(*args: str) -> subprocess.CompletedProcess[str]:
                           env=run_cli_env(), timeout=120)
 
 
+@pytest.mark.slow
 def test_cli_enrol_sync_bundle_import_receipt_verify_and_revoke(tmp_path: Path, server: Server) -> None:
     # The laptop of this test uses the default places: its key and database in the user data directory.
     laptop = make_laptop(paths.data_dir(), "Inspector Wang", inspections=2)

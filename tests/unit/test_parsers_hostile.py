@@ -209,6 +209,7 @@ def exact_mean_passes(nets: list[Decimal], nominal: Decimal, lam: Decimal) -> bo
 @given(data=st.data(), which=st.sampled_from(["extreme", JJF, OIML]),
        symbol=st.sampled_from(["g", "kg", "mL", "L", "m", "cm", "m2", "count"]),
        lot_size=st.sampled_from([2, 5, 9, 10, 11, 20, 50, 100, 300]))
+@pytest.mark.slow
 def test_the_engine_judges_any_accepted_values_exactly_and_only_refuses_with_its_own_errors(
     extreme_rules: RuleSet, data: st.DataObject, which: str, symbol: str, lot_size: int
 ) -> None:
