@@ -198,7 +198,8 @@ def _verify_report(args: argparse.Namespace, db: Path) -> int:
 def _sync(args: argparse.Namespace) -> int:
     from fieldtool.infra import paths
     from fieldtool.storage import SqliteStore
-    from fieldtool.sync.client import SyncProgress, check_hub_url, sync
+    from fieldtool.sync.client import SyncProgress, sync
+    from fieldtool.sync.hub_client import check_hub_url
 
     if args.hub is not None:
         check_hub_url(args.hub)  # before a key or a database is made for a sync that cannot start

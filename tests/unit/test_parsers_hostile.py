@@ -27,7 +27,7 @@ from fieldtool.infra.bounded import MAX_DEPTH, DocumentError, lines, read_json, 
 from fieldtool.plans.rules import load_rule_set_file
 from fieldtool.plans.strict import load_toml
 from fieldtool.stats.vectorised import evaluate_lots, to_scaled
-from fieldtool.sync.client import check_hub_url
+from fieldtool.sync.hub_client import check_hub_url
 from fieldtool.sync.wire import FormatError, bundle_from_bytes
 from fieldtool.usecases.check import batch_lines, evaluation_as_dict, read_nets
 from tests.unit.conftest import JJF, OIML, rules
@@ -509,7 +509,7 @@ def test_the_lot_reports_figures_hold_the_extreme_accepted_values() -> None:
 
     values = [Decimal("999999999999.999999999"), Decimal("0.000000001")] * 25
     stats = mean_statistics(values, Decimal("0.379"), 12)
-    figures = _figures(stats, Decimal("500"))
+    figures = _figures(stats, Decimal(500))
     assert figures.sum_q == Decimal("25000000000000.000000000")
     assert figures.variance is not None and figures.variance.as_tuple().exponent == -12
     assert abs(figures.variance - Decimal("255102040816326530611224.489795918367")) < Decimal("0.000000000001")
