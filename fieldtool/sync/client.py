@@ -90,26 +90,22 @@ class SyncResult:
 
     def summary(self, lang: str = "en") -> str:
         """One line for the CLI (English) or the TUI (`lang` zh or en)."""
-        if lang == "zh":
-            parts = [f"已发送 {self.sent} 条记录（中心新存 {self.stored} 条，已有 {self.duplicates} 条）",
-                     f"中心确认至第 {self.head[0]} 号记录"]
-            if self.enrolled:
-                parts.insert(0, "已注册")
-            if self.signed:
-                parts.append(f"已签名 {self.signed} 项完成判定")
-            if self.reference_files:
-                parts.append(f"已更新参考文件：{'、'.join(self.reference_files)}")
-            return "；".join(parts)
-        sent = (f"sent {self.sent} record{'s' if self.sent != 1 else ''} ({self.stored} new to the hub, "
-                f"{self.duplicates} already held)")
-        parts = [sent, f"acknowledged head seq {self.head[0]}"]
+        zh = lang == "zh"
+        records = "record" if self.sent == 1 else "records"
+        parts = [
+            f"已发送 {self.sent} 条记录（中心新存 {self.stored} 条，已有 {self.duplicates} 条）" if zh else
+            f"sent {self.sent} {records} ({self.stored} new to the hub, {self.duplicates} already held)",
+            f"中心确认至第 {self.head[0]} 号记录" if zh else f"acknowledged head seq {self.head[0]}",
+        ]
         if self.enrolled:
-            parts.insert(0, "enrolled")
+            parts.insert(0, "已注册" if zh else "enrolled")
         if self.signed:
-            parts.append(f"{self.signed} finalisation{'s' if self.signed != 1 else ''} signed")
+            finalisations = "finalisation" if self.signed == 1 else "finalisations"
+            parts.append(f"已签名 {self.signed} 项完成判定" if zh else f"{self.signed} {finalisations} signed")
         if self.reference_files:
-            parts.append(f"reference files updated: {', '.join(self.reference_files)}")
-        return "; ".join(parts)
+            parts.append(f"已更新参考文件：{'、'.join(self.reference_files)}" if zh else
+                         f"reference files updated: {', '.join(self.reference_files)}")
+        return ("；" if zh else "; ").join(parts)
 
 
 def verified_receipt(data: Any, hub_public_key: str, hub_id: str, device_id: str) -> Receipt:

@@ -22,6 +22,7 @@ from fieldtool.core.inspection import InspectionHeader
 from fieldtool.storage import SqliteStore
 from fieldtool.usecases.inspection import Services
 from tests.conftest import PYTHON, run_cli_env
+from tests.tui.test_fast_typing import assert_form_stored
 
 pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed (CI installs it)")
 
@@ -104,16 +105,4 @@ def test_whole_form_sent_in_one_call_is_stored_exactly(tmp_path: Path) -> None:
         term.wait_until(lambda: latest(db) is not None, "the inspection saved")
     finally:
         term.close()
-    h = latest(db)
-    assert h is not None
-    assert (h.city_id, h.product_id) == ("tianjin", "rice")
-    assert h.site_name == "苏果超市（中山路店）"
-    assert h.site_address == "南京市玄武区中山路18号"
-    assert h.site_kind.value == "retailer"
-    assert (h.brand, h.batch) == ("金龙鱼 大米", "20261001A")
-    assert h.production_date is not None and h.production_date.isoformat() == "2026-10-01"
-    assert (str(h.nominal), h.unit, h.lot_size) == ("5", "kg", 300)
-    assert h.inspectors == ("王力", "张检")
-    assert h.balance_id == balance.id
-    assert h.rule_set_id == "jjf1070-2005"
-    assert h.notes == "快速录入测试"
+    assert_form_stored(latest(db), balance.id)

@@ -15,6 +15,7 @@ from textual.keys import _character_to_key
 from textual.pilot import Pilot
 from textual.widgets import Input
 
+from fieldtool.core.inspection import InspectionHeader
 from fieldtool.storage import SqliteStore
 from fieldtool.tui.app import FieldtoolApp
 from fieldtool.tui.runner import ServiceRunner
@@ -86,7 +87,11 @@ async def test_new_inspection_typed_at_once_stores_every_field(runner: ServiceRu
         send_at_once(app, FORM)
         await wait_for(pilot, lambda: not isinstance(app.screen, NewInspectionScreen), "saved and on to the sample")
     with SqliteStore.open(db_path) as store:
-        h = Services(store).latest_header()
+        assert_form_stored(Services(store).latest_header(), balance_id)
+
+
+def assert_form_stored(h: InspectionHeader | None, balance_id: str) -> None:
+    """Every field of the inspection holds exactly what `FORM` typed (also for the tmux test)."""
     assert h is not None
     assert (h.city_id, h.product_id) == ("tianjin", "rice")
     assert h.site_name == "苏果超市（中山路店）"
