@@ -38,7 +38,7 @@ from textual.keys import key_to_character
 from textual.message_pump import MessagePump
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Input, Label, Select, TextArea
+from textual.widgets import Input, Label, Select
 from textual.widgets._select import SelectCurrent, SelectOverlay
 from textual.widgets.select import InvalidSelectValueError
 
@@ -296,7 +296,7 @@ def _focused_takes(screen: Screen[Any], key: str) -> bool:
     into a text field, or a binding of its own (an open list's Esc)."""
     node: DOMNode | None = screen.focused
     character = key_to_character(key)
-    if character is not None and character.isprintable() and isinstance(node, (Input, TextArea)):
+    if character is not None and character.isprintable() and isinstance(node, Input):
         return True
     while isinstance(node, Widget) and node is not screen:
         if key in node._bindings.key_to_bindings:
