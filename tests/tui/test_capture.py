@@ -114,7 +114,7 @@ async def test_f9_reads_packages_into_the_table_marked_as_read(
         box = app.screen.query_one("#weight", Input)
         box.value = "499.5"
         await pilot.press("enter")
-        await until(pilot, lambda: "saved package 4: 499.5 g" in status(app))
+        await until(pilot, lambda: "saved package 4: 499.50 g" in status(app))
         table = app.screen.query_one("#packages", DataTable)
         rows = [table.get_row_at(i) for i in range(table.row_count)]
         # Nets to the resolution the lot's records show (no balance in the register: the most places typed).

@@ -11,7 +11,7 @@ from fieldtool.core.tare import TareMethod
 from fieldtool.storage import SqliteStore
 from fieldtool.tui.runner import ServiceRunner
 from fieldtool.tui.screens.modals import CorrectionModal
-from tests.tui.conftest import make_app, on_inspection, open_inspection
+from tests.tui.conftest import make_app, on_inspection, open_inspection, screen_text
 
 
 def status(app) -> str:  # type: ignore[no-untyped-def]
@@ -54,7 +54,8 @@ async def test_implausible_weights_are_asked_or_refused_before_saving(
         await pilot.press("enter")  # the same text again: saved as typed
         await app.workers.wait_for_complete()
         await pilot.pause()
-        assert status(app) == "✓ saved package 1 as typed (confirmed): 5106.9 g"
+        assert status(app) == "✓ saved package 1 as typed (confirmed): 5106.90 g"  # as the table writes it (d = 0.01 g)
+        assert "5106.90" in screen_text(app)
         assert app.screen.query_one("#packages", DataTable).row_count == 1
         # The correction dialog says what it wants.
         table = app.screen.query_one("#packages", DataTable)

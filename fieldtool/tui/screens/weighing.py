@@ -293,7 +293,7 @@ class WeighingScreen(InspectionScreen, BalanceCapture):
             return
         self.show(state)
         if confirmed:
-            self._status(self.tr(TEXT["saved_confirmed"], n=len(state.measurements), value=measurement.net, unit=measurement.unit))
+            self._status(self.tr(TEXT["saved_confirmed"], n=len(state.measurements), value=self._net(measurement), unit=measurement.unit))
         else:
             self._saved(measurement, len(state.measurements))
 
@@ -303,9 +303,13 @@ class WeighingScreen(InspectionScreen, BalanceCapture):
 
         return plausibility_rules(self.fapp.settings)
 
+    def _net(self, m: Measurement) -> str:
+        """A package's net as the table writes it (`fieldtool.core.resolution`): the status line and dialogs agree with it."""
+        return str(m.net if self._res is None else self._res.net_value(m.net))
+
     def _saved(self, m: Measurement, index: int) -> None:
         key = "saved_balance" if m.source.value == "balance" else "saved"
-        self._status(self.tr(TEXT[key], n=index, value=m.net, unit=m.unit))
+        self._status(self.tr(TEXT[key], n=index, value=self._net(m), unit=m.unit))
 
     # -- reading from the balance --------------------------------------------------------------
 
@@ -356,7 +360,7 @@ class WeighingScreen(InspectionScreen, BalanceCapture):
         current = f"{m.gross} {m.tare}" if self.state.entry == "gross tare" else str(m.gross if self.state.entry == "gross" else m.net)
         want = {"net": "want_net", "gross": "want_gross", "gross tare": "want_gross_tare"}[self.state.entry]
         hint = self.tr(TEXT[want], unit=self.state.weighing_unit.symbol, example=example(self.state))
-        title = self.tr(TEXT["correct_title"], n=index, value=m.net, unit=m.unit)
+        title = self.tr(TEXT["correct_title"], n=index, value=self._net(m), unit=m.unit)
         self.app.push_screen(CorrectionModal(title, hint, current), callback=lambda a: self._correct(m.id, index, a))
 
     def _correct(self, measurement_id: str, index: int, answer: tuple[str, str] | None, confirmed: bool = False) -> None:
@@ -394,7 +398,7 @@ class WeighingScreen(InspectionScreen, BalanceCapture):
             return
         m = self.state.measurements[-1]
         n = len(self.state.measurements)
-        title = self.tr(TEXT["undo_title"], n=n, value=m.net, unit=m.unit)
+        title = self.tr(TEXT["undo_title"], n=n, value=self._net(m), unit=m.unit)
 
         async def done(reason: str | None) -> None:
             # Awaited in this screen's queue (not a worker): the keys typed after the reason's Enter are
