@@ -14,9 +14,7 @@ import random
 import re
 import shutil
 import signal
-import subprocess
 import time
-from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 
@@ -27,51 +25,11 @@ from fieldtool.core.tare import TareMethod
 from fieldtool.storage import SqliteStore
 from fieldtool.usecases.inspection import Services
 from tests.conftest import PYTHON, run_cli_env
+from tests.e2e.tmux_kit import Terminal
 
 pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed (CI installs it)")
 
 SAVED = re.compile(r"saved package (\d+)")
-
-
-class Terminal:
-    """A tmux session on its own server socket, running one command."""
-
-    def __init__(self, name: str, command: str, env: dict[str, str]) -> None:
-        self.socket = name
-        self.env = env
-        self._tmux("new-session", "-d", "-s", name, "-x", "100", "-y", "30", command)
-
-    def _tmux(self, *args: str) -> str:
-        result = subprocess.run(["tmux", "-L", self.socket, *args], capture_output=True, text=True, env=self.env, timeout=20)
-        return result.stdout
-
-    def screen(self) -> str:
-        return self._tmux("capture-pane", "-p", "-t", self.socket)
-
-    def type(self, text: str) -> None:
-        self._tmux("send-keys", "-t", self.socket, "-l", text)
-
-    def enter(self) -> None:
-        self._tmux("send-keys", "-t", self.socket, "Enter")
-
-    def pid(self) -> int:
-        return int(self._tmux("list-panes", "-t", self.socket, "-F", "#{pane_pid}").split()[0])
-
-    def wait_for(self, pattern: str, timeout: float = 60) -> str:
-        return self.wait_until(lambda screen: re.search(pattern, screen) is not None, repr(pattern), timeout)
-
-    def wait_until(self, ready: Callable[[str], bool], what: str, timeout: float = 60) -> str:
-        deadline = time.monotonic() + timeout
-        screen = ""
-        while time.monotonic() < deadline:
-            screen = self.screen()
-            if ready(screen):
-                return screen
-            time.sleep(0.05)
-        raise AssertionError(f"{what} did not appear on the screen:\n{screen}")
-
-    def close(self) -> None:
-        subprocess.run(["tmux", "-L", self.socket, "kill-server"], capture_output=True, env=self.env, timeout=20)
 
 
 def acknowledges_beyond(count: int, screen: str) -> bool:
@@ -103,7 +61,7 @@ def test_sigkill_mid_weighing_loses_no_acknowledged_weight(tmp_path: Path) -> No
     kills = 0
     next_index = 0
     while next_index < len(sent) and kills < 8:
-        term = Terminal(f"fieldtool-crash-{os.getpid()}-{kills}", command, env)
+        term = Terminal(f"fieldtool-crash-{os.getpid()}-{kills}", command, env, size=(100, 30))
         try:
             term.wait_for(rf"Net quantity of package {next_index + 1}\b")
             burst = rng.randint(1, 9)

@@ -11,9 +11,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import subprocess
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -22,6 +19,7 @@ from fieldtool.core.inspection import InspectionHeader
 from fieldtool.storage import SqliteStore
 from fieldtool.usecases.inspection import Services
 from tests.conftest import PYTHON, run_cli_env
+from tests.e2e.tmux_kit import Terminal
 from tests.tui.test_fast_typing import assert_form_stored
 
 pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed (CI installs it)")
@@ -49,37 +47,6 @@ FORM = [
 ]
 
 
-class Terminal:
-    """A tmux session at 80 × 24 on its own server socket, running one command."""
-
-    def __init__(self, name: str, command: str, env: dict[str, str]) -> None:
-        self.socket = name
-        self.env = env
-        self._tmux("new-session", "-d", "-s", name, "-x", "80", "-y", "24", command)
-
-    def _tmux(self, *args: str) -> str:
-        return subprocess.run(["tmux", "-L", self.socket, *args], capture_output=True, text=True, env=self.env, check=False,
-                              timeout=20).stdout
-
-    def screen(self) -> str:
-        return self._tmux("capture-pane", "-p", "-t", self.socket)
-
-    def send(self, *keys: str) -> None:
-        """Every key in one `send-keys` call: tmux writes them to the terminal with no delay between them."""
-        self._tmux("send-keys", "-t", self.socket, *keys)
-
-    def wait_until(self, ready: Callable[[], bool], what: str, timeout: float = 60) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if ready():
-                return
-            time.sleep(0.05)
-        raise AssertionError(f"{what} was not reached; the screen:\n{self.screen()}")
-
-    def close(self) -> None:
-        subprocess.run(["tmux", "-L", self.socket, "kill-server"], capture_output=True, env=self.env, timeout=20, check=False)
-
-
 def latest(db: Path) -> InspectionHeader | None:
     with SqliteStore.open(db) as store:
         return Services(store).latest_header()
@@ -97,12 +64,12 @@ def test_whole_form_sent_in_one_call_is_stored_exactly(tmp_path: Path) -> None:
     env = run_cli_env() | {"TERM": "xterm-256color", "LANG": "C.UTF-8"}
     term = Terminal(f"fieldtool-fast-{os.getpid()}", f"exec {PYTHON} -m fieldtool --db {db} --lang zh", env)
     try:
-        term.wait_until(lambda: "首页" in term.screen(), "Home")
+        term.wait_until(lambda screen: "首页" in screen, "Home")
         term.send("n")
         # The first inspector is filled in when the form is ready, in the same step that focuses its first field.
-        term.wait_until(lambda: re.search(r"检验人员\s+王力", term.screen()) is not None, "the new-inspection form")
+        term.wait_until(lambda screen: re.search(r"检验人员\s+王力", screen) is not None, "the new-inspection form")
         term.send(*FORM)
-        term.wait_until(lambda: latest(db) is not None, "the inspection saved")
+        term.wait_until(lambda _screen: latest(db) is not None, "the inspection saved")
     finally:
         term.close()
     assert_form_stored(latest(db), balance.id)

@@ -22,7 +22,7 @@ from fieldtool.tui.runner import ServiceRunner
 from fieldtool.tui.screens.new_inspection import NewInspectionScreen
 from fieldtool.tui.screens.profile import ProfileScreen
 from fieldtool.usecases.inspection import Services
-from tests.tui.conftest import make_app, open_inspection, screen_text
+from tests.tui.conftest import make_app, open_inspection
 from tests.tui.test_new_inspection import add_balance
 
 NAMED = {"f4": None, "enter": "\r", "tab": "\t", "shift+tab": None, "down": None, "up": None, "backspace": "\x7f", "ctrl+s": None, "ctrl+z": None}
@@ -162,37 +162,36 @@ async def test_sampling_form_typed_at_once_stores_every_field(runner: ServiceRun
     assert (text["unit_name"], text["brand"], text["batch"]) == ("Suguo Supermarket", "Golden Ear", "B-17")
 
 
-async def test_environment_dialog_then_weights_typed_at_once(runner: ServiceRunner, with_profile: None) -> None:
-    """F4, temperature, Enter, humidity, Enter (the dialog closes), then two weights: each where it belongs."""
+async def weights_typed_at_once(runner: ServiceRunner, keys: list[str], weights: int) -> str:
+    """A new lot's weighing screen at 80 × 24 in zh, `keys` sent at once; the inspection, once `weights` are saved."""
     from fieldtool.tui.screens.weighing import WeighingScreen
-    from fieldtool.usecases.sampling_form import environment_readings
 
     iid = open_inspection(runner)
     app = make_app(runner, lang="zh")
     async with app.run_test(size=(80, 24)) as pilot:
         await app.open_inspection(iid)
         await wait_for(pilot, lambda: isinstance(app.screen, WeighingScreen) and app.focused is not None, "weighing")
-        send_at_once(app, ["f4", "21.5", "enter", "48", "enter", "500.2", "enter", "499.8", "enter"])
-        await wait_for(pilot, lambda: len(runner.call_sync(lambda s: s.lot_state(iid)).measurements) == 2, "two weights")
-        shown = screen_text(app)
+        send_at_once(app, keys)
+        await wait_for(pilot, lambda: len(runner.call_sync(lambda s: s.lot_state(iid)).measurements) == weights,
+                       f"{weights} weights saved")
+    return iid
+
+
+async def test_environment_dialog_then_weights_typed_at_once(runner: ServiceRunner, with_profile: None) -> None:
+    """F4, temperature, Enter, humidity, Enter (the dialog closes), then two weights: each where it belongs."""
+    from fieldtool.usecases.sampling_form import environment_readings
+
+    keys = ["f4", "21.5", "enter", "48", "enter", "500.2", "enter", "499.8", "enter"]
+    iid = await weights_typed_at_once(runner, keys, 2)
     readings = runner.call_sync(lambda s: environment_readings(s, iid))
-    print(shown, [str(m.net) for m in runner.call_sync(lambda s: s.lot_state(iid)).measurements])
     assert [(str(r.temperature_c), str(r.humidity_pct)) for r in readings] == [("21.5", "48")]
     assert [str(m.net) for m in runner.call_sync(lambda s: s.lot_state(iid)).measurements] == ["500.2", "499.8"]
 
 
 async def test_undo_with_its_reason_then_the_next_weight_typed_at_once(runner: ServiceRunner, with_profile: None) -> None:
     """Ctrl+Z, the reason, Enter, the next weight: the undo withdraws the package before it, not the one typed after."""
-    from fieldtool.tui.screens.weighing import WeighingScreen
-
-    iid = open_inspection(runner)
-    app = make_app(runner, lang="zh")
-    async with app.run_test(size=(80, 24)) as pilot:
-        await app.open_inspection(iid)
-        await wait_for(pilot, lambda: isinstance(app.screen, WeighingScreen) and app.focused is not None, "weighing")
-        send_at_once(app, ["500.2", "enter", "499.8", "enter", "ctrl+z", "输错了", "enter", "499.9", "enter",
-                           "500.1", "enter"])
-        await wait_for(pilot, lambda: len(runner.call_sync(lambda s: s.lot_state(iid)).measurements) == 3, "three weights")
+    keys = ["500.2", "enter", "499.8", "enter", "ctrl+z", "输错了", "enter", "499.9", "enter", "500.1", "enter"]
+    iid = await weights_typed_at_once(runner, keys, 3)
     state = runner.call_sync(lambda s: s.lot_state(iid))
     assert [str(m.net) for m in state.measurements] == ["500.2", "499.9", "500.1"]
     history = runner.call_sync(lambda s: s.store.measurement_history(iid))
