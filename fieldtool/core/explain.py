@@ -11,6 +11,7 @@ from typing import Protocol
 
 from fieldtool.core.evaluate import Criterion, CriterionCode, Outcome, Status
 from fieldtool.core.quantity import Unit
+from fieldtool.core.resolution import round_to
 from fieldtool.core.rules import DefectiveRule, ResolvedPlan, RuleSet
 from fieldtool.core.statistics import MeanStatistics
 
@@ -60,7 +61,11 @@ def criterion_text(ev: LotContext, c: Criterion, lang: str = "en") -> str:
     status = STATUS_WORDS[lang][c.status]
     if c.code is CriterionCode.MEAN:
         assert ev.stats is not None
-        margin = signed(ev.stats.margin(ev.nominal))
+        exact = ev.stats.margin(ev.nominal)
+        exponent = c.observed.as_tuple().exponent
+        places = -exponent if isinstance(exponent, int) and exponent < 0 else None
+        # Written to q̄'s places, as q̄ and the limit beside it are (a screen or report rounds them).
+        margin = signed(exact if places is None else round_to(exact, places))
         if lang == "zh":
             return (
                 f"平均实际含量 q̄ = {c.observed} {u}，限值 Qn − λ·s = {c.limit} {u}（n = {c.sample_size}），"

@@ -1,4 +1,4 @@
-"""SVG snapshots of the main screens at 80 × 24, so that a broken layout shows in review.
+"""SVG snapshots of the main screens at 80 × 24, in English and in Chinese, so that a broken layout shows in review.
 
 Update them deliberately with `pytest tests/tui/test_snapshots.py --snapshot-update` and look at
 the new SVGs before committing.
@@ -50,8 +50,12 @@ def fixed_runner(tmp_path: Path) -> Iterator[tuple[ServiceRunner, dict[str, str]
     runner.close()
 
 
-def make(runner: ServiceRunner, inspection: str | None = None) -> FieldtoolApp:
-    return FieldtoolApp(runner, Settings(lang="en", theme="textual-dark"), inspection_id=inspection)
+LANGS = pytest.mark.parametrize("lang", ["en", "zh"])
+"""Each screen in both languages: Chinese is what the inspector sees in the field."""
+
+
+def make(runner: ServiceRunner, inspection: str | None = None, lang: str = "en") -> FieldtoolApp:
+    return FieldtoolApp(runner, Settings(lang=lang, theme="textual-dark"), inspection_id=inspection)
 
 
 async def settle(pilot: Any) -> None:
@@ -68,22 +72,26 @@ async def settle(pilot: Any) -> None:
     await pilot.pause()
 
 
-def test_home(snap_compare: Any, fixed_runner: tuple[ServiceRunner, dict[str, str]]) -> None:
+@LANGS
+def test_home(snap_compare: Any, fixed_runner: tuple[ServiceRunner, dict[str, str]], lang: str) -> None:
     runner, _ = fixed_runner
-    assert snap_compare(make(runner), terminal_size=SIZE, run_before=settle)
+    assert snap_compare(make(runner, lang=lang), terminal_size=SIZE, run_before=settle)
 
 
-def test_weighing(snap_compare: Any, fixed_runner: tuple[ServiceRunner, dict[str, str]]) -> None:
+@LANGS
+def test_weighing(snap_compare: Any, fixed_runner: tuple[ServiceRunner, dict[str, str]], lang: str) -> None:
     runner, ids = fixed_runner
-    assert snap_compare(make(runner, ids["open"]), terminal_size=SIZE, run_before=settle)
+    assert snap_compare(make(runner, ids["open"], lang), terminal_size=SIZE, run_before=settle)
 
 
-def test_verdict_of_a_failed_lot(snap_compare: Any, fixed_runner: tuple[ServiceRunner, dict[str, str]]) -> None:
+@LANGS
+def test_verdict_of_a_failed_lot(snap_compare: Any, fixed_runner: tuple[ServiceRunner, dict[str, str]], lang: str) -> None:
     runner, ids = fixed_runner
-    assert snap_compare(make(runner, ids["failed"]), terminal_size=SIZE, run_before=settle)
+    assert snap_compare(make(runner, ids["failed"], lang), terminal_size=SIZE, run_before=settle)
 
 
-def test_new_inspection_form(snap_compare: Any, fixed_runner: tuple[ServiceRunner, dict[str, str]]) -> None:
+@LANGS
+def test_new_inspection_form(snap_compare: Any, fixed_runner: tuple[ServiceRunner, dict[str, str]], lang: str) -> None:
     runner, _ = fixed_runner
 
     async def open_form(pilot: Any) -> None:
@@ -91,6 +99,6 @@ def test_new_inspection_form(snap_compare: Any, fixed_runner: tuple[ServiceRunne
         await pilot.press("n")
         await settle(pilot)
 
-    assert snap_compare(make(runner), terminal_size=SIZE, run_before=open_form)
+    assert snap_compare(make(runner, lang=lang), terminal_size=SIZE, run_before=open_form)
 
 
