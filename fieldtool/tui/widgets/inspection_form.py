@@ -25,7 +25,7 @@ from fieldtool.core.quantity import UNITS, Kind
 from fieldtool.core.rules import RuleSet
 from fieldtool.core.tare import TareMethod
 from fieldtool.tui.balance_summary import balance_summary
-from fieldtool.tui.base import ScreenHelpers
+from fieldtool.tui.base import ScreenHelpers, rules_short_name
 from fieldtool.tui.forms import FormFields, error_line, parse_count, parse_day, parse_positive
 from fieldtool.tui.i18n import T
 
@@ -209,7 +209,6 @@ class InspectionForm(FormFields, ScreenHelpers, VerticalScroll):
     def _fill_lists(self) -> None:
         self._fill_named_lists()
         if self.data is not None:
-            self.set_options("rule-set", [(r.id, r.id) for r in self.data.rule_sets])
             self.set_options("balance", [(balance_summary(b), b.id) for b in self.data.balances])
             self.query_one("#seed", Input).value = str(self.data.seed)
             if self.data.profile is not None:
@@ -370,6 +369,13 @@ class InspectionForm(FormFields, ScreenHelpers, VerticalScroll):
             zh = self.lang == "zh"
             self.set_options("city", [(c.name_zh if zh else c.name_en, c.id) for c in self.programme.cities])
             self.set_options("product", [(p.name_zh if zh else p.name_en, p.id) for p in self.programme.products])
+        if self.data is not None:
+            # A rule set by its standard's number in words ("JJF 1070-2005"), never its file id; the id
+            # where two would read the same.
+            zh = self.lang == "zh"
+            names = [rules_short_name((r.name_zh if zh else "") or r.name) for r in self.data.rule_sets]
+            self.set_options("rule-set", [(name if names.count(name) == 1 else f"{name} ({r.id})", r.id)
+                                          for name, r in zip(names, self.data.rule_sets, strict=True)])
         self.set_options("site-kind", self._choices(k.value for k in SiteKind))
         self.set_options("sampling", self._choices(m.value for m in OFFERED))
         self.set_options("tare", self._choices(m.value for m in TareMethod))
