@@ -77,6 +77,7 @@ async def test_first_run_asks_for_the_profile_and_saving_stores_it(runner: Servi
         assert isinstance(app.screen, ProfileScreen)
         assert "Welcome to fieldtool" in visible_text(app)
         assert "30 cities × 10 products" in visible_text(app)
+        assert "rules JJF 1070-2005" in visible_text(app) and "jjf1070-2005" not in visible_text(app)  # in words
         for field, value in (("#name", "Wang Li"), ("#inspector-no", "N-001"), ("#organisation", "Nanjing QTSB")):
             assert app.screen.focused is app.screen.query_one(field, Input)  # Enter walks the form
             app.screen.query_one(field, Input).value = value

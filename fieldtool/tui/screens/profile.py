@@ -19,8 +19,9 @@ from textual.widgets import Checkbox, Header, Input, Label, Static
 
 from fieldtool.core.inspection import InspectorProfile
 from fieldtool.core.programme import Programme
+from fieldtool.core.rules import RuleSet
 from fieldtool.infra.config import Settings
-from fieldtool.tui.base import FieldtoolScreen
+from fieldtool.tui.base import FieldtoolScreen, rules_short_name
 from fieldtool.tui.forms import FieldError, error_line, settle_keys, show_field_error
 from fieldtool.tui.i18n import T
 from fieldtool.tui.widgets.footer import FitFooter
@@ -104,6 +105,7 @@ class ProfileScreen(FieldtoolScreen):
         super().__init__(classes="profile-screen")
         self._existing: InspectorProfile | None = None
         self._programme: Programme | None = None
+        self._rules: RuleSet | None = None
         self._errors: dict[str, FieldError] = {}
 
     def compose(self) -> ComposeResult:
@@ -127,6 +129,9 @@ class ProfileScreen(FieldtoolScreen):
         self._existing = await self.call(lambda s: s.inspector())
         offered = self._offered_programme_id()
         self._programme = await self.call(lambda s: s.programme(offered))
+        if self._programme is not None:
+            rule_set_id = self._programme.rule_set
+            self._rules = await self.call(lambda s: s.rule_set(rule_set_id))
         self.query_one("#use-programme", Checkbox).value = bool(self.fapp.settings.programme_id)
         if self._existing is not None:
             self.query_one("#name", Input).value = self._existing.name
@@ -164,7 +169,7 @@ class ProfileScreen(FieldtoolScreen):
         else:
             name = (p.name_zh or p.name) if self.lang == "zh" else p.name
             info.update(Text(self.tr(TEXT["programme_info"], name=name, year=p.year, cities=len(p.cities),
-                                     products=len(p.products), lots=p.total_lots, rules=p.rule_set)))
+                                     products=len(p.products), lots=p.total_lots, rules=self._rules_name(p.rule_set))))
             box.label = self.tr(TEXT["use_programme"])
             box.display = True
         self.query_one("#profile-keys", Label).update(self.tr(TEXT["keys"] if first_run else TEXT["keys_edit"]))
@@ -221,6 +226,13 @@ class ProfileScreen(FieldtoolScreen):
             self.fapp.settings = replace(self.fapp.settings, programme_id=chosen)
         self.notify(self.tr(TEXT["saved"], name=profile.name), timeout=4)
         await self.fapp.go_home()
+
+    def _rules_name(self, rule_set_id: str) -> str:
+        """The programme's rule set by its standard's number in words ("JJF 1070-2005"); its id if it cannot be read."""
+        r = self._rules
+        if r is None or r.id != rule_set_id:
+            return rule_set_id
+        return rules_short_name((r.name_zh if self.lang == "zh" else "") or r.name)
 
     def action_back(self) -> None:
         """Leave without saving (only once a profile exists: on first run one is needed)."""

@@ -142,6 +142,7 @@ class SyncScreen(FieldtoolScreen):
 
     async def on_mount(self) -> None:
         self.title = "fieldtool"
+        self.query_one("#sync-progress", ProgressBar).display = False
         await self.reload()
         self.set_focus(self.query_one("#hub-url", Input))
 
@@ -192,7 +193,9 @@ class SyncScreen(FieldtoolScreen):
         error.update("")
         self._syncing = True
         self.query_one("#sync-status", Label).update(self.tr(TEXT["running"]))
-        self.query_one("#sync-progress", ProgressBar).update(total=None, progress=0)
+        bar = self.query_one("#sync-progress", ProgressBar)
+        bar.display = True  # hidden until the first sync: an idle bar would pulse as if working
+        bar.update(total=None, progress=0)
         key, dirs = self._key, self._dirs
 
         def progressed(step: SyncProgress) -> None:
