@@ -167,8 +167,12 @@ class InspectionScreen(FieldtoolScreen):
         head = self.tr(LOT_HEAD, product=self.product_line(h), nominal=h.nominal, unit=h.unit, lot=h.lot_size, detail=detail)
         if head != self._lot_head:  # the heading changes only with the language: no work for every package
             self._lot_head = head
-            # One line, full width in every lot screen's CSS: a new text needs no new layout.
-            self.query_one("#lot-head", Label).update(head, layout=False)
+            # One line, full width in every lot screen's CSS: a new text needs no new layout. Too long for
+            # the line (a long site name at 80 columns), it ends in "…", never cut without a sign.
+            label = self.query_one("#lot-head", Label)
+            label.styles.text_wrap = "nowrap"
+            label.styles.text_overflow = "ellipsis"
+            label.update(head, layout=False)
 
 
 class FieldtoolModal(OrderedKeys, ScreenHelpers, ModalScreen[R]):
