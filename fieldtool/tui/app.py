@@ -158,10 +158,21 @@ class FieldtoolApp(App[str | None]):
         """Back to Home, refreshed."""
         from fieldtool.tui.screens.home import HomeScreen
 
+        self.back_home()
+        if isinstance(self.screen, HomeScreen):
+            await self.screen.refresh_data()
+
+    def back_home(self) -> None:
+        """Back to Home at once (from any handler, also of the screen being left); Home refreshes in its own queue.
+
+        The screens above Home are gone when this returns, so the keys typed next go to Home.
+        """
+        from fieldtool.tui.screens.home import HomeScreen
+
         while len(self.screen_stack) > 2 and not isinstance(self.screen, HomeScreen):
             self.pop_screen()
         if isinstance(self.screen, HomeScreen):
-            await self.screen.refresh_data()
+            self.screen.call_later(self.screen.refresh_data)
 
     async def new_inspection(self) -> None:
         """Open the form for a new inspection."""

@@ -188,6 +188,10 @@ ORDERED_KEY_BINDINGS: list[BindingType] = [
     Binding("enter", "ordered_key('enter')", show=False, priority=True, system=True),
     Binding("up", "ordered_key('up')", show=False, priority=True, system=True),
     Binding("down", "ordered_key('down')", show=False, priority=True, system=True),
+    # Editing keys a text field handles through its bindings, which Textual runs only once the key has
+    # bubbled up: the characters typed after them would be inserted first.
+    *(Binding(key, f"ordered_key({key!r})", show=False, priority=True, system=True)
+      for key in ("backspace", "delete", "left", "right", "home", "end")),
 ]
 """The bindings of `OrderedKeys`, for the ``BINDINGS`` of every screen and dialog (a screen that binds one of these keys itself keeps its own)."""
 
@@ -272,7 +276,10 @@ async def _choose(screen: Screen[Any], select: Select[Any], overlay: SelectOverl
         await settle_keys(screen, select)
 
 
-_FOCUS_KEYS = frozenset({"tab", "shift+tab", "enter", "up", "down"})
+_EDIT_KEYS = frozenset({"backspace", "delete", "left", "right", "home", "end"})
+"""Keys a focused widget handles through its own bindings (a text field's cursor and deletion)."""
+
+_FOCUS_KEYS = frozenset({"tab", "shift+tab", "enter", "up", "down"}) | _EDIT_KEYS
 """The keys `OrderedKeys.action_ordered_key` handles (a screen's own binding of one of them gets no twin)."""
 
 
@@ -284,7 +291,13 @@ def in_order_bindings(bindings: list[BindingType]) -> list[BindingType]:
     """
     out: list[BindingType] = []
     for binding in Binding.make_bindings(bindings):
-        if binding.key not in _FOCUS_KEYS and not binding.action.startswith(("ordered_key", "in_order")):
+        if binding.action.startswith(("ordered_key", "in_order")):
+            pass
+        elif binding.key in _FOCUS_KEYS:
+            # The screen's own Enter (a dialog's Close, the verdict's Confirm) replaces the base class's
+            # ordered Enter for this screen: bring it back; it runs this binding in order when no field takes the key.
+            out.append(Binding(binding.key, f"ordered_key({binding.key!r})", show=False, priority=True, system=True))
+        else:
             action = f"in_order({binding.action!r}, {binding.key!r}, {binding.priority!r})"
             out.append(Binding(binding.key, action, show=False, priority=True, system=True))
         out.append(binding)
@@ -307,10 +320,41 @@ def _focused_takes(screen: Screen[Any], key: str) -> bool:
 
 async def settle_screen_change(screen: Screen[Any]) -> None:
     """When the screen on top is no longer `screen` (a dialog opened, a screen left), wait until the new top
-    screen has handled its mount (which focuses its first field), so the next key is handed to that field."""
-    top = screen.app.screen
-    if top is not screen:
+    screen has handled its mount (which focuses its first field), so the next key is handed to that field.
+
+    A dialog's answer may change the screen again from the screen below (discarding a form goes
+    Home): each new top screen is waited for in turn, a few at most.
+    """
+    seen = screen
+    for _ in range(4):
+        top = screen.app.screen
+        if top is seen:
+            return
         await settle_keys(top)
+        if top.focused is None and top.AUTO_FOCUS:
+            # Textual auto-focuses a new screen's first field only after its next refresh, behind the
+            # keys already typed: focus it now, as it would.
+            top.focus_next(top.AUTO_FOCUS)
+        seen = top
+
+
+async def _run_own_binding(screen: Screen[Any], key: str, *, focused_only: bool = False) -> bool:
+    """Run the binding for `key` of the focused widget, its parents, or (unless `focused_only`) the screen
+    itself, not the key's ordering twins; whether one ran."""
+    node: DOMNode | None = screen.focused
+    chain: list[DOMNode] = []
+    while isinstance(node, Widget) and node is not screen:
+        chain.append(node)
+        node = node.parent
+    if not focused_only:
+        chain.append(screen)
+    for namespace in chain:
+        for binding in namespace._bindings.key_to_bindings.get(key, ()):
+            if binding.action.startswith(("ordered_key", "in_order")):
+                continue
+            if await screen.app.run_action(binding.action, namespace):
+                return True
+    return False
 
 
 class OrderedKeys:
@@ -390,6 +434,12 @@ class OrderedKeys:
         screen = cast(Screen[Any], self)
         await settle_keys(screen)
         focused = screen.focused
+        if key in _EDIT_KEYS:
+            # The focused widget's own binding (a field's Backspace), now, in its place among the keys.
+            if not await _run_own_binding(screen, key, focused_only=True):
+                raise SkipAction()
+            await settle_keys(screen, focused)
+            return
         listed = _list_of(focused)
         is_open = listed is not None and focused is listed[1]
         if key in ("tab", "shift+tab"):
@@ -407,6 +457,11 @@ class OrderedKeys:
             # then wait for its Submitted handler, which moves the focus (or saves, and may leave the
             # screen or close the dialog). A weight line keeps the focus: its Enter goes on as usual.
             await focused.action_submit()
+            await settle_keys(screen, focused)
+            await settle_screen_change(screen)
+        elif key == "enter" and not isinstance(focused, WeightInput) and await _run_own_binding(screen, key):
+            # Enter on a table row, a button, or a screen's own Enter (the verdict's Confirm, a dialog's
+            # Close): run now, then wait for what it opened or closed before the next key is handed out.
             await settle_keys(screen, focused)
             await settle_screen_change(screen)
         else:

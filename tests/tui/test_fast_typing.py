@@ -25,7 +25,7 @@ from fieldtool.usecases.inspection import Services
 from tests.tui.conftest import make_app, open_inspection
 from tests.tui.test_new_inspection import add_balance
 
-NAMED = {"f4": None, "enter": "\r", "tab": "\t", "shift+tab": None, "down": None, "up": None, "backspace": "\x7f", "ctrl+s": None, "ctrl+z": None}
+NAMED = {"f4": None, "f6": None, "f7": None, "escape": None, "enter": "\r", "tab": "\t", "shift+tab": None, "down": None, "up": None, "backspace": "\x7f", "ctrl+s": None, "ctrl+z": None}
 
 # The whole new-inspection form, in the order its fields are typed (a list: Enter opens it, Down
 # moves, Enter takes; Tab leaves a field as it is). A typo fixed with Backspace right before a Tab.
@@ -162,11 +162,12 @@ async def test_sampling_form_typed_at_once_stores_every_field(runner: ServiceRun
     assert (text["unit_name"], text["brand"], text["batch"]) == ("Suguo Supermarket", "Golden Ear", "B-17")
 
 
-async def weights_typed_at_once(runner: ServiceRunner, keys: list[str], weights: int) -> str:
-    """A new lot's weighing screen at 80 × 24 in zh, `keys` sent at once; the inspection, once `weights` are saved."""
+async def weights_typed_at_once(runner: ServiceRunner, keys: list[str], weights: int, *, opened: bool = False) -> str:
+    """A lot's weighing screen at 80 × 24 in zh (a new lot, or the one `opened` last), `keys` sent at once;
+    the inspection, once `weights` are saved."""
     from fieldtool.tui.screens.weighing import WeighingScreen
 
-    iid = open_inspection(runner)
+    iid = runner.call_sync(lambda s: s.inspections(limit=1)[0].id) if opened else open_inspection(runner)
     app = make_app(runner, lang="zh")
     async with app.run_test(size=(80, 24)) as pilot:
         await app.open_inspection(iid)
@@ -211,3 +212,67 @@ async def test_profile_then_search_on_home_typed_at_once(runner: ServiceRunner) 
         await wait_for(pilot, lambda: isinstance(app.screen, HomeScreen), "Home")
         await wait_for(pilot, lambda: app.screen.query_one("#search", Input).value == "苏果",
                        f"the search holds 苏果 ({app.screen.query_one('#search', Input).value!r})")
+
+
+# -- Enter on what is not a text field, and answers that change the screen twice -----------------------
+
+
+async def test_enter_on_homes_list_then_a_weight_typed_at_once(runner: ServiceRunner, with_profile: None) -> None:
+    """Enter on the highlighted lot opens its weighing; the weight typed right after is its first package."""
+    from fieldtool.tui.screens.home import HomeScreen
+
+    iid = open_inspection(runner)
+    app = make_app(runner, lang="zh")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, HomeScreen) and app.screen.query_one("#inspections").row_count
+                       == 1 and app.focused is app.screen.query_one("#inspections"), "Home with its lot")
+        send_at_once(app, ["enter", "500.2", "enter"])
+        await wait_for(pilot, lambda: len(runner.call_sync(lambda s: s.lot_state(iid)).measurements) == 1, "one weight")
+    assert [str(m.net) for m in runner.call_sync(lambda s: s.lot_state(iid)).measurements] == ["500.2"]
+
+
+async def test_correction_from_the_table_then_positions_typed_at_once(runner: ServiceRunner, with_profile: None) -> None:
+    """F6, Enter on a row: the new value and its reason go into the correction dialog; F7, Enter closes the
+    positions, and the weight typed next is saved."""
+    iid = open_inspection(runner)
+    for net in ("500.2", "499.8"):
+        runner.call_sync(lambda s, net=net: s.record_weight(iid, net))
+    keys = ["f6", "enter", "backspace", "backspace", "backspace", "backspace", "backspace", "499.9", "enter", "读错",
+            "enter", "f6", "f7", "enter", "500.1", "enter"]
+    await weights_typed_at_once(runner, keys, 3, opened=True)
+    history = runner.call_sync(lambda s: s.store.measurement_history(iid))
+    assert [(str(m.net), m.reason) for m in history if m.reason] == [("499.9", "读错")]
+    assert [str(m.net) for m in runner.call_sync(lambda s: s.lot_state(iid)).measurements][-1] == "500.1"
+
+
+async def test_verdict_confirmed_with_enter_then_the_name_typed_at_once(runner: ServiceRunner, with_profile: None) -> None:
+    """Enter (Confirm) moves to the name box at once: the name typed right after goes there, not to W (back to
+    weighing) and L (label check), which the verdict screen binds."""
+    from fieldtool.tui.screens.verdict import VerdictScreen
+
+    iid = open_inspection(runner, lot_size=30)
+    for k in range(10):
+        runner.call_sync(lambda s, k=k: s.record_weight(iid, f"{500 + k / 10:.1f}"))
+    app = make_app(runner, lang="zh")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await app.open_inspection(iid)
+        await wait_for(pilot, lambda: isinstance(app.screen, VerdictScreen) and app.focused is not None, "the verdict")
+        send_at_once(app, ["enter", "wang li", "enter"])
+        await wait_for(pilot, lambda: runner.call_sync(lambda s: s.lot_state(iid)).inspection.is_final, "finalised")
+        assert isinstance(app.screen, VerdictScreen)
+    assert runner.call_sync(lambda s: s.lot_state(iid)).inspection.finalised_by == "Wang Li"  # as the lot names the inspector
+
+
+async def test_discarding_a_form_then_searching_on_home_typed_at_once(runner: ServiceRunner, with_profile: None) -> None:
+    """Esc on a filled form asks; Y goes Home at once: the search typed right after gets every character."""
+    from fieldtool.tui.screens.home import HomeScreen
+
+    open_inspection(runner, site_name="白砂糖批发")
+    app = make_app(runner, lang="zh")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("n")
+        await wait_for(pilot, lambda: isinstance(app.screen, NewInspectionScreen) and app.focused is not None, "the form")
+        send_at_once(app, ["tab", "tab", "苏果", "escape", "y", "/", "白砂糖"])
+        await wait_for(pilot, lambda: isinstance(app.screen, HomeScreen), "Home")
+        await wait_for(pilot, lambda: app.screen.query_one("#search", Input).value == "白砂糖",
+                       f"the search holds 白砂糖 ({app.screen.query_one('#search', Input).value!r})")

@@ -341,12 +341,12 @@ class NewInspectionScreen(FieldtoolScreen):
     def action_cancel(self) -> None:
         """Back to Home; ask first when something was typed."""
         if self.form.values() == self._initial:
-            self.app.call_later(self.fapp.go_home)
+            self.fapp.back_home()
             return
 
         def answered(yes: bool | None) -> None:
             if yes:
-                self.app.call_later(self.fapp.go_home)
+                self.fapp.back_home()
 
         self.app.push_screen(ConfirmModal(self.tr(TEXT["discard"])), callback=answered)
 
