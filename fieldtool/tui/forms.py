@@ -178,6 +178,10 @@ class FormFields:
 SETTLE_TIMEOUT = 3.0
 """Seconds a key waits at most for the keys before it (a handler stuck on the store must not freeze the keyboard)."""
 
+_EDIT_KEYS = ("backspace", "delete", "left", "right", "home", "end")
+"""Keys a focused widget handles through its own bindings (a text field's cursor and deletion), which
+Textual runs only once the key has bubbled up: the characters typed after them would go in first."""
+
 ORDERED_KEY_BINDINGS: list[BindingType] = [
     # Priority: run by the app as the key arrives, before the next key is handed to a widget. System:
     # left out of the help screen, which lists Tab through Textual's own binding, kept beside it.
@@ -188,10 +192,7 @@ ORDERED_KEY_BINDINGS: list[BindingType] = [
     Binding("enter", "ordered_key('enter')", show=False, priority=True, system=True),
     Binding("up", "ordered_key('up')", show=False, priority=True, system=True),
     Binding("down", "ordered_key('down')", show=False, priority=True, system=True),
-    # Editing keys a text field handles through its bindings, which Textual runs only once the key has
-    # bubbled up: the characters typed after them would be inserted first.
-    *(Binding(key, f"ordered_key({key!r})", show=False, priority=True, system=True)
-      for key in ("backspace", "delete", "left", "right", "home", "end")),
+    *(Binding(key, f"ordered_key({key!r})", show=False, priority=True, system=True) for key in _EDIT_KEYS),
 ]
 """The bindings of `OrderedKeys`, for the ``BINDINGS`` of every screen and dialog (a screen that binds one of these keys itself keeps its own)."""
 
@@ -276,11 +277,25 @@ async def _choose(screen: Screen[Any], select: Select[Any], overlay: SelectOverl
         await settle_keys(screen, select)
 
 
-_EDIT_KEYS = frozenset({"backspace", "delete", "left", "right", "home", "end"})
-"""Keys a focused widget handles through its own bindings (a text field's cursor and deletion)."""
+_TWINS = ("ordered_key(", "in_order(")
+"""The actions of the ordering twins: run a key in its place, never shown, never counted as the key's binding."""
 
-_FOCUS_KEYS = frozenset({"tab", "shift+tab", "enter", "up", "down"}) | _EDIT_KEYS
-"""The keys `OrderedKeys.action_ordered_key` handles (a screen's own binding of one of them gets no twin)."""
+_FOCUS_KEYS = frozenset(b.key for b in Binding.make_bindings(ORDERED_KEY_BINDINGS) if b.action.startswith(_TWINS))
+"""The keys `OrderedKeys.action_ordered_key` handles (a screen's own binding of one of them gets that twin)."""
+
+
+def _is_twin(binding: Binding) -> bool:
+    return binding.action.startswith(_TWINS)
+
+
+def _up_from_focus(screen: Screen[Any]) -> list[Widget]:
+    """The focused widget and its parents below `screen`, innermost first (empty when nothing has focus)."""
+    node: DOMNode | None = screen.focused
+    chain: list[Widget] = []
+    while isinstance(node, Widget) and node is not screen:
+        chain.append(node)
+        node = node.parent
+    return chain
 
 
 def in_order_bindings(bindings: list[BindingType]) -> list[BindingType]:
@@ -291,7 +306,7 @@ def in_order_bindings(bindings: list[BindingType]) -> list[BindingType]:
     """
     out: list[BindingType] = []
     for binding in Binding.make_bindings(bindings):
-        if binding.action.startswith(("ordered_key", "in_order")):
+        if _is_twin(binding):
             pass
         elif binding.key in _FOCUS_KEYS:
             # The screen's own Enter (a dialog's Close, the verdict's Confirm) replaces the base class's
@@ -307,15 +322,10 @@ def in_order_bindings(bindings: list[BindingType]) -> list[BindingType]:
 def _focused_takes(screen: Screen[Any], key: str) -> bool:
     """Whether the focused widget (or a parent below the screen) has its own use for `key`: a character typed
     into a text field, or a binding of its own (an open list's Esc)."""
-    node: DOMNode | None = screen.focused
     character = key_to_character(key)
-    if character is not None and character.isprintable() and isinstance(node, Input):
+    if character is not None and character.isprintable() and isinstance(screen.focused, Input):
         return True
-    while isinstance(node, Widget) and node is not screen:
-        if key in node._bindings.key_to_bindings:
-            return True
-        node = node.parent
-    return False
+    return any(key in node._bindings.key_to_bindings for node in _up_from_focus(screen))
 
 
 async def settle_screen_change(screen: Screen[Any]) -> None:
@@ -341,18 +351,10 @@ async def settle_screen_change(screen: Screen[Any]) -> None:
 async def _run_own_binding(screen: Screen[Any], key: str, *, focused_only: bool = False) -> bool:
     """Run the binding for `key` of the focused widget, its parents, or (unless `focused_only`) the screen
     itself, not the key's ordering twins; whether one ran."""
-    node: DOMNode | None = screen.focused
-    chain: list[DOMNode] = []
-    while isinstance(node, Widget) and node is not screen:
-        chain.append(node)
-        node = node.parent
-    if not focused_only:
-        chain.append(screen)
+    chain: list[DOMNode] = [*_up_from_focus(screen), *(() if focused_only else (screen,))]
     for namespace in chain:
         for binding in namespace._bindings.key_to_bindings.get(key, ()):
-            if binding.action.startswith(("ordered_key", "in_order")):
-                continue
-            if await screen.app.run_action(binding.action, namespace):
+            if not _is_twin(binding) and await screen.app.run_action(binding.action, namespace):
                 return True
     return False
 
@@ -377,15 +379,16 @@ class OrderedKeys:
     def active_bindings(self) -> dict[str, ActiveBinding]:
         """Textual's map of the keys in force (`Screen.active_bindings`), with each key's own binding, not its twin.
 
-        Textual lets a priority binding stand for its key in this map; the twins of `in_order_bindings`
-        have priority, but the Footer and the help screen must show (and grey) the binding they run.
+        Textual lets a priority binding stand for its key in this map; the ordering twins have priority,
+        but the Footer and the help screen must show (and grey) the binding they run (the sample
+        screen's "⏎ Continue", not its Enter twin).
         """
         bindings_map: dict[str, ActiveBinding] = {}
         screen = cast(Screen[Any], self)
         app = screen.app
         for namespace, bindings in screen._modal_binding_chain:
             for key, binding in bindings:
-                if binding.action.startswith("in_order("):
+                if _is_twin(binding):
                     continue
                 state = app._check_action_state(binding.action, namespace)
                 if state is False:
@@ -420,14 +423,12 @@ class OrderedKeys:
         keys go on to the app as before.
         """
         screen = cast(Screen[Any], self)
-        node: DOMNode | None = screen.focused
-        while isinstance(node, Widget) and node is not screen:
+        for node in _up_from_focus(screen):
             for binding in node._bindings.key_to_bindings.get(event.key, ()):
                 if not binding.priority and await screen.app.run_action(binding.action, node):
                     event.stop()
                     event.prevent_default()
                     return
-            node = node.parent
 
     async def action_ordered_key(self, key: str) -> None:
         """Handle `key` once every key before it is handled (see the class)."""

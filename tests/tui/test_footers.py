@@ -76,3 +76,21 @@ async def test_every_footer_key_is_whole_on_home_settings_and_help(runner: Servi
         await settle(pilot)
         assert_footer_whole(app, "settings at 160")
         assert "^p" in bottom_line(app)
+
+
+@pytest.mark.parametrize(("lang", "continue_word"), [("en", "Continue"), ("zh", "继续")])
+async def test_a_screens_own_enter_is_shown_not_its_ordering_twin(
+    runner: ServiceRunner, with_profile: None, lang: str, continue_word: str
+) -> None:
+    """The sample screen binds Enter itself ("⏎ Continue"); its hidden twin, which runs it in order, must not hide it."""
+    from fieldtool.tui.screens.sampling import SampleScreen
+    from tests.tui.conftest import open_inspection
+
+    iid = open_inspection(runner)
+    app = make_app(runner, lang=lang)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await app.push_screen(SampleScreen(iid))
+        await settle(pilot)
+        assert_footer_whole(app, "sample")
+        assert f"⏎ {continue_word}" in bottom_line(app), bottom_line(app)
