@@ -163,7 +163,8 @@ class FieldtoolApp(App[str | None]):
             await self.screen.refresh_data()
 
     def back_home(self) -> None:
-        """Back to Home at once (from any handler, also of the screen being left); Home refreshes in its own queue.
+        """Back to Home at once (from any handler, also of the screen being left); Home reloads its data on
+        resuming (`HomeScreen.on_screen_resume`).
 
         The screens above Home are gone when this returns, so the keys typed next go to Home.
         """
@@ -171,8 +172,6 @@ class FieldtoolApp(App[str | None]):
 
         while len(self.screen_stack) > 2 and not isinstance(self.screen, HomeScreen):
             self.pop_screen()
-        if isinstance(self.screen, HomeScreen):
-            self.screen.call_later(self.screen.refresh_data)
 
     async def new_inspection(self) -> None:
         """Open the form for a new inspection."""
