@@ -17,6 +17,7 @@ from fieldtool.tui.keys import translated_bindings
 if TYPE_CHECKING:  # the services are imported on the store thread, not before the first screen
     from fieldtool.core.inspection import InspectionHeader
     from fieldtool.core.programme import Product
+    from fieldtool.core.rules import RuleSet
     from fieldtool.tui.app import FieldtoolApp
     from fieldtool.usecases.inspection import Services
     from fieldtool.usecases.lot_types import LotState
@@ -41,11 +42,13 @@ RULES_OTHER_VARIANT = T("plan {variant}", "{variant} 抽样方案")
 """A plan variant that `RULES_VARIANTS` does not name, as the rule file names it."""
 
 
-def rules_short_name(name: str) -> str:
-    """A rule set's name up to its number, for a heading: "JJF 1070-2005", "OIML R 87:2016", "欧盟 76/211/EEC".
+def rules_short_name(rules: RuleSet, lang: str) -> str:
+    """A rule set's name in `lang` up to its number, never its file id: "JJF 1070-2005", "OIML R 87:2016",
+    "欧盟 76/211/EEC".
 
     The whole name when it has no number among its first three words.
     """
+    name = (rules.name_zh if lang == "zh" else "") or rules.name
     words = name.split()
     for i, word in enumerate(words[:3]):
         if any(c.isdigit() for c in word):
@@ -160,7 +163,7 @@ class InspectionScreen(FieldtoolScreen):
             rules = h.rule_set_id
             loaded = self.state.rules if self.state is not None else None
             if loaded is not None and loaded.id == h.rule_set_id:  # the name from the rule file, in the screen's language
-                rules = rules_short_name((loaded.name_zh if self.lang == "zh" else "") or loaded.name)
+                rules = rules_short_name(loaded, self.lang)
             words = RULES_VARIANTS.get(h.variant)
             plan = self.tr(words) if words is not None else self.tr(RULES_OTHER_VARIANT, variant=h.variant)
             detail = self.tr(RULES_VARIANT_SITE if variant else RULES_SITE, rules=rules, variant=plan, site=h.site_name)

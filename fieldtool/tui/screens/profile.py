@@ -232,7 +232,7 @@ class ProfileScreen(FieldtoolScreen):
         r = self._rules
         if r is None or r.id != rule_set_id:
             return rule_set_id
-        return rules_short_name((r.name_zh if self.lang == "zh" else "") or r.name)
+        return rules_short_name(r, self.lang)
 
     def action_back(self) -> None:
         """Leave without saving (only once a profile exists: on first run one is needed)."""

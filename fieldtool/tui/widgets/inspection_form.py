@@ -372,8 +372,7 @@ class InspectionForm(FormFields, ScreenHelpers, VerticalScroll):
         if self.data is not None:
             # A rule set by its standard's number in words ("JJF 1070-2005"), never its file id; the id
             # where two would read the same.
-            zh = self.lang == "zh"
-            names = [rules_short_name((r.name_zh if zh else "") or r.name) for r in self.data.rule_sets]
+            names = [rules_short_name(r, self.lang) for r in self.data.rule_sets]
             self.set_options("rule-set", [(name if names.count(name) == 1 else f"{name} ({r.id})", r.id)
                                           for name, r in zip(names, self.data.rule_sets, strict=True)])
         self.set_options("site-kind", self._choices(k.value for k in SiteKind))
