@@ -186,10 +186,11 @@ class LotEvaluation(LotSetup, ClassCounts):
         return next((c for c in self.criteria if c.code is code), None)
 
 
-def classify_all(nets: Sequence[Decimal], nominal: Decimal, t: Decimal) -> tuple[PackageResult, ...]:
-    """Every package of a sample, classified, in weighing order."""
+def classify_all(nets: Sequence[Decimal], nominal: Decimal, t: Decimal, start: int = 1) -> tuple[PackageResult, ...]:
+    """Every package of a sample, classified, in weighing order (numbered from `start`)."""
     return tuple(
-        PackageResult(index=i, net=q, shortfall=nominal - q, cls=classify(q, nominal, t)) for i, q in enumerate(nets, 1)
+        PackageResult(index=i, net=q, shortfall=nominal - q, cls=classify(q, nominal, t))
+        for i, q in enumerate(nets, start)
     )
 
 
@@ -210,12 +211,23 @@ def _t2_criterion(packages: Sequence[PackageResult], allowed: int) -> Criterion:
     )
 
 
-def _mean_sample_statistics(plan: ResolvedPlan, nets: Sequence[Decimal], nominal: Decimal) -> MeanStatistics | None:
-    """Statistics of the mean sample (the first `mean_n` packages); None without a mean test or values."""
+def _mean_sample_statistics(
+    plan: ResolvedPlan, nets: Sequence[Decimal], nominal: Decimal, before: MeanStatistics | None = None
+) -> MeanStatistics | None:
+    """Statistics of the mean sample (the first `mean_n` packages); None without a mean test or values.
+
+    `before`: the statistics of the same nets without the last ones (at least two of them), whose
+    places are kept: only the new values' decimals are looked at.
+    """
     if plan.mean_n is None or plan.row.lam is None or not nets:
         return None
     values = list(nets[: plan.mean_n])
-    places = max([decimals_of(v) for v in values] + [decimals_of(nominal)]) + 3
+    if before is not None and before.n == len(values):
+        return before  # the packages added are beyond the mean sample
+    if before is not None:
+        places = max([decimals_of(v) + 3 for v in values[before.n :]] + [before.places])
+    else:
+        places = max([decimals_of(v) for v in values] + [decimals_of(nominal)]) + 3
     return mean_statistics(values, plan.row.lam, places)
 
 
@@ -284,15 +296,20 @@ def evaluate_lot(
     return _judge(lot, nets, classify_all(nets, nominal, lot.tne))
 
 
-def _judge(lot: LotSetup, nets: Sequence[Decimal], packages: tuple[PackageResult, ...]) -> LotEvaluation:
-    """Judge a complete sample (its size is one of `lot.plan.cumulative`) whose `packages` are classified."""
+def _judge(
+    lot: LotSetup, nets: Sequence[Decimal], packages: tuple[PackageResult, ...], stats_before: MeanStatistics | None = None
+) -> LotEvaluation:
+    """Judge a complete sample (its size is one of `lot.plan.cumulative`) whose `packages` are classified.
+
+    `stats_before`: as for `_mean_sample_statistics`.
+    """
     plan, nominal = lot.plan, lot.nominal
     stage = plan.cumulative.index(len(nets)) + 1
     criteria: list[Criterion] = []
     if plan.row.stages:
         criteria.append(_defectives(lot.rules, plan, packages, stage))
     criteria.append(_t2_criterion(packages, plan.row.t2_allowed))
-    stats = _mean_sample_statistics(plan, nets, nominal)
+    stats = _mean_sample_statistics(plan, nets, nominal, stats_before)
     if stats is not None:
         ok = stats.passes(nominal)
         criteria.append(
@@ -326,7 +343,9 @@ def is_defective(cls: PackageClass, rule: DefectiveRule) -> bool:
 
 def _count_defectives(packages: Sequence[PackageResult], rule: DefectiveRule) -> int:
     """How many of `packages` count as defective under the rule set's defective rule."""
-    return sum(1 for p in packages if is_defective(p.cls, rule))
+    if rule is DefectiveRule.T1_ONLY:
+        return sum(1 for p in packages if p.cls is PackageClass.T1)
+    return sum(1 for p in packages if p.cls is not PackageClass.OK)
 
 
 def _defectives_criterion(plan: ResolvedPlan, stage: int, status: Status, count: int, sample_size: int) -> Criterion:
@@ -394,6 +413,8 @@ def assess_progress(
     lot_size: int,
     nets: Sequence[Decimal],
     variant: str = "standard",
+    *,
+    before: Progress | None = None,
 ) -> Progress:
     """Judge a lot while it is being weighed.
 
@@ -401,20 +422,31 @@ def assess_progress(
     defectives count at the rejection number already settles the lot: those are reported in
     `settled_failures`, so the screen can say "already failed" at once.
 
+    `before`: the progress of the same lot over the first of these nets (the state before the
+    package just weighed). Its set-up, its classified packages and its statistics' places are
+    reused, so a weighing does not classify the whole sample again. It is used only when it is
+    that lot's and its packages hold these very values; otherwise everything is worked out anew.
+
     Raises:
         OutOfScopeError: the rule set does not cover this nominal quantity or lot size.
         InputError: more packages than the plan can use, or Qn is not positive.
     """
-    lot = set_up_lot(rules, nominal, unit, lot_size, variant)
+    known: tuple[PackageResult, ...] = ()
+    stats_before: MeanStatistics | None = None
+    if before is not None and _continues(before, rules, nominal, unit, lot_size, variant, nets):
+        lot: LotSetup = before
+        known, stats_before = before.packages, before.stats
+    else:
+        lot = set_up_lot(rules, nominal, unit, lot_size, variant)
     plan = lot.plan
     m = len(nets)
     evaluation: LotEvaluation | None = None
     needed = next((c for c in plan.cumulative if c >= m), None)
     if needed is None:
         raise InputError(sample_size_message(rules, plan, m))
-    packages = classify_all(nets, nominal, lot.tne)
+    packages = known + classify_all(nets[len(known) :], nominal, lot.tne, start=len(known) + 1)
     if m == needed and m > 0:
-        evaluation = _judge(lot, nets, packages)
+        evaluation = _judge(lot, nets, packages, stats_before)
         if evaluation.outcome is Outcome.SECOND_SAMPLE_NEEDED:
             needed = plan.cumulative[evaluation.stage]
     settled: list[Criterion] = []
@@ -429,6 +461,22 @@ def assess_progress(
             settled.append(_defectives_criterion(plan, stage_index + 1, Status.FAIL, count, m))
     stats = None
     if m >= 2:
-        stats = evaluation.stats if evaluation is not None else _mean_sample_statistics(plan, nets, nominal)
+        stats = evaluation.stats if evaluation is not None else _mean_sample_statistics(plan, nets, nominal, stats_before)
     return Progress(**lot.setup_fields(), packages=packages, needed=needed, stats=stats,
                     settled_failures=tuple(settled), evaluation=evaluation)
+
+
+def _continues(
+    before: Progress, rules: RuleSet, nominal: Decimal, unit: Unit, lot_size: int, variant: str, nets: Sequence[Decimal]
+) -> bool:
+    """Whether `before` is the progress of this lot over the first of `nets` (the same value objects, none removed)."""
+    known = before.packages
+    return (
+        before.rules is rules
+        and before.unit == unit
+        and before.plan.lot_size == lot_size
+        and before.variant == variant
+        and str(before.nominal) == str(nominal)
+        and len(known) <= len(nets)
+        and all(p.net is q for p, q in zip(known, nets, strict=False))
+    )
