@@ -19,7 +19,9 @@ from fieldtool.core.evaluate import (
     LotEvaluation,
     Outcome,
     PackageClass,
+    Progress,
     Status,
+    assess_progress,
     classify,
     evaluate_lot,
 )
@@ -643,3 +645,48 @@ def test_mean_requirement_can_reward_a_lower_package_as_the_formula_says() -> No
     after = ev(JJF, "500", 20, ["499.5"] * 9 + ["490.0"])
     assert after.stats is not None and after.stats.limit(D(500)) == D("496.9117")
     assert after.outcome is Outcome.PASS
+
+
+def _seen(progress: Progress) -> tuple[object, ...]:
+    """What a screen or a report reads of a lot's progress, with each net as recorded (its digits)."""
+    stats = progress.stats
+    evaluation = progress.evaluation
+    return (
+        [(p.index, str(p.net), str(p.shortfall), p.cls) for p in progress.packages],
+        None if stats is None else (stats.n, stats.mean_exact, stats.variance_exact, stats.places, str(stats.mean)),
+        progress.needed,
+        progress.settled_failures,
+        None if evaluation is None else (evaluation.outcome, evaluation.criteria, evaluation.stage),
+    )
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.sampled_from([JJF, OIML, EU]),
+    st.sampled_from([8, 40, 90, 400, 2000, 5000]),
+    st.lists(st.tuples(st.integers(4800, 5060), st.integers(0, 3)), min_size=1, max_size=125),
+)
+def test_progress_built_package_by_package_is_the_progress_of_the_whole_sample(
+    rule_id: str, lot_size: int, drawn: list[tuple[int, int]]
+) -> None:
+    # The weighing screen passes the previous progress on each Enter; what it shows must be what a
+    # judgement of the whole sample from scratch gives, with nets of mixed decimals.
+    r, g = rules(rule_id), unit("g")
+    nets = [Decimal(tenths).scaleb(-1).quantize(Decimal(1).scaleb(-places)) for tenths, places in drawn]
+    before = None
+    for m in range(1, len(nets) + 1):
+        try:
+            fresh = assess_progress(r, Decimal(500), g, lot_size, nets[:m])
+        except (InputError, OutOfScopeError):
+            return  # a lot the rule set does not cover, or more packages than its plan uses: refused either way
+        step = assess_progress(r, Decimal(500), g, lot_size, nets[:m], before=before)
+        assert _seen(step) == _seen(fresh), f"package {m}"
+        before = step
+    # Withdrawn packages (a shorter sample) and changed values are worked out anew, never taken from before.
+    if len(nets) > 1:
+        shorter = assess_progress(r, Decimal(500), g, lot_size, nets[:-1], before=before)
+        assert _seen(shorter) == _seen(assess_progress(r, Decimal(500), g, lot_size, nets[:-1]))
+        changed = [Decimal(400), *nets[1:]]
+        assert _seen(assess_progress(r, Decimal(500), g, lot_size, changed, before=before)) == _seen(
+            assess_progress(r, Decimal(500), g, lot_size, changed)
+        )
