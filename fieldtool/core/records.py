@@ -96,8 +96,9 @@ def to_json_value(obj: object) -> Any:
     Raises:
         TypeError: a float, a non-finite Decimal, a non-string key or any other type.
     """
-    if obj is None or isinstance(obj, bool):
-        return obj
+    kind = type(obj)
+    if kind is str or kind is int or kind is bool or obj is None:
+        return obj  # the plain types as they are (the most frequent case: checked first)
     if isinstance(obj, str):
         # str.__str__ gives a plain str of the content, so a StrEnum is stored as its value.
         return str.__str__(obj)
@@ -129,7 +130,12 @@ def canonical_json(obj: object) -> bytes:
     Raises:
         TypeError: the value holds a float or a type JSON cannot represent exactly.
     """
-    text = json.dumps(to_json_value(obj), sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    return _canonical_plain(to_json_value(obj))
+
+
+def _canonical_plain(plain: object) -> bytes:
+    """`canonical_json` of a value already made of plain JSON values (`to_json_value`'s result)."""
+    text = json.dumps(plain, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
     return text.encode("utf-8")
 
 
@@ -327,6 +333,27 @@ def new_record(
     Raises:
         TypeError: the body holds a float or another value that cannot enter a record.
     """
+    return encode_new_record(prev_hash=prev_hash, id=id, device_id=device_id, seq=seq, kind=kind,
+                             inspection_id=inspection_id, recorded_at=recorded_at, body=body, signer=signer)[0]
+
+
+def encode_new_record(
+    *,
+    prev_hash: str,
+    id: str,
+    device_id: str,
+    seq: int,
+    kind: str,
+    inspection_id: str | None,
+    recorded_at: str,
+    body: Mapping[str, Any],
+    signer: RecordSigner | None = None,
+) -> tuple[Record, str]:
+    """`new_record`, with the body's canonical JSON text as stored (`Record.body_json`), encoded once for both.
+
+    Raises:
+        TypeError: the body holds a float or another value that cannot enter a record.
+    """
     plain = to_json_value(body)  # what canonical_json encodes: plain JSON values, exactly
     fields = {
         "id": id,
@@ -337,9 +364,15 @@ def new_record(
         "recorded_at": recorded_at,
         "body": plain,
     }
-    digest = record_hash(prev_hash, fields)
+    # `record_hash`, with the body encoded once for the hash and the stored text. Every other field
+    # is text, an integer or None, and "body" sorts before every other key, so the canonical
+    # encoding of the whole is '{"body":' + the body's + ',' + the rest's without its "{".
+    body_text = _canonical_plain(plain).decode("utf-8")
+    rest = {key: value for key, value in fields.items() if key != "body"} | {"prev": prev_hash}
+    whole = '{"body":' + body_text + "," + _canonical_plain(rest).decode("utf-8")[1:]
+    digest = hashlib.sha256(whole.encode("utf-8")).hexdigest()
     signature = signer.sign(signing_payload(digest)) if signer is not None else None
-    return Record(**fields, prev_hash=prev_hash, hash=digest, signature=signature)
+    return Record(**fields, prev_hash=prev_hash, hash=digest, signature=signature), body_text
 
 
 def chain_problems(records: Iterable[Record]) -> list[str]:

@@ -23,9 +23,12 @@ from fieldtool.storage.projections import project
 from fieldtool.storage.schema import PROJECTIONS, apply_pragmas, migrate
 
 
-def insert_record(db: Database, record: Record) -> None:
-    """Insert a record row (inside the caller's transaction), its body as canonical JSON."""
-    db.execute(
+def insert_record(db: Database, record: Record, body_text: str | None = None) -> int:
+    """Insert a record row (inside the caller's transaction), its body as canonical JSON; its rowid.
+
+    `body_text`: the body's canonical JSON when the caller has it (`encode_new_record`).
+    """
+    cursor = db.execute(
         "INSERT INTO records (id, device_id, seq, kind, inspection_id, recorded_at, body, prev_hash, hash, signature) "
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
@@ -35,12 +38,13 @@ def insert_record(db: Database, record: Record) -> None:
             record.kind,
             record.inspection_id,
             record.recorded_at,
-            record.body_json(),
+            record.body_json() if body_text is None else body_text,
             record.prev_hash,
             record.hash,
             record.signature,
         ],
     )
+    return int(cursor.lastrowid or 0)
 
 
 def last_link(db: Database, device_id: str) -> tuple[int, str]:

@@ -15,6 +15,7 @@ from fieldtool.errors import InputError, StoreError
 from fieldtool.storage import checks
 from fieldtool.storage.base import StoreBase
 from fieldtool.storage.codec import Row, density_from_row, measurement_from_row, tare_from_row
+from fieldtool.storage.projections import measurement_row
 
 
 class MeasurementStore(StoreBase):
@@ -54,21 +55,25 @@ class MeasurementStore(StoreBase):
         """
         body = _measurement_values(net, gross, tare, source, raw, weighing_unit, density)
         with self._writing():
-            inspection = self._require_open(inspection_id)
+            # One read, inside the write transaction: the inspection is open, its unit, the next position.
             row = self._one(
-                "SELECT coalesce(max(position), 0) + 1 AS next FROM measurements WHERE inspection_id = ?",
+                "SELECT i.unit AS unit, f.at AS at, "
+                "(SELECT coalesce(max(m.position), 0) + 1 FROM measurements m WHERE m.inspection_id = i.id) AS next "
+                "FROM inspections i LEFT JOIN finalisations f ON f.inspection_id = i.id WHERE i.id = ?",
                 [inspection_id],
             )
+            if row is None or row["at"] is not None:
+                self._require_open(inspection_id)  # raises, naming why
             assert row is not None
             body |= {
                 "position": row["next"],
-                "unit": inspection["unit"],
+                "unit": row["unit"],
                 "supersedes": None,
                 "reason": None,
                 "withdrawn": False,
             } | _confirmed(confirmed)
             record = self._append(RecordKind.MEASUREMENT_RECORDED, inspection_id, body, checked_open=True)
-        return self.measurement(record.id)
+        return measurement_from_row(measurement_row(record))  # what was just projected: no need to read it back
 
     def correct_measurement(
         self,
@@ -105,7 +110,7 @@ class MeasurementStore(StoreBase):
                 "withdrawn": False,
             } | _confirmed(confirmed)
             record = self._append(RecordKind.MEASUREMENT_CORRECTED, old["inspection_id"], body, checked_open=True)
-        return self.measurement(record.id)
+        return measurement_from_row(measurement_row(record))  # what was just projected: no need to read it back
 
     def withdraw_measurement(self, measurement_id: str, reason: str) -> Measurement:
         """Withdraw (undo) a measurement: a new version that supersedes it and no longer counts.
@@ -127,7 +132,7 @@ class MeasurementStore(StoreBase):
             }
             body |= {"supersedes": old["id"], "reason": why, "withdrawn": True}
             record = self._append(RecordKind.MEASUREMENT_WITHDRAWN, old["inspection_id"], body, checked_open=True)
-        return self.measurement(record.id)
+        return measurement_from_row(measurement_row(record))  # what was just projected: no need to read it back
 
     def _current_version(self, measurement_id: str) -> Row:
         old = self._row_by_id("measurements", measurement_id, "measurement")

@@ -96,10 +96,15 @@ def _inspection(db: Database, r: Record) -> None:
     _insert(db, "inspections", {"id": r.id, **b, "device_id": r.device_id, "created_at": r.recorded_at})
 
 
-def _measurement(db: Database, r: Record) -> None:
+def measurement_row(r: Record) -> dict[str, Any]:
+    """The `measurements` row of a measurement record (what `measurement_from_row` reads)."""
     b = _pick(r, _MEASUREMENT)
     b["withdrawn"] = int(bool(b["withdrawn"]))
-    _insert(db, "measurements", {"id": r.id, "inspection_id": r.inspection_id, **b, "recorded_at": r.recorded_at})
+    return {"id": r.id, "inspection_id": r.inspection_id, **b, "recorded_at": r.recorded_at}
+
+
+def _measurement(db: Database, r: Record) -> None:
+    _insert(db, "measurements", measurement_row(r))
 
 
 def _tare(db: Database, r: Record) -> None:

@@ -13,7 +13,16 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from fieldtool.core.records import GENESIS, Record, canonical_json, chain_problems, new_record, to_json_value
+from fieldtool.core.records import (
+    GENESIS,
+    Record,
+    canonical_json,
+    chain_problems,
+    encode_new_record,
+    new_record,
+    record_hash,
+    to_json_value,
+)
 from fieldtool.errors import InputError
 from fieldtool.sync import keys
 from fieldtool.sync.wire import FormatError, finalisation_payload, record_from_dict, record_to_dict
@@ -54,6 +63,18 @@ def test_a_record_survives_the_wire_unchanged_and_verifies(body: dict[str, Any])
     back = record_from_dict(json.loads(canonical_json(record_to_dict(record))))
     assert back == record
     assert chain_problems([back]) == []
+
+
+@given(bodies, st.sampled_from(["inspection-1", None]), st.text(max_size=12))
+def test_a_new_record_is_hashed_and_stored_exactly_as_its_fields_encode(
+    body: dict[str, Any], inspection_id: str | None, kind: str
+) -> None:
+    # new_record encodes the body once for both the hash and the stored text; both must be what
+    # the canonical encoding of the fields gives, which verify recomputes from the stored text.
+    record, text = encode_new_record(prev_hash="ab" * 32, id="r", device_id="d", seq=7, kind=kind,
+                                     inspection_id=inspection_id, recorded_at="2025-03-14T09:30:00.000000Z", body=body)
+    assert record.hash == record_hash("ab" * 32, record.fields())
+    assert text == record.body_json() == canonical_json(body).decode("utf-8")
 
 
 @settings(suppress_health_check=[HealthCheck.too_slow], max_examples=300)
