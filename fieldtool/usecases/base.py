@@ -123,12 +123,17 @@ class ServicesBase:
         while len(self._lots) > KEPT_LOTS:  # the oldest first: dicts keep their order
             del self._lots[next(iter(self._lots))]
 
-    def _after_one_record(self, before: LotState, after: LotState) -> LotState:
-        """Keep `after` as the lot's state when exactly one record (the caller's) was written since `before` was read."""
+    def after_one_record(self, before: LotState, after: LotState, *, records: int = 1) -> LotState:
+        """Keep `after` as the lot's state when exactly one record (the caller's) was written since `before` was read.
+
+        For the use-cases that write one record (or `records` of them) whose effect on the lot they
+        know (`after`; `before` itself when the record changes nothing of the state): the next call
+        then needs no new read.
+        """
         inspection_id = before.inspection.id
         kept = self._lots.get(inspection_id)
-        mark = self.store.records_mark()
-        if kept is not None and kept[1] is before and mark == kept[0] + 1:
+        mark = self.store.appended_mark()
+        if kept is not None and kept[1] is before and mark == kept[0] + records:
             self._keep(inspection_id, mark, after)
         else:
             self._lots.pop(inspection_id, None)
@@ -187,8 +192,9 @@ class ServicesBase:
     def _with_measurements(self, state: LotState, measurements: tuple[Measurement, ...]) -> LotState:
         """The state after one record that changed the measurements only (nothing else of the lot is read again)."""
         h = state.inspection.header
-        progress = assess_progress(state.rules, h.nominal, state.unit, h.lot_size, [m.net for m in measurements], h.variant)
-        return self._after_one_record(state, replace(state, measurements=measurements, progress=progress))
+        nets = [m.net for m in measurements]
+        progress = assess_progress(state.rules, h.nominal, state.unit, h.lot_size, nets, h.variant, before=state.progress)
+        return self.after_one_record(state, replace(state, measurements=measurements, progress=progress))
 
 
 __all__ = ["ServicesBase"]

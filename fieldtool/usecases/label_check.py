@@ -10,6 +10,7 @@ latest counts), never after its finalisation. Reports re-read it with `label_sta
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from fieldtool.core.inspection import Inspection
@@ -88,7 +89,7 @@ def record_label_check(
     """
     if not isinstance(by_name, str) or not by_name.strip():
         raise InputError("checked by: give the name of whoever checked the label", zh="核查人：请填写核查标注的人员姓名")
-    services._open_state(inspection_id)
+    state = services._open_state(inspection_id)
     result = preview_label(services, inspection_id, text, height_mm)
     check = services.store.record_label_check(
         inspection_id,
@@ -100,7 +101,10 @@ def record_label_check(
         passed=result.passed,
         failed=[str(c) for c in result.failed],
     )
-    return LabelState(check, result)
+    label = LabelState(check, result)
+    # The lot's state as a new read would give it (the label judged again from what was stored).
+    services.after_one_record(state, replace(state, label=label_state(services, state.inspection)))
+    return label
 
 
 def label_state(services: ServicesBase, inspection: Inspection) -> LabelState | None:

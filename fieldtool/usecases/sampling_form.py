@@ -51,6 +51,8 @@ class _Services(Protocol):
 
     def lot_state(self, inspection_id: str) -> LotState: ...
 
+    def after_one_record(self, before: LotState, after: LotState) -> LotState: ...
+
 
 FORM_FIELDS = (
     "form_no", "sampled_at", "place", "samplers", "unit_name", "unit_address", "unit_kind", "unit_contact",
@@ -240,11 +242,14 @@ def record_sampling_form(services: _Services, inspection_id: str, typed: Mapping
         NotFoundError: no such inspection.
         StoreError: the inspection is final; its sampling form is part of its evidence.
     """
-    if services.store.inspection(inspection_id).is_final:
+    state = services.lot_state(inspection_id)
+    if state.inspection.is_final:
         raise StoreError(f"inspection {inspection_id} is final; its sampling form can no longer change",
                          zh=f"检验 {inspection_id} 已完成；抽样单不能再修改")
     form = read_sampling_form(services, inspection_id, typed)
-    return services.store.record_sampling_form(inspection_id, form)
+    stored = services.store.record_sampling_form(inspection_id, form)
+    services.after_one_record(state, state)  # the form is not part of the lot's state
+    return stored
 
 
 def _bounded(text: str, what: str, bounds: tuple[Decimal, Decimal], unit: str) -> Decimal:
@@ -277,7 +282,9 @@ def record_environment(
                          zh=f"检验 {inspection_id} 已完成；不能再记录环境条件")
     stage = (EnvironmentStage.BEFORE_WEIGHING if not state.measurements
              else EnvironmentStage.AFTER_WEIGHING if state.complete else EnvironmentStage.DURING_WEIGHING)
-    return services.store.record_environment(inspection_id, temperature, humidity, stage, place.strip())
+    reading = services.store.record_environment(inspection_id, temperature, humidity, stage, place.strip())
+    services.after_one_record(state, state)  # the reading is not part of the lot's state
+    return reading
 
 
 def environment_readings(services: _Services, inspection_id: str) -> list[EnvironmentReading]:

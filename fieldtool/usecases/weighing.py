@@ -114,7 +114,8 @@ class WeighingUseCases(ServicesBase):
             note = finding.note if finding is not None else None
         self.store.record_tare(inspection_id, value, TareMethod.AVERAGE, source=source, raw=raw, unit=wu, confirmed=note)
         # Only the tare changed (no package is weighed yet): nothing else of the lot is read again.
-        return replace(state, tare=self._tare_state(state.inspection, state.rules, state.progress.tne, state.density))
+        tare = self._tare_state(state.inspection, state.rules, state.progress.tne, state.density)
+        return self.after_one_record(state, replace(state, tare=tare))
 
     def record_density(
         self,
@@ -326,10 +327,14 @@ class WeighingUseCases(ServicesBase):
         if self.signer is not None:
             from fieldtool.sync.keys import finalisation_signer
 
-            self.store.finalise_and_sign(inspection_id, name, finalisation_signer(self.signer))
+            final = self.store.finalise_and_sign(inspection_id, name, finalisation_signer(self.signer))
+            records = None  # the finalisation's signature records besides: read the state again when next asked
         else:
-            self.store.finalise(inspection_id, name)
-        return self.lot_state(inspection_id)
+            final = self.store.finalise(inspection_id, name)
+            records = 2
+        # The verdict and the finalisation change the inspection and the verdict only.
+        after = replace(state, inspection=final, verdict=self.store.latest_verdict(inspection_id))
+        return after if records is None else self.after_one_record(state, after, records=records)
 
 
 def _folded(name: str) -> str:
