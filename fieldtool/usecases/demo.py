@@ -490,7 +490,8 @@ def build_demo(
             if k % max(1, per_day) == 0:
                 timeline.at(datetime.combine(day, time(8, 30), CHINA_TIME) + timedelta(minutes=route.uniform(0, 25)))
             form_no = f"CN2012-{number + 1:02d}-{k + 1:03d}"
-            state = _enter_lot(services, programme, plan, seed, balances, (profile.name, colleague), timeline, form_no)
+            with services.store.transaction():  # a lot at a time: one COMMIT per lot, not per record
+                state = _enter_lot(services, programme, plan, seed, balances, (profile.name, colleague), timeline, form_no)
             timeline.wait(route.uniform(15, 50) * 60)
             entered += 1
             if plan.finish:
