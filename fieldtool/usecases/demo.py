@@ -387,6 +387,8 @@ def build_demo(
 ) -> DemoSummary:
     """Fill an empty database with the 2012 programme: profile, balances, finished and open inspections.
 
+    Everything is written in one transaction: when the build is cut short, nothing is kept.
+
     Args:
         services: the use-cases over the (empty) database to fill.
         seed: the seed of everything simulated; the same seed gives the same lots, weights and verdicts.
@@ -423,6 +425,20 @@ def build_demo(
         )
     if lots_per_cell is not None and lots_per_cell < 0:
         raise InputError(f"lots per cell must be zero or more; got {lots_per_cell}")
+    # All or nothing, and one COMMIT: a build cut short (Ctrl+C, a full disk) leaves the database
+    # empty, so that the same command can simply be run again.
+    with services.store.transaction():
+        return _build(services, seed, lots_per_cell, clock, cities, progress)
+
+
+def _build(
+    services: Services,
+    seed: int,
+    lots_per_cell: int | None,
+    clock: DemoClock | None,
+    cities: Sequence[str] | None,
+    progress: Callable[[int, int], None] | None,
+) -> DemoSummary:
     programme = services.programme(PROGRAMME_ID)
     chosen = list(programme.cities) if cities is None else [programme.city(c) for c in cities]
     timeline = _Timeline(clock)
@@ -490,8 +506,7 @@ def build_demo(
             if k % max(1, per_day) == 0:
                 timeline.at(datetime.combine(day, time(8, 30), CHINA_TIME) + timedelta(minutes=route.uniform(0, 25)))
             form_no = f"CN2012-{number + 1:02d}-{k + 1:03d}"
-            with services.store.transaction():  # a lot at a time: one COMMIT per lot, not per record
-                state = _enter_lot(services, programme, plan, seed, balances, (profile.name, colleague), timeline, form_no)
+            state = _enter_lot(services, programme, plan, seed, balances, (profile.name, colleague), timeline, form_no)
             timeline.wait(route.uniform(15, 50) * 60)
             entered += 1
             if plan.finish:

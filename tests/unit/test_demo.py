@@ -194,6 +194,24 @@ def test_the_same_seed_gives_the_same_lots_and_nets(tmp_path: Path) -> None:
         assert all(i.created_at.date() > date(2012, 12, 31) for i in store.inspections())
 
 
+def test_a_build_cut_short_leaves_the_database_empty_for_another_try(tmp_path: Path) -> None:
+    # Ctrl+C half-way (here from the progress callback, after the 4th lot): nothing is kept, and
+    # the same command on the same file then builds the whole demo instead of refusing a non-empty one.
+    def interrupt(done: int, planned: int) -> None:
+        if done == 4:
+            raise KeyboardInterrupt
+
+    path = tmp_path / "demo.db"
+    with SqliteStore.open(path, clock=DemoClock()) as store:
+        with pytest.raises(KeyboardInterrupt):
+            build_demo(Services(store), seed=7, lots_per_cell=1, cities=["hohhot"], progress=interrupt)
+    with SqliteStore.open(path) as store:
+        services = Services(store)
+        assert services.inspections() == [] and services.inspector() is None and services.balances() == []
+        assert store.records_mark() == 0
+    assert build(path, 7, ["hohhot"]) == build(tmp_path / "clean.db", 7, ["hohhot"])
+
+
 def test_a_database_with_inspections_is_refused(demo: Built, services: Services) -> None:
     count = len(services.inspections())
     with pytest.raises(InputError, match=re.escape(str(demo.path))) as err:
