@@ -1,4 +1,8 @@
-"""SVG snapshots of the main screens at 80 × 24, in English and in Chinese, so that a broken layout shows in review.
+"""SVG snapshots of the screens in English and in Chinese, so that a broken layout shows in review.
+
+The four main screens (Home, new inspection, weighing, verdict) at the field size, 80 × 24, and at
+120 × 40; the forms an inspector fills on the way (tare sample, sampling form, label check,
+settings) at 80 × 24.
 
 Update them deliberately with `pytest tests/tui/test_snapshots.py --snapshot-update` and look at
 the new SVGs before committing.
@@ -6,11 +10,12 @@ the new SVGs before committing.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from textual.screen import Screen
 from textual.widgets import Input
 
 from fieldtool.core.tare import TareMethod
@@ -18,10 +23,13 @@ from fieldtool.infra.config import Settings
 from fieldtool.storage import SqliteStore
 from fieldtool.tui.app import FieldtoolApp
 from fieldtool.tui.runner import ServiceRunner
+from fieldtool.tui.screens.label import LabelScreen
+from fieldtool.tui.screens.sampling_form import SamplingFormScreen
 from fieldtool.usecases.inspection import Services
 from tests.tui.conftest import FIXED_NOW, header
 
 SIZE = (80, 24)
+SIZES = pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])
 NETS = ["500.4", "499.1", "501.2", "498.7", "500.0", "502.3", "497.9", "480.2", "500.8", "499.6"]
 
 
@@ -41,7 +49,10 @@ def fixed_runner(tmp_path: Path) -> Iterator[tuple[ServiceRunner, dict[str, str]
         for net in [*NETS[:8], "468.0", "500.1"]:
             s.record_weight(failed.id, net)
         s.finalise(failed.id, "Wang Li")
-        ids.update(open=open_lot.id, failed=failed.id)
+        tare = s.start_inspection(header(lot_size=300, tare_method=TareMethod.AVERAGE, brand="Golden"))
+        for value in ("12.1", "12.4", "12.3"):
+            s.record_tare_sample(tare.id, value)
+        ids.update(open=open_lot.id, failed=failed.id, tare=tare.id)
         return s
 
     runner = ServiceRunner(build)
@@ -72,26 +83,38 @@ async def settle(pilot: Any) -> None:
     await pilot.pause()
 
 
+@SIZES
 @LANGS
-def test_home(snap_compare: Any, fixed_runner: tuple[ServiceRunner, dict[str, str]], lang: str) -> None:
+def test_home(
+    snap_compare: Any, fixed_runner: tuple[ServiceRunner, dict[str, str]], lang: str, size: tuple[int, int]
+) -> None:
     runner, _ = fixed_runner
-    assert snap_compare(make(runner, lang=lang), terminal_size=SIZE, run_before=settle)
+    assert snap_compare(make(runner, lang=lang), terminal_size=size, run_before=settle)
 
 
+@SIZES
 @LANGS
-def test_weighing(snap_compare: Any, fixed_runner: tuple[ServiceRunner, dict[str, str]], lang: str) -> None:
+def test_weighing(
+    snap_compare: Any, fixed_runner: tuple[ServiceRunner, dict[str, str]], lang: str, size: tuple[int, int]
+) -> None:
     runner, ids = fixed_runner
-    assert snap_compare(make(runner, ids["open"], lang), terminal_size=SIZE, run_before=settle)
+    assert snap_compare(make(runner, ids["open"], lang), terminal_size=size, run_before=settle)
 
 
+@SIZES
 @LANGS
-def test_verdict_of_a_failed_lot(snap_compare: Any, fixed_runner: tuple[ServiceRunner, dict[str, str]], lang: str) -> None:
+def test_verdict_of_a_failed_lot(
+    snap_compare: Any, fixed_runner: tuple[ServiceRunner, dict[str, str]], lang: str, size: tuple[int, int]
+) -> None:
     runner, ids = fixed_runner
-    assert snap_compare(make(runner, ids["failed"], lang), terminal_size=SIZE, run_before=settle)
+    assert snap_compare(make(runner, ids["failed"], lang), terminal_size=size, run_before=settle)
 
 
+@SIZES
 @LANGS
-def test_new_inspection_form(snap_compare: Any, fixed_runner: tuple[ServiceRunner, dict[str, str]], lang: str) -> None:
+def test_new_inspection_form(
+    snap_compare: Any, fixed_runner: tuple[ServiceRunner, dict[str, str]], lang: str, size: tuple[int, int]
+) -> None:
     runner, _ = fixed_runner
 
     async def open_form(pilot: Any) -> None:
@@ -99,6 +122,47 @@ def test_new_inspection_form(snap_compare: Any, fixed_runner: tuple[ServiceRunne
         await pilot.press("n")
         await settle(pilot)
 
-    assert snap_compare(make(runner, lang=lang), terminal_size=SIZE, run_before=open_form)
+    assert snap_compare(make(runner, lang=lang), terminal_size=size, run_before=open_form)
 
 
+
+
+@LANGS
+def test_tare_sample(snap_compare: Any, fixed_runner: tuple[ServiceRunner, dict[str, str]], lang: str) -> None:
+    runner, ids = fixed_runner  # an average-tare lot with three of its empty packagings weighed
+    assert snap_compare(make(runner, ids["tare"], lang), terminal_size=SIZE, run_before=settle)
+
+
+def _pushed(screen: Callable[[str], Screen[Any]], lot: str) -> Callable[[Any], Awaitable[None]]:
+    async def run_before(pilot: Any) -> None:
+        await settle(pilot)
+        await pilot.app.push_screen(screen(lot))
+        await settle(pilot)
+
+    return run_before
+
+
+@LANGS
+def test_sampling_form(snap_compare: Any, fixed_runner: tuple[ServiceRunner, dict[str, str]], lang: str) -> None:
+    runner, ids = fixed_runner
+    opened = _pushed(SamplingFormScreen, ids["open"])
+    assert snap_compare(make(runner, ids["open"], lang), terminal_size=SIZE, run_before=opened)
+
+
+@LANGS
+def test_label_check(snap_compare: Any, fixed_runner: tuple[ServiceRunner, dict[str, str]], lang: str) -> None:
+    runner, ids = fixed_runner
+    opened = _pushed(LabelScreen, ids["open"])
+    assert snap_compare(make(runner, ids["open"], lang), terminal_size=SIZE, run_before=opened)
+
+
+@LANGS
+def test_settings(snap_compare: Any, fixed_runner: tuple[ServiceRunner, dict[str, str]], lang: str) -> None:
+    runner, _ = fixed_runner
+
+    async def open_settings(pilot: Any) -> None:
+        await settle(pilot)
+        await pilot.press("s")
+        await settle(pilot)
+
+    assert snap_compare(make(runner, lang=lang), terminal_size=SIZE, run_before=open_settings)
