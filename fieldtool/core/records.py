@@ -316,25 +316,13 @@ def records_fingerprint(hashes: Iterable[str]) -> str:
     return hashlib.sha256(canonical_json(list(hashes))).hexdigest()
 
 
-def new_record(
-    *,
-    prev_hash: str,
-    id: str,
-    device_id: str,
-    seq: int,
-    kind: str,
-    inspection_id: str | None,
-    recorded_at: str,
-    body: Mapping[str, Any],
-    signer: RecordSigner | None = None,
-) -> Record:
-    """Make the next record of a chain, with its body reduced to JSON values, its hash computed and, given a signer, signed.
+def new_record(**fields: Any) -> Record:
+    """The record alone of `encode_new_record` (the same keyword arguments): the next record of a chain.
 
     Raises:
         TypeError: the body holds a float or another value that cannot enter a record.
     """
-    return encode_new_record(prev_hash=prev_hash, id=id, device_id=device_id, seq=seq, kind=kind,
-                             inspection_id=inspection_id, recorded_at=recorded_at, body=body, signer=signer)[0]
+    return encode_new_record(**fields)[0]
 
 
 def encode_new_record(

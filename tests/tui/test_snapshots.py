@@ -83,6 +83,17 @@ async def settle(pilot: Any) -> None:
     await pilot.pause()
 
 
+def _pressed(key: str) -> Callable[[Any], Awaitable[None]]:
+    """Settle on Home, press `key` (the screen it opens is the picture), settle."""
+
+    async def run_before(pilot: Any) -> None:
+        await settle(pilot)
+        await pilot.press(key)
+        await settle(pilot)
+
+    return run_before
+
+
 @SIZES
 @LANGS
 def test_home(
@@ -116,13 +127,7 @@ def test_new_inspection_form(
     snap_compare: Any, fixed_runner: tuple[ServiceRunner, dict[str, str]], lang: str, size: tuple[int, int]
 ) -> None:
     runner, _ = fixed_runner
-
-    async def open_form(pilot: Any) -> None:
-        await settle(pilot)
-        await pilot.press("n")
-        await settle(pilot)
-
-    assert snap_compare(make(runner, lang=lang), terminal_size=size, run_before=open_form)
+    assert snap_compare(make(runner, lang=lang), terminal_size=size, run_before=_pressed("n"))
 
 
 
@@ -159,10 +164,4 @@ def test_label_check(snap_compare: Any, fixed_runner: tuple[ServiceRunner, dict[
 @LANGS
 def test_settings(snap_compare: Any, fixed_runner: tuple[ServiceRunner, dict[str, str]], lang: str) -> None:
     runner, _ = fixed_runner
-
-    async def open_settings(pilot: Any) -> None:
-        await settle(pilot)
-        await pilot.press("s")
-        await settle(pilot)
-
-    assert snap_compare(make(runner, lang=lang), terminal_size=SIZE, run_before=open_settings)
+    assert snap_compare(make(runner, lang=lang), terminal_size=SIZE, run_before=_pressed("s"))
