@@ -5,11 +5,16 @@ from __future__ import annotations
 from decimal import Decimal
 from pathlib import Path
 
+from rich.style import Style
 from textual.widgets import DataTable, Input, Label
+from textual.widgets._footer import FooterKey
 
 from fieldtool.storage import SqliteStore
+from fieldtool.tui.app import FieldtoolApp
 from fieldtool.tui.runner import ServiceRunner
+from fieldtool.tui.screens.verdict import VerdictScreen
 from fieldtool.tui.screens.weighing import WeighingScreen
+from fieldtool.tui.widgets.footer import FitFooter
 from tests.tui.conftest import make_app, on_inspection, open_inspection, screen_text
 
 
@@ -82,3 +87,52 @@ async def test_f2_switches_the_weighing_screen_and_its_keys_to_chinese(runner: S
         assert {"撤销上一件", "首页"} <= keys
         assert "第 2 件净含量" in app.screen.query_one("#weight", Input).placeholder
         assert "已称件数" in screen_text(app)
+
+
+def drawn_key_style(app: FieldtoolApp, key: str) -> Style:
+    """The style the bottom line draws `key` ("f5") in, as the terminal shows it."""
+    bottom = app.screen._compositor.render_strips()[-1]
+    styles = [seg.style for seg in bottom if seg.text.strip() == key]
+    assert len(styles) == 1 and styles[0] is not None, (key, bottom.text)
+    return styles[0]
+
+
+def f5_available(app: FieldtoolApp) -> bool:
+    """Whether the footer draws F5 (the verdict) available: as the other keys, not greyed."""
+    (f5,) = (k for k in app.screen.query_one(FitFooter).query(FooterKey) if k.key == "f5")
+    greyed = drawn_key_style(app, "f5") != drawn_key_style(app, "f6")  # F6 (table / input) is always available
+    assert greyed == f5.has_class("-disabled"), "drawn and marked alike"
+    return not greyed
+
+
+async def test_f5_is_drawn_available_once_the_last_package_is_saved_and_greyed_again_by_undo(
+    runner: ServiceRunner, with_profile: None
+) -> None:
+    # Qn 500 g, N 300 → n 50 (JJF 1070-2005); 49 packages stored, the 50th typed on the screen.
+    iid = open_inspection(runner)
+    for _ in range(49):
+        runner.call_sync(lambda s: s.record_weight(iid, "500.5"))
+    app = make_app(runner)
+    async with on_inspection(app, iid, (120, 30)) as pilot:
+        screen = app.screen
+        assert isinstance(screen, WeighingScreen)
+        assert not f5_available(app)
+        await pilot.press(*"500.1", "enter")
+        await pilot.pause()
+        assert "saved package 50" in str(screen.query_one("#status", Label).render())
+        assert f5_available(app)  # without leaving the screen
+
+        await pilot.press("ctrl+z")
+        await pilot.pause()
+        await pilot.press(*"slip", "enter")
+        await pilot.pause()
+        assert app.screen is screen
+        assert "package 50 withdrawn" in str(screen.query_one("#status", Label).render())
+        assert not f5_available(app)
+
+        await pilot.press(*"500.1", "enter")
+        await pilot.pause()
+        assert f5_available(app)
+        await pilot.press("f5")
+        await pilot.pause()
+        assert isinstance(app.screen, VerdictScreen)

@@ -122,7 +122,11 @@ class FitFooter(Footer):
         if any(key.action not in enabled for key in shown):
             return False
         for key in shown:
-            key.disabled = not enabled[key.action]
+            # As `FooterKey.__init__` marks a greyed key: its ``-disabled`` class (the dim style) and the flag a
+            # click reads (a bell instead of the key). Not `Widget.disabled`, which FooterKey neither draws nor reads.
+            greyed = not enabled[key.action]
+            key._disabled = greyed
+            key.set_class(greyed, "-disabled")
         return True
 
     def compose(self) -> ComposeResult:
