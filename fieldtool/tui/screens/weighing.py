@@ -103,6 +103,14 @@ NARROW = 110
 it says both), and the statistics panel narrows: every heading and cell stays whole at 80 × 24."""
 
 
+def _offers(state: LotState) -> tuple[bool, bool]:
+    """What `WeighingScreen.check_action` reads of the lot: the verdict (F5) and the positions (F7) offered or not.
+
+    The footer is told to read the keys again only when this changes, not for every package.
+    """
+    return state.complete, state.draw is not None
+
+
 class PositionsModal(FieldtoolModal[None]):
     """The positions to pull from the lot, one per package number, wrapped to the terminal (F7)."""
 
@@ -205,8 +213,8 @@ class WeighingScreen(InspectionScreen, BalanceCapture):
             self._fill_table(state)
         self.query_one("#stats", LiveStatsPanel).show_state(state, self.lang, self._res)
         self._prompt(state)
-        if previous is None or previous.complete != state.complete:
-            self.refresh_bindings()  # F5 (verdict) becomes available
+        if previous is None or _offers(previous) != _offers(state):
+            self.refresh_bindings()  # F5 (verdict) becomes available, or greyed again by an undo
 
     def _fill_table(self, state: LotState) -> None:
         table = self.query_one("#packages", DataTable)
@@ -477,7 +485,7 @@ class WeighingScreen(InspectionScreen, BalanceCapture):
         if action == "verdict":
             # Shown greyed until the sample is complete (None): the footer keeps its keys in place, and
             # the inspector sees where the verdict will be.
-            return True if self.state and self.state.complete else None
+            return True if self.state and _offers(self.state)[0] else None
         if action == "positions":
-            return bool(self.state and self.state.draw)
+            return bool(self.state and _offers(self.state)[1])
         return True
