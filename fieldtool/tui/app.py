@@ -21,6 +21,8 @@ from fieldtool.tui.i18n import T, plural
 from fieldtool.tui.runner import ServiceRunner
 
 if TYPE_CHECKING:  # the domain is imported on the store thread, not before the first screen
+    from textual.driver import Driver
+
     from fieldtool.balance.session import BalanceSession
     from fieldtool.core.inspection import Inspection
     from fieldtool.core.programme import Product
@@ -89,6 +91,15 @@ class FieldtoolApp(App[str | None]):
         self._balance = balance
         if settings.theme in self.available_themes:
             self.theme = settings.theme
+
+    def get_driver_class(self) -> type[Driver]:
+        """The platform's terminal driver, reading the keys so that Esc typed right before another key stays Esc
+        (`fieldtool.tui.terminal_input`)."""
+        from fieldtool.tui.terminal_input import use_escape_first_parser
+
+        driver_class = super().get_driver_class()  # imports the driver's modules, whose parser is replaced
+        use_escape_first_parser()
+        return driver_class
 
     @property
     def balance(self) -> BalanceSession:
