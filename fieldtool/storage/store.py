@@ -106,6 +106,8 @@ class SqliteStore(
         self._signer_given = signer
         self._key_noted: str | None = None
         """The public key this connection has noted in `signing_keys` (committed)."""
+        self._key_pending: str | None = None
+        """The key noted in the write transaction now open: `_key_noted` once it commits, forgotten if undone."""
         self._savepoints = 0
         self._appended_mark = 0
         """The rowid of the last record this connection appended."""
@@ -243,6 +245,7 @@ class SqliteStore(
                 if conn.in_transaction:
                     conn.execute(f"ROLLBACK TO {name}")
                     conn.execute(f"RELEASE {name}")
+                self._key_pending = None  # perhaps undone with the block: noted again by the next record
                 raise
             else:
                 conn.execute(f"RELEASE {name}")
@@ -257,9 +260,12 @@ class SqliteStore(
             yield  # the outermost block: BEGIN IMMEDIATE is its transaction, ROLLBACK below its undoing
             try:
                 conn.execute("COMMIT")
+                if self._key_pending is not None:  # committed: not before (a rolled-back note must be written again)
+                    self._key_noted, self._key_pending = self._key_pending, None
             except sqlite3.OperationalError as e:
                 raise StoreError(f"cannot save to {self._path}: {e}; nothing was saved", zh=f"无法保存到 {self._path}：{e}；未保存任何数据") from e
         except BaseException:
+            self._key_pending = None
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
             raise
@@ -326,7 +332,6 @@ class SqliteStore(
             NotFoundError: the inspection does not exist.
             StoreError: the inspection is final, or the database refused the record.
         """
-        key_noted: str | None = None
         if checked_open and not self._db.conn.in_transaction:
             raise AssertionError("checked_open: the caller's write transaction must be open")
         try:
@@ -352,19 +357,17 @@ class SqliteStore(
                     signer=signer,
                 )
                 self._appended_mark = insert_record(self._db, record, body_text)
-                if self._key_noted != signer.public_key:
+                if signer.public_key not in (self._key_noted, self._key_pending):
                     # Once per key and connection (a key is noted with the first record it signs).
                     self._db.execute(
                         "INSERT OR IGNORE INTO signing_keys (device_id, public_key, first_seq, added_at) "
                         "VALUES (?, ?, ?, ?)",
                         [self._device_id, signer.public_key, record.seq, record.recorded_at],
                     )
-                    key_noted = signer.public_key
+                    self._key_pending = signer.public_key
                 project(self._db, record)
         except sqlite3.IntegrityError as e:
             raise StoreError(f"the database refused a {kind} record: {e}", zh=f"数据库拒绝了一条 {kind} 记录：{e}") from e
-        if key_noted is not None and not self._db.conn.in_transaction:
-            self._key_noted = key_noted  # committed: not before (a rolled-back note must be written again)
         return record
 
     def records_mark(self) -> int:

@@ -685,3 +685,26 @@ def test_a_reported_weight_survives_the_process_dying(db_path: Path, death: str)
         current = s.current_measurements(inspection.id)
         assert s.verify_chain() == []
     assert [(m.id, str(m.net)) for m in current] == [(measurement_id, "499.10")]
+
+
+def test_the_signing_key_is_noted_once_committed_and_again_after_a_rollback(tmp_path: Path) -> None:
+    # verify learns a device's keys from `signing_keys`: the key of the first record must be there
+    # once that record is committed, also when its first transaction was undone and a later one wrote it.
+    from fieldtool.infra import keys
+
+    key = keys.load_or_create(tmp_path / "k.pem")
+    with SqliteStore.open(tmp_path / "a.db", signer=key) as store:
+        with pytest.raises(RuntimeError), store.transaction():
+            store.save_inspector("Li Wei")
+            store.add_balance(make="Sartorius", model="BSA622S", serial="1", max_capacity="620", d="0.01")
+            raise RuntimeError("cut short")
+        assert store._all("SELECT * FROM signing_keys") == []
+        store.save_inspector("Li Wei")
+        with store.transaction():
+            store.add_balance(make="Sartorius", model="BSA622S", serial="1", max_capacity="620", d="0.01")
+            with pytest.raises(InputError), store.transaction():  # a savepoint undone inside the transaction
+                store.add_balance(make="Sartorius", model="BSA622S", serial="2", max_capacity="-1", d="0.01")
+            store.add_balance(make="Sartorius", model="BSA622S", serial="3", max_capacity="620", d="0.01")
+        noted = store._all("SELECT public_key, first_seq FROM signing_keys")
+        seqs = [row["seq"] for row in store._all("SELECT seq FROM records ORDER BY seq")]
+    assert noted == [{"public_key": key.public_key, "first_seq": 1}] and seqs == [1, 2, 3]
