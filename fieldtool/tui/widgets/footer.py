@@ -148,18 +148,24 @@ class FitFooter(Footer):
             first[palette.binding.action] = (palette.binding, palette.enabled, palette.tooltip)
         displays = {action: self.app.get_key_display(b) for action, (b, _, _) in first.items()}
         widths = [(action, key_width(displays[action], b.description)) for action, (b, _, _) in first.items()]
+        compact = self.compact
         for action in fitting(widths, room):
             binding, enabled, tooltip = first[action]
             is_palette = palette is not None and action == palette.binding.action
-            yield FooterKey(
+            classes = " ".join(c for c in ("-command-palette" if is_palette else "", "-compact" if compact else "") if c)
+            key = FooterKey(
                 binding.key,
                 displays[action],
                 binding.description,
                 binding.action,
                 disabled=not enabled,
                 tooltip=tooltip or binding.tooltip,
-                classes="-command-palette" if is_palette else "",
-            ).data_bind(compact=Footer.compact)
+                classes=classes,
+            )
+            # Born with the footer's compactness (class and value): Textual's default (True) would be
+            # styled on mount, then the binding's False styled again, two restyles per key.
+            key.set_reactive(FooterKey.compact, compact)
+            yield key.data_bind(compact=Footer.compact)
 
     def on_resize(self, event: events.Resize) -> None:
         """A new width: choose the keys again."""
