@@ -124,7 +124,11 @@ _OUTCOME_STYLE = {"pass": "success", "fail": "error", "second-sample-needed": "w
 class HomeScreen(FieldtoolScreen):
     """Where every inspection starts and resumes: the programme's matrix and the list of inspections."""
 
-    CSS_PATH = Path(__file__).with_name("home.tcss")
+    # home.tcss as default CSS, not CSS_PATH: a screen's CSS_PATH has Textual parse every stylesheet of
+    # the app again (and restyle the app) when the screen is first pushed, Home's at start-up, before
+    # the first paint. Its rules name the widgets by id, so they win over the widgets' defaults as before.
+    DEFAULT_CSS = Path(__file__).with_name("home.tcss").read_text(encoding="utf-8")
+    SCOPED_CSS = False  # the rules start at the screen itself (.home-screen), not below it
     HELP_TITLE = TEXT["title"]
     HELP_TEXT = TEXT["help"]
     BINDINGS: ClassVar[list[BindingType]] = [
