@@ -129,6 +129,9 @@ class HomeScreen(FieldtoolScreen):
     # the first paint. Its rules name the widgets by id, so they win over the widgets' defaults as before.
     DEFAULT_CSS = Path(__file__).with_name("home.tcss").read_text(encoding="utf-8")
     SCOPED_CSS = False  # the rules start at the screen itself (.home-screen), not below it
+    AUTO_FOCUS = "#inspections"
+    """The list has the focus from the start (Textual's default, the first focusable widget, is the matrix:
+    focusing it, then the list from `on_mount`, restyled both tables twice before the first paint)."""
     HELP_TITLE = TEXT["title"]
     HELP_TEXT = TEXT["help"]
     BINDINGS: ClassVar[list[BindingType]] = [
