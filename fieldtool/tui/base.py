@@ -10,8 +10,8 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Label
 
 from fieldtool.errors import FieldtoolError, message_in
-from fieldtool.tui.forms import ORDERED_KEY_BINDINGS, OrderedKeys
 from fieldtool.tui.i18n import T
+from fieldtool.tui.key_order import ORDERED_KEY_BINDINGS, OrderedKeys
 from fieldtool.tui.keys import translated_bindings
 
 if TYPE_CHECKING:  # the services are imported on the store thread, not before the first screen

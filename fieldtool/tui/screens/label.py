@@ -22,8 +22,8 @@ from textual.widgets import Header, Input, Label, Static
 from fieldtool.core.label import ELEMENT_NAMES, LabelResult, LabelStatus
 from fieldtool.errors import FieldtoolError, message_in
 from fieldtool.tui.base import InspectionScreen
-from fieldtool.tui.forms import settle_keys
 from fieldtool.tui.i18n import T
+from fieldtool.tui.key_order import settle_keys
 from fieldtool.tui.widgets.footer import FitFooter
 from fieldtool.usecases.label_check import preview_label, record_label_check
 

@@ -25,8 +25,9 @@ from fieldtool.core.inspection import Balance, InspectionHeader
 from fieldtool.errors import FieldtoolError
 from fieldtool.tui.balance_summary import balance_summary
 from fieldtool.tui.base import FieldtoolScreen
-from fieldtool.tui.forms import FieldError, parse_count, parse_day, parse_positive, settle_keys, show_field_error
+from fieldtool.tui.forms import FieldError, parse_count, parse_day, parse_positive, show_field_error
 from fieldtool.tui.i18n import T
+from fieldtool.tui.key_order import settle_keys
 from fieldtool.tui.screens.balance import BalanceModal
 from fieldtool.tui.screens.modals import ConfirmModal
 from fieldtool.tui.widgets.footer import FitFooter

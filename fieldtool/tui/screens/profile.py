@@ -22,8 +22,9 @@ from fieldtool.core.programme import Programme
 from fieldtool.core.rules import RuleSet
 from fieldtool.infra.config import Settings
 from fieldtool.tui.base import FieldtoolScreen, rules_short_name
-from fieldtool.tui.forms import FieldError, error_line, settle_keys, show_field_error
+from fieldtool.tui.forms import FieldError, error_line, show_field_error
 from fieldtool.tui.i18n import T
+from fieldtool.tui.key_order import settle_keys
 from fieldtool.tui.widgets.footer import FitFooter
 
 TEXT = {
