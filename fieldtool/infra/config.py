@@ -6,12 +6,10 @@ atomically. It is small and flat: ``key = "value"`` lines, plus a few numbers.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, fields
 from pathlib import Path
 
 from fieldtool.errors import InputError
-from fieldtool.infra.bounded import DocumentError, read_file, read_toml
 
 _MAX_BYTES = 64 * 1024
 """config.toml holds a handful of settings; anything larger is not a file fieldtool wrote."""
@@ -87,6 +85,10 @@ def load_settings(path: Path, **overrides: str | None) -> Settings:
     """
     values: dict[str, object] = {}
     if path.is_file():
+        # The TOML reader only when there is a file to read: the TUI imports this module for `Settings`
+        # before its first screen, and a first run has no file.
+        from fieldtool.infra.bounded import DocumentError, read_file, read_toml
+
         try:
             data = read_toml(read_file(path, _MAX_BYTES), str(path), max_bytes=_MAX_BYTES)
         except DocumentError as exc:
@@ -111,6 +113,8 @@ def load_settings(path: Path, **overrides: str | None) -> Settings:
 
 def settings_toml(settings: Settings) -> str:
     """The settings as the text of config.toml (what is not stored in the file is left out)."""
+    import json
+
     lines = ["# fieldtool settings (written by the Settings screen; see 'fieldtool locate')"]
     for f in fields(Settings):
         if f.name in _STRINGS:
