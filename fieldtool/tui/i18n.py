@@ -10,6 +10,8 @@ import locale
 import os
 from typing import NamedTuple
 
+from rich.cells import cell_len
+
 LANGS = ("en", "zh")
 
 
@@ -30,6 +32,15 @@ class T(NamedTuple):
 def plural(count: int, one: str, many: str) -> str:
     """The English word for `count` things: ``plural(1, "page", "pages")`` → ``page`` (Chinese has no plural)."""
     return one if count == 1 else many
+
+
+def fit(text: str, width: int) -> str:
+    """`text` cut to `width` terminal columns (CJK counts two), with an ellipsis when cut."""
+    if cell_len(text) <= width:
+        return text
+    while text and cell_len(text) + 1 > width:
+        text = text[:-1]
+    return text.rstrip() + "…"
 
 
 def system_lang() -> str:

@@ -25,13 +25,13 @@ from textual.coordinate import Coordinate
 from textual.widgets import DataTable, Header, Input, Label
 
 from fieldtool.tui.base import FieldtoolScreen
-from fieldtool.tui.i18n import T
+from fieldtool.tui.i18n import T, fit
 from fieldtool.tui.widgets.footer import FitFooter
-from fieldtool.tui.widgets.programme_matrix import ProgrammeMatrix, fit
 
 if TYPE_CHECKING:  # the domain is imported on the store thread; Home paints before it is there
     from fieldtool.core.inspection import InspectorProfile
     from fieldtool.core.programme import Programme
+    from fieldtool.tui.widgets.programme_matrix import ProgrammeMatrix
     from fieldtool.usecases.lot_types import CellProgress, InspectionRow
 
 TEXT = {
@@ -164,7 +164,7 @@ class HomeScreen(FieldtoolScreen):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Label("", id="home-head")
-        yield ProgrammeMatrix(id="matrix")
+        # The matrix follows with the first data (`_mount_matrix`), after the first paint.
         yield Label("", id="matrix-legend")
         yield Label("", id="cell-info")
         yield Label("", id="list-info")
@@ -200,11 +200,31 @@ class HomeScreen(FieldtoolScreen):
             found = await self.call(lambda s: (s.programme(programme_id), s.progress_matrix(programme_id)))
             if found is not None:
                 self._programme, self._cells = found
+        await self._mount_matrix()
         self._loaded = True
         rows = await self._fetch_rows()
         if rows is not None:
             self._rows = rows
         self.relabel()
+
+    async def _mount_matrix(self) -> None:
+        """Mount the programme's matrix under the inspector line, once: with the first data, not before the first paint.
+
+        Empty until then, it would only have been a blank box; its module, its table and their styles
+        wait until the store has answered.
+        """
+        if not self.query("#matrix"):
+            from fieldtool.tui.widgets.programme_matrix import ProgrammeMatrix
+
+            matrix = ProgrammeMatrix(id="matrix")
+            matrix.display = False  # until `ProgrammeMatrix.show` has a programme to show: no blank box
+            await self.mount(matrix, after="#home-head")
+
+    def _matrix(self) -> ProgrammeMatrix:
+        """The matrix (mounted with the first data: `_mount_matrix`)."""
+        from fieldtool.tui.widgets.programme_matrix import ProgrammeMatrix
+
+        return self.query_one("#matrix", ProgrammeMatrix)
 
     async def _fetch_rows(self) -> list[InspectionRow] | None:
         """The inspections the filters, the matrix cell and the search select."""
@@ -277,7 +297,7 @@ class HomeScreen(FieldtoolScreen):
         self.query_one("#home-head", Label).update(Text(f"{who}  ·  {what}"))
 
     def _fill_matrix(self) -> None:
-        matrix = self.query_one("#matrix", ProgrammeMatrix)
+        matrix = self._matrix()
         legend = self.query_one("#matrix-legend", Label)
         legend.display = self._programme is not None
         matrix.show(self._programme, self._cells, lang=self.lang, width=self.size.width, city_heading=self.tr(TEXT["col_city"]))
@@ -293,7 +313,7 @@ class HomeScreen(FieldtoolScreen):
         with the focus gets the larger share (the matrix scrolls under its fixed header, totals row
         and city columns).
         """
-        matrix = self.query_one("#matrix", ProgrammeMatrix)
+        matrix = self._matrix()
         legend = self.query_one("#matrix-legend", Label)
         width, height = self.size
         if width == 0 or height == 0:
@@ -310,7 +330,7 @@ class HomeScreen(FieldtoolScreen):
 
     def _show_cell_info(self, at: Coordinate) -> None:
         """The line under the matrix: the highlighted cell in full; what Enter does where the focus is."""
-        matrix = self.query_one("#matrix", ProgrammeMatrix)
+        matrix = self._matrix()
         label = self.query_one("#cell-info", Label)
         focused = self.focused
         if focused is matrix or (self._programme is not None and focused is None):
@@ -420,7 +440,7 @@ class HomeScreen(FieldtoolScreen):
     def on_descendant_focus(self, event: events.DescendantFocus) -> None:
         """The focus moved: the matrix or the list takes the larger share, and the line under the matrix says what Enter does."""
         if self._loaded:
-            self._show_cell_info(self.query_one("#matrix", ProgrammeMatrix).cursor_coordinate)
+            self._show_cell_info(self._matrix().cursor_coordinate)
             self._fit_heights()
 
     def on_data_table_cell_highlighted(self, event: DataTable.CellHighlighted) -> None:
@@ -431,7 +451,7 @@ class HomeScreen(FieldtoolScreen):
         """Enter on a matrix cell: list that city's lots of that product; on a city, a total or the corner, all of those (again: all)."""
         if event.data_table.id != "matrix":
             return
-        wanted = self.query_one("#matrix", ProgrammeMatrix).key_at(event.coordinate)
+        wanted = self._matrix().key_at(event.coordinate)
         if wanted is None:
             return
         self._cell_filter = None if self._cell_filter == wanted else wanted

@@ -3,7 +3,7 @@
 The first row holds each product's totals and the second column each city's; both stay on screen
 (fixed) while the rest scrolls. Product columns are headed by their names when every name fits
 whole, else by a letter that a legend (`ProgrammeMatrix.legend`) names, so that no name is ever
-cut to a stub ("小麦…"). Also `fit` and `short_label`, which cut a name to the columns a table gives it.
+cut to a stub ("小麦…"). Also `short_label`, which cuts a product name to the columns a table gives it.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from rich.text import Text
 from textual.coordinate import Coordinate
 from textual.widgets import DataTable
 
-from fieldtool.tui.i18n import T
+from fieldtool.tui.i18n import T, fit
 
 if TYPE_CHECKING:  # the domain is imported on the store thread; Home paints before it is there
     from fieldtool.core.programme import Programme
@@ -42,15 +42,6 @@ CODES = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 TOTAL = "total"
 """The key of the totals row and of the totals column."""
-
-
-def fit(text: str, width: int) -> str:
-    """`text` cut to `width` terminal columns (CJK counts two), with an ellipsis when cut."""
-    if cell_len(text) <= width:
-        return text
-    while text and cell_len(text) + 1 > width:
-        text = text[:-1]
-    return text.rstrip() + "…"
 
 
 def short_label(name: str, width: int, lang: str) -> str:
