@@ -160,6 +160,7 @@ class HomeScreen(FieldtoolScreen):
         self._cell_filter: tuple[str | None, str | None] | None = None
         """The matrix cell the list is narrowed to: (city, product); None in a place stands for all (a total)."""
         self._loaded = False
+        self._resumed = False
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -181,9 +182,14 @@ class HomeScreen(FieldtoolScreen):
         # (opened on its own thread) answers.
         self.call_after_refresh(lambda: self.run_worker(self.refresh_data(), group="home-data", exclusive=True))
 
-
-    def on_screen_resume(self) -> None:
+    def on_screen_resume(self, event: events.ScreenResume) -> None:
         """Back on Home (after weighing, a verdict or a sync): reload the counts and the list."""
+        if not self._resumed:
+            # Pushed at start-up: Home was styled node by node as it was mounted, just now. Textual's
+            # restyle of a resuming screen (for one coming back, the theme may have changed) would style
+            # it all once more before the first paint. (This handler runs before Screen's own.)
+            self._resumed = True
+            event.refresh_styles = False
         if self._loaded:
             self.run_worker(self.refresh_data(), group="home-data", exclusive=True)
 
