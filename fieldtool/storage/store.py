@@ -109,9 +109,9 @@ class SqliteStore(
         self._key_pending: str | None = None
         """The key noted in the write transaction now open: `_key_noted` once it commits, forgotten if undone."""
         self._savepoints = 0
+        """How deep the savepoints of `_writing` are nested now."""
         self._appended_mark = 0
         """The rowid of the last record this connection appended."""
-        """How deep the savepoints of `_writing` are nested now."""
         self._read_only = False
         if read_only_connection is not None:
             self._db = Database(read_only_connection)

@@ -101,9 +101,9 @@ def record_label_check(
         passed=result.passed,
         failed=[str(c) for c in result.failed],
     )
+    # What `label_state` reads back: the check as stored, judged by the rules it names (the same `result`).
     label = LabelState(check, result)
-    # The lot's state as a new read would give it (the label judged again from what was stored).
-    services.after_one_record(state, replace(state, label=label_state(services, state.inspection)))
+    services.after_one_record(state, replace(state, label=label))
     return label
 
 
